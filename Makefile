@@ -1,0 +1,42 @@
+# Tiếp Dân: `make run` starts the bot on its embedded defaults; `make test` runs everything CI runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/*.po))
+
+.PHONY: install catalogs run test lint bench messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+locales/%.mo: locales/%.po $(STAMP)
+	$(BIN)/pybabel compile --domain=messages --input-file=$< --output-file=$@ --statistics
+
+catalogs: $(CATALOGS)
+
+run: install catalogs
+	$(BIN)/tiepdan run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: install catalogs lint
+	$(BIN)/python -m pytest -q
+
+bench: install catalogs
+	$(BIN)/python -m benchmarks
+
+# Re-extract message ids from the code and merge them into both catalogs.
+messages: install
+	$(BIN)/pybabel extract --no-location --omit-header -k t -k N_ -o locales/messages.pot bot handlers
+	$(BIN)/pybabel update --no-fuzzy-matching --domain=messages -i locales/messages.pot -d locales
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache locales/*/LC_MESSAGES/*.mo

@@ -1,0 +1,162 @@
+"""The neutral message model: what flows read (Inbound) and write (Outbound), and what channels declare."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"  # a button press; `choice` holds the untrusted key
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    CONTACT = "contact"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A file still on the platform (fetched later by a job) or already in hand (`content`)."""
+
+    kind: str  # photo | voice | document
+    ref: str
+    mime: str | None = None
+    size: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    channel: str
+    chat_id: str
+    user_id: str
+    kind: InboundKind
+    text: str = ""
+    choice: str | None = None
+    media: tuple[MediaRef, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+    phone: str | None = None
+    language: str | None = None
+    display_name: str | None = None
+    message_id: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        """`/my@TiepDanBot extra` -> `/my`; None when the text is not a command."""
+        if self.kind is not InboundKind.TEXT or not self.text.startswith("/"):
+            return None
+        return self.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+
+    @property
+    def argument(self) -> str:
+        parts = self.text.split(maxsplit=1)
+        return parts[1].strip() if self.command and len(parts) > 1 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    key: str  # short and ASCII: it travels as callback data (64 bytes on Telegram)
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message: text plus optional choices, media and a request for the user's location or phone."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    attachment_ids: tuple[int, ...] = ()
+    request: str | None = None  # location | contact
+    request_label: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["choices"] = [[c.key, c.label] for c in self.choices]
+        data["attachment_ids"] = list(self.attachment_ids)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outbound:
+        return cls(
+            text=data.get("text", ""),
+            choices=tuple(Choice(k, label) for k, label in data.get("choices", [])),
+            attachment_ids=tuple(data.get("attachment_ids", [])),
+            request=data.get("request"),
+            request_label=data.get("request_label"),
+        )
+
+    @property
+    def is_plain_text(self) -> bool:
+        return not self.choices and not self.attachment_ids and self.request is None
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    buttons: bool = False
+    edits: bool = False
+    photos: bool = True
+    location_request: bool = False
+    contact_request: bool = False
+    max_text: int = 2000
+    max_buttons: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SendingRules:
+    """What a platform allows; the dispatcher obeys it."""
+
+    overall_per_second: float = 30.0
+    chat_burst: int = 3
+    chat_per_second: float = 1.0
+    reply_window: timedelta | None = None  # None: the bot may write at any time
+    replies_per_window: int | None = None
+    proactive_quota: int | None = None  # per month; None = unlimited, 0 = none
+    max_attempts: int = 8
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # transient: 429, 5xx, timeout
+    FINAL = "final"  # the platform refused for good (bad request, blocked by the user)
+    HELD = "held"  # the window is closed or the quota spent: wait until the citizen writes again
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: SendOutcome
+    message_id: str | None = None
+    retry_after: float | None = None
+    reason: str | None = None
+
+    @classmethod
+    def sent(cls, message_id: str | None = None) -> SendResult:
+        return cls(SendOutcome.SENT, message_id=message_id)
+
+    @classmethod
+    def retry(cls, reason: str, after: float | None = None) -> SendResult:
+        return cls(SendOutcome.RETRY, retry_after=after, reason=reason)
+
+    @classmethod
+    def final(cls, reason: str) -> SendResult:
+        return cls(SendOutcome.FINAL, reason=reason)
+
+    @classmethod
+    def held(cls, reason: str) -> SendResult:
+        return cls(SendOutcome.HELD, reason=reason)
+
+
+@dataclass(slots=True)
+class Rendered:
+    """An Outbound shaped for one channel: texts split to its limit, choices as buttons or numbers."""
+
+    texts: list[str]
+    buttons: list[Choice] = field(default_factory=list)
+    attachment_ids: list[int] = field(default_factory=list)
+    request: str | None = None
+    request_label: str | None = None

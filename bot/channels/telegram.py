@@ -1,0 +1,246 @@
+"""Telegram through python-telegram-bot, used as transport only: parse updates, send, download.
+
+Polling is our own loop so that an update is stored in the inbox BEFORE its offset is confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import UpdateRejected
+from bot.channels.model import (
+    Capabilities,
+    Inbound,
+    InboundKind,
+    MediaRef,
+    Rendered,
+    SendingRules,
+    SendResult,
+)
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, without a warning
+
+log = logging.getLogger(__name__)
+
+LoadAttachment = Callable[[int], Awaitable[tuple[bytes, str, str]]]  # id -> (content, mime, kind)
+StoreUpdates = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
+ALLOWED_UPDATES = ["message", "callback_query"]
+NUMBER_ROW = 6  # number-only buttons per keyboard row
+
+
+class TelegramChannel:
+    name = "telegram"
+    capabilities = Capabilities(
+        buttons=True, edits=True, photos=True, location_request=True, contact_request=True,
+        max_text=4096, max_buttons=10,
+    )
+    rules = SendingRules(overall_per_second=30.0, chat_burst=3, chat_per_second=1.0, max_attempts=8)
+
+    def __init__(self, token: str, base_url: str, load_attachment: LoadAttachment | None = None,
+                 *, poll_timeout: int = 25) -> None:
+        root = base_url.rstrip("/")
+        self.poll_timeout = poll_timeout
+        self.bot = Bot(
+            token,
+            base_url=f"{root}/bot",
+            base_file_url=f"{root}/file/bot",
+            request=HTTPXRequest(connection_pool_size=8, read_timeout=15, connect_timeout=5),
+            get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=poll_timeout + 10),
+        )
+        self._load_attachment = load_attachment
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+
+    async def stop(self) -> None:
+        await self.bot.shutdown()
+
+    # --- receiving ---------------------------------------------------------------------------------------
+
+    def identify(self, payload: dict[str, Any]) -> tuple[str, str]:
+        update_id = payload.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise UpdateRejected("update_id must be an integer")
+        chat = _chat_of(payload)
+        if chat is None:
+            return str(update_id), "-"  # stored (and acknowledged), then ignored by to_inbound
+        return str(update_id), str(chat)
+
+    def to_inbound(self, payload: dict[str, Any]) -> Inbound | None:
+        update = Update.de_json(payload, self.bot)
+        if update is None:
+            return None
+        if update.callback_query is not None:
+            query = update.callback_query
+            message = query.message
+            if message is None or message.chat.type != "private":
+                return None
+            return Inbound(
+                channel=self.name, chat_id=str(message.chat.id), user_id=str(query.from_user.id),
+                kind=InboundKind.CHOICE, choice=(query.data or "")[:64],
+                language=query.from_user.language_code, display_name=query.from_user.full_name,
+                message_id=query.id,
+            )
+        message = update.message
+        if message is None or message.chat.type != "private" or message.from_user is None:
+            return None
+        base: dict[str, Any] = {
+            "channel": self.name, "chat_id": str(message.chat.id), "user_id": str(message.from_user.id),
+            "language": message.from_user.language_code, "display_name": message.from_user.full_name,
+            "message_id": str(message.message_id),
+        }
+        if message.text is not None:
+            return Inbound(kind=InboundKind.TEXT, text=message.text, **base)
+        if message.photo:
+            largest = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+            ref = MediaRef("photo", largest.file_id, "image/jpeg", largest.file_size)
+            return Inbound(kind=InboundKind.PHOTO, text=message.caption or "", media=(ref,), **base)
+        if message.voice is not None or message.audio is not None:
+            voice = message.voice or message.audio
+            assert voice is not None
+            ref = MediaRef("voice", voice.file_id, voice.mime_type or "audio/ogg", voice.file_size)
+            return Inbound(kind=InboundKind.VOICE, text=message.caption or "", media=(ref,), **base)
+        if message.document is not None:
+            doc = message.document
+            ref = MediaRef("document", doc.file_id, doc.mime_type, doc.file_size, doc.file_name)
+            return Inbound(kind=InboundKind.DOCUMENT, text=message.caption or "", media=(ref,), **base)
+        if message.location is not None:
+            return Inbound(kind=InboundKind.LOCATION, lat=message.location.latitude,
+                           lon=message.location.longitude, **base)
+        if message.contact is not None:
+            own = message.contact.user_id == message.from_user.id
+            return Inbound(kind=InboundKind.CONTACT, phone=message.contact.phone_number if own else None, **base)
+        return Inbound(kind=InboundKind.UNSUPPORTED, **base)
+
+    async def poll(self, store: StoreUpdates, *, stop: asyncio.Event | None = None) -> None:
+        """Long polling: store each batch, and only then confirm it with the next offset."""
+        await self.bot.delete_webhook()
+        offset: int | None = None
+        failures = 0
+        while stop is None or not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                failures = 0
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (NetworkError, TelegramError) as exc:
+                failures += 1
+                log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+                continue
+            if updates:
+                await store(self.name, [u.to_dict() for u in updates])
+                offset = updates[-1].update_id + 1
+                await self._answer_queries(updates)
+
+    async def _answer_queries(self, updates: tuple[Update, ...]) -> None:
+        """Stop the button's spinner; best effort, the press itself is already stored."""
+        for update in updates:
+            if update.callback_query is not None:
+                try:
+                    await update.callback_query.answer()
+                except TelegramError:
+                    log.debug("answerCallbackQuery failed", exc_info=True)
+
+    async def answer_query(self, payload: dict[str, Any]) -> None:
+        update = Update.de_json(payload, self.bot)
+        if update is not None:
+            await self._answer_queries((update,))
+
+    # --- sending -----------------------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, message: Rendered) -> SendResult:
+        try:
+            sent = None
+            for attachment_id in message.attachment_ids:
+                sent = await self._send_attachment(chat_id, attachment_id)
+            text = message.texts[0] if message.texts else ""
+            if text:
+                sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message))
+            return SendResult.sent(str(sent.message_id) if sent is not None else None)
+        except RetryAfter as exc:
+            return SendResult.retry("429 Too Many Requests", after=_seconds(exc.retry_after))
+        except (BadRequest, Forbidden, InvalidToken, ChatMigrated) as exc:
+            return SendResult.final(f"{type(exc).__name__}: {exc.message}")
+        except TimedOut:
+            return SendResult.retry("timed out")
+        except NetworkError as exc:
+            return SendResult.retry(f"network: {exc.message}")
+
+    async def _send_attachment(self, chat_id: str, attachment_id: int) -> Any:
+        if self._load_attachment is None:
+            raise BadRequest("no media store")
+        content, _mime, kind = await self._load_attachment(attachment_id)
+        if kind == "photo":
+            return await self.bot.send_photo(chat_id=chat_id, photo=content)
+        if kind == "voice":
+            return await self.bot.send_voice(chat_id=chat_id, voice=content)
+        return await self.bot.send_document(chat_id=chat_id, document=content)
+
+    async def fetch_media(self, ref: str) -> bytes:
+        file = await self.bot.get_file(ref)
+        return bytes(await file.download_as_bytearray())
+
+
+def _chat_of(payload: dict[str, Any]) -> int | None:
+    for key in ("message", "edited_message"):
+        chat = (payload.get(key) or {}).get("chat") if isinstance(payload.get(key), dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return chat["id"]
+    query = payload.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        if isinstance(message, dict) and isinstance((message.get("chat") or {}).get("id"), int):
+            return message["chat"]["id"]
+        sender = query.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return sender["id"]
+    return None
+
+
+def _markup(message: Rendered) -> Any:
+    if message.request in ("location", "contact"):
+        button = KeyboardButton(
+            message.request_label or message.request, request_location=message.request == "location",
+            request_contact=message.request == "contact",
+        )
+        labels = [[KeyboardButton(c.label)] for c in message.buttons]
+        return ReplyKeyboardMarkup([[button], *labels], resize_keyboard=True, one_time_keyboard=True)
+    if message.buttons:
+        buttons = [InlineKeyboardButton(c.label, callback_data=c.key) for c in message.buttons]
+        width = NUMBER_ROW if all(len(c.label) <= 3 for c in message.buttons) else 1
+        return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
+    return ReplyKeyboardRemove() if message.request == "remove" else None
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,29 @@
+"""Named crash points for the crash-safety tests: `TIEPDAN_CRASH_AT=after_store` kills the process there.
+
+A no-op unless the variable names the point. `TIEPDAN_CRASH_SKIP=N` lets the first N passes through, so a
+test can crash in the middle of a conversation; `TIEPDAN_CRASH_MARKER=FILE` records the crash so that the
+restarted process runs through. The kill is SIGKILL: nothing gets to clean up.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+POINTS = ("after_store", "after_flow_commit", "after_send", "after_mark")
+_passes: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    if os.environ.get("TIEPDAN_CRASH_AT") != name:
+        return
+    marker = os.environ.get("TIEPDAN_CRASH_MARKER")
+    if marker and os.path.exists(marker):
+        return
+    _passes[name] = _passes.get(name, 0) + 1
+    if _passes[name] <= int(os.environ.get("TIEPDAN_CRASH_SKIP", "0")):
+        return
+    if marker:
+        with open(marker, "w") as fh:
+            fh.write(name)
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,36 @@
+"""Pieces every flow uses: the menu, help for the current step, cancel."""
+
+from __future__ import annotations
+
+from bot.channels.model import Choice
+from handlers.base import Turn
+
+MENU = "menu"
+MENU_ITEMS = ("report", "my", "lang", "help")
+
+
+def menu_choices(turn: Turn) -> list[Choice]:
+    return [Choice(key, turn.t(f"menu.{key}")) for key in MENU_ITEMS]
+
+
+async def show_menu(turn: Turn) -> None:
+    turn.goto(MENU, "choose")
+    turn.say(turn.t("menu.prompt"), menu_choices(turn))
+
+
+async def help_for(turn: Turn) -> None:
+    """Help for where the citizen is, then the same question again, so nothing is lost."""
+    flow, step = turn.state.flow, turn.state.step
+    key = f"help.{flow}.{step}" if flow and step else "help.general"
+    text = turn.t(key)
+    if text == key:
+        text = turn.t("help.general")
+    offered = turn.state.data.get("_offered") or []
+    turn.say(text, [Choice(k, label) for k, label in offered])
+
+
+async def cancel(turn: Turn) -> None:
+    had_flow = turn.state.flow not in (None, MENU)
+    turn.finish()
+    turn.say(turn.t("common.cancelled" if had_flow else "common.nothing_to_cancel"))
+    await show_menu(turn)

@@ -1,0 +1,347 @@
+"""SQLAlchemy 2 models: the database is the truth (see shared/DESIGN.md).
+
+Every table that several workers take rows from carries the columns its claim needs; every time column is
+timezone-aware UTC. Conversation state and payloads are JSON, never pickles.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+# --- the organisation -------------------------------------------------------------------------------------
+
+
+class Unit(Base):
+    """A body in the tree: leadership, department, ward/commune, inspection, any depth."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    inspection_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    reception: Mapped[str | None] = mapped_column(Text)  # citizen reception schedule, shown to denouncers
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # false: dropped from the file, kept for old cases
+
+
+class Area(Base):
+    """A ward/commune or a residential area inside one; the handling unit of a ward is `unit_id`."""
+
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))  # ward | commune | residential
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    aliases: Mapped[list] = mapped_column(default=list)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    radius_m: Mapped[float | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255))
+    keywords: Mapped[list] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoutingRule(Base):
+    """category x area -> unit; a null column matches anything; the most specific rule wins."""
+
+    __tablename__ = "routing_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class DeadlinePolicy(Base):
+    """One step of the law's clock for a kind (optionally a category): accept or resolve, in its unit."""
+
+    __tablename__ = "deadline_policies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    step: Mapped[str] = mapped_column(String(16))  # accept | resolve
+    amount: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(16))  # working_days | working_hours | calendar_days | calendar_hours
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+
+
+class CalendarDay(Base):
+    """The materialised calendar: `ordinal` counts working days up to and including this day."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working: Mapped[bool] = mapped_column(Boolean)
+    ordinal: Mapped[int] = mapped_column(index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+
+
+class OrgSetting(Base):
+    """Organisation-wide values from the YAML file (office hours, coordinator unit, name, ...)."""
+
+    __tablename__ = "org_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+
+
+class Official(Base):
+    __tablename__ = "officials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    seat: Mapped[str | None] = mapped_column(String(64), unique=True)  # seat code from the org file
+    name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # officer | head | leader | overseer | admin
+    phone: Mapped[str | None] = mapped_column(String(32))
+    view_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_hours_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- people and their channels ----------------------------------------------------------------------------
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+
+class ChannelIdentity(Base):
+    """An account on one messenger: who (citizen or official) and which chat to answer in."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    last_inbound_at: Mapped[datetime | None]
+    replies_since_inbound: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # processing | optional_data
+    notice_version: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+# --- cases --------------------------------------------------------------------------------------------------
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_next_action_at", "next_action_at"),
+        Index("ix_cases_unit_status", "unit_id", "status"),
+        Index("ix_cases_citizen", "citizen_id", "created_at"),
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_resolved_at", "resolved_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    reply_identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id"))
+    source: Mapped[str] = mapped_column(String(16), default="chat")  # chat | walk_in | phone | web
+    text: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)  # denunciation: the reporter is secret
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    pin_hash: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    accept_due_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    original_due_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    next_action_at: Mapped[datetime | None]
+    rating: Mapped[str | None] = mapped_column(String(16))
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    transfer_count: Mapped[int] = mapped_column(default=0)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseEvent(Base):
+    """One line of a case's history: who did what, when, and why."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor_kind: Mapped[str] = mapped_column(String(16))  # citizen | official | system
+    actor_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict] = mapped_column(default=dict)
+
+
+class Attachment(Base):
+    """A photo, voice note or document; content lives here by default (the database media store)."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    owner_key: Mapped[str | None] = mapped_column(String(160), index=True)  # the draft's chat before submission
+    kind: Mapped[str] = mapped_column(String(16))  # photo | voice | document
+    mime: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage: Mapped[str] = mapped_column(String(16), default="db")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    location: Mapped[str | None] = mapped_column(String(512))  # path in a folder store
+    created_at: Mapped[datetime]
+
+
+# --- the conversation and the durable pipes ---------------------------------------------------------------
+
+
+class Conversation(Base):
+    """A chat's flow state: JSON, one row per (channel, chat)."""
+
+    __tablename__ = "conversations"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    flow: Mapped[str | None] = mapped_column(String(32))
+    step: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(default=dict)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    updated_at: Mapped[datetime]
+
+
+class InboxItem(Base):
+    """A raw platform update, stored before it is acknowledged; (channel, platform_id) drops repeats."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_id"),
+        Index("ix_inbox_pending", "status", "chat_key", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    platform_id: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(160))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+
+
+class OutboxItem(Base):
+    """A message that must go out; written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_chat", "channel", "chat_id", "status", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(16), default="reply")  # reply | answer | question | notice ...
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending | sent | failed | held
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class Lease(Base):
+    """A time-limited hold on a named resource (a chat's inbox, a chat's outbox) by one worker."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+
+
+class JobClaim(Base):
+    """A periodic job's run for one period (or a digest for one recipient): recorded once, done once."""
+
+    __tablename__ = "job_claims"
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(128), primary_key=True)
+    claimed_at: Mapped[datetime]
+
+
+class CodeSequence(Base):
+    """Per-year counters behind tracking codes like PA-2026-000123."""
+
+    __tablename__ = "code_sequences"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+

@@ -1,0 +1,1 @@
+"""Repositories: queries over one session. They never commit; the unit of work does."""

@@ -1,0 +1,39 @@
+"""Conversation state: one JSON row per (channel, chat)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Conversation
+
+
+async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversation | None:
+    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def save(
+    session: AsyncSession,
+    channel: str,
+    chat_id: str,
+    *,
+    flow: str | None,
+    step: str | None,
+    data: dict,
+    language: str,
+    now: datetime,
+) -> None:
+    row = await load(session, channel, chat_id)
+    if row is None:
+        row = Conversation(channel=channel, chat_id=chat_id)
+        session.add(row)
+    row.flow, row.step, row.data, row.language, row.updated_at = flow, step, dict(data), language, now
+
+
+async def forget(session: AsyncSession, channel: str, chat_id: str) -> None:
+    await session.execute(
+        delete(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+    )

@@ -1,0 +1,127 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL.
+
+A database with the schema migrated and the demo organisation loaded is prepared once per session and per
+backend; each test then gets a copy (SQLite: a file copy) or a clean slate (PostgreSQL: its own schema is
+reused and the per-test tables are emptied).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.services.org.load import load_file
+from storage.db import create_engine
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_ORG = ROOT / "org" / "demo.yaml"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+# Tables whose rows a test creates; the organisation's tables stay loaded between tests.
+PER_TEST_TABLES = (
+    "case_events", "attachments", "outbox", "inbox", "leases", "job_claims", "code_sequences", "consents",
+    "conversations", "cases", "channel_identities", "citizens",
+)
+BACKENDS = ("sqlite", "postgres")
+
+
+def _postgres_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _prepare(url: str) -> None:
+    upgrade(url)
+
+    async def load() -> None:
+        engine = create_engine(url)
+        try:
+            await load_file(engine, DEMO_ORG)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(load())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _prepare(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    if not _postgres_up():
+        if os.environ.get("TEST_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (TEST_REQUIRE_POSTGRES) but 127.0.0.1:5432 is unreachable")
+        pytest.skip("PostgreSQL is not running")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    _admin(f"CREATE SCHEMA {schema}")
+    url = f"{POSTGRES_URL}?schema={schema}"
+    _prepare(url)
+    yield url
+    _admin(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _admin(sql: str) -> None:
+    async def go() -> None:
+        engine = create_engine(POSTGRES_URL)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A ready database (schema + demo organisation) with no cases, conversations or messages."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "tiepdan.db"
+        shutil.copy(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url = request.getfixturevalue("postgres_schema")
+    _admin_in(url, f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
+    _admin_in(url, "DELETE FROM officials WHERE seat IS NULL")
+    return url
+
+
+def _admin_in(url: str, sql: str) -> None:
+    async def go() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+@pytest.fixture
+def backend(db_url: str) -> str:
+    return "sqlite" if db_url.startswith("sqlite") else "postgres"
+
+
+@pytest.fixture
+async def database(db_url: str) -> AsyncIterator:
+    from storage.uow import Database
+
+    db = Database(db_url)
+    yield db
+    await db.dispose()
