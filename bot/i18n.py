@@ -1,7 +1,8 @@
-"""Gettext catalogs (locales/<lang>/LC_MESSAGES/messages.po), keyed by message ids like `report.ask_ward`.
+"""Gettext catalogs, keyed by message ids like `report.ask_ward`.
 
-`make` compiles the .mo files; a missing or stale .mo is compiled in memory from its .po, so a fresh
-checkout still speaks both languages.
+Each feature keeps its own catalog, `locales/<lang>/LC_MESSAGES/<feature>.po` (`messages.po` is the core);
+a language's catalogs are chained, so a key lives in exactly one of them. `make` compiles the .mo files; a
+missing or stale .mo is compiled in memory from its .po, so a fresh checkout still speaks both languages.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ def N_(key: str) -> str:
     return key
 
 
-@cache
-def _catalog(language: str) -> gettext.GNUTranslations:
-    po = LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalog_files(language: str) -> list[Path]:
+    """The language's .po files, the core catalog first."""
+    folder = LOCALES / language / "LC_MESSAGES"
+    return sorted(folder.glob("*.po"), key=lambda p: (p.stem != DOMAIN, p.stem))
+
+
+def _compiled(po: Path, language: str) -> gettext.GNUTranslations:
     mo = po.with_suffix(".mo")
     if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
         with mo.open("rb") as fh:
@@ -39,6 +44,16 @@ def _catalog(language: str) -> gettext.GNUTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    chain: gettext.NullTranslations = gettext.NullTranslations()
+    for po in reversed(catalog_files(language)):
+        catalog = _compiled(po, language)
+        catalog.add_fallback(chain)
+        chain = catalog
+    return chain
 
 
 class Translator:

@@ -25,11 +25,17 @@ from storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG = ROOT / "org" / "demo.yaml"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-# Tables whose rows a test creates; the organisation's tables stay loaded between tests.
-PER_TEST_TABLES = (
-    "case_events", "attachments", "outbox", "inbox", "leases", "job_claims", "code_sequences", "consents",
-    "conversations", "cases", "channel_identities", "citizens",
-)
+# The organisation's tables stay loaded between tests; every other table is emptied before each test.
+ORG_TABLES = {
+    "units", "areas", "categories", "routing_rules", "deadline_policies", "calendar_days", "org_settings",
+    "officials", "alembic_version",
+}
+
+
+def per_test_tables() -> list[str]:
+    from storage.models import Base
+
+    return [t.name for t in Base.metadata.sorted_tables if t.name not in ORG_TABLES]
 BACKENDS = ("sqlite", "postgres")
 
 
@@ -96,7 +102,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(template, path)
         return f"sqlite+aiosqlite:///{path}"
     url = request.getfixturevalue("postgres_schema")
-    _admin_in(url, f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
+    _admin_in(url, f"TRUNCATE {', '.join(per_test_tables())} RESTART IDENTITY CASCADE")
     _admin_in(url, "DELETE FROM officials WHERE seat IS NULL")
     return url
 
