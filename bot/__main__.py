@@ -1,4 +1,5 @@
-"""Command line: `tiepdan run | serve | worker | migrate | org check|load | outbox failed`."""
+"""Command line: `tiepdan run | serve | worker | migrate | org check|load | outbox failed | invite |
+officials list|revoke | reveal | digest | sweep`."""
 
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--if-empty", action="store_true", help="only when no organisation is loaded yet")
     outbox = sub.add_parser("outbox", help="messages that could not be delivered")
     outbox.add_argument("what", choices=["failed"])
+    from bot import cli_officials
+
+    cli_officials.add_parsers(sub)
+    from bot.cli_deadlines import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -76,6 +83,14 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _org_load(settings, args.file, args.if_empty)
     if args.command == "outbox":
         return await _outbox_failed(settings)
+    if args.command in ("invite", "officials", "reveal"):
+        from bot import cli_officials
+
+        return await cli_officials.run(settings, args)
+    if args.command in ("digest", "sweep"):
+        from bot.cli_deadlines import digest_command, sweep_command
+
+        return await (digest_command if args.command == "digest" else sweep_command)(settings, args)
     if args.command == "run":
         await upgrade_async(settings.database_url)
         if await _org_load(settings, settings.org_file, if_empty=True) != 0:
@@ -101,7 +116,14 @@ async def _org_load(settings: Settings, path: Path, if_empty: bool) -> int:
                 print(problem, file=sys.stderr)
             return 1
         summary = await load_file(engine, path)
-        print(f"loaded {path}: {summary}")
+        print(f"loaded {path}: {summary.units} units, {summary.areas} areas, {summary.categories} categories, "
+              f"{summary.officials} officials' seats, {summary.routing_rules} routing rules, "
+              f"{summary.policies} deadline policies, {summary.calendar_days} calendar days "
+              f"({summary.first_year}-{summary.last_year})")
+        for kept in summary.kept:
+            print(f"  kept {kept}: the file dropped it but cases still use it")
+        for seat in summary.deactivated_seats:
+            print(f"  seat {seat} deactivated: the file dropped it but cases or chats still use it")
         return 0
     finally:
         await engine.dispose()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,11 +29,27 @@ class Settings(BaseSettings):
     zalo_bot_token: SecretStr | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: SecretStr | None = None
+    # Zalo's reply windows are undocumented for the Bot API: by default it is treated like an Official Account.
+    zalo_bot_reply_window_hours: float = Field(default=48.0, ge=0)  # 0: the bot may write at any time
+    zalo_bot_replies_per_window: int = Field(default=8, ge=0)  # 0: no count within the window
+    zalo_bot_proactive_quota: int = Field(default=0, ge=0)  # messages a month outside the window
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None  # the app's secret key: refreshes the OA access token
+    zalo_oa_secret_key: SecretStr | None = None  # the OA secret key: verifies X-ZEvent-Signature
+    zalo_oa_access_token: SecretStr | None = None  # bootstrap only: the database keeps the live tokens
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_verified: bool = False  # only a verified OA may send proactive messages
+    zalo_oa_monthly_quota: int = Field(default=1000, ge=0)
+    zalo_oa_reply_window_hours: float = Field(default=48.0, ge=0)
+    zalo_oa_replies_per_window: int = Field(default=8, ge=0)
     database_url: str = DEFAULT_DB
     org_file: Path = ROOT / "org" / "demo.yaml"
     timezone: str = "Asia/Ho_Chi_Minh"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    web_secret: SecretStr | None = None  # signs the web chat's cookie; `run` makes one in var/ when unset
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -60,7 +78,37 @@ class Settings(BaseSettings):
             raise ValueError("must be 8-256 characters of A-Z a-z 0-9 _ -")
         return value
 
-    @field_validator("telegram_api_base_url", "zalo_api_base_url", "public_base_url")
+    @field_validator("web_secret")
+    @classmethod
+    def _web_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if raw.lower() in PLACEHOLDERS or len(raw) < 32 or len(set(raw)) < 8 or any(c.isspace() for c in raw):
+            raise ValueError("must be a random value of at least 32 characters, not a placeholder")
+        return value
+
+    @field_validator("zalo_oa_app_secret", "zalo_oa_secret_key", "zalo_oa_access_token", "zalo_oa_refresh_token")
+    @classmethod
+    def _zalo_oa_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        raw = value.get_secret_value().strip()
+        if raw.lower() in PLACEHOLDERS or len(raw) < 8 or any(c.isspace() for c in raw):
+            raise ValueError("looks like a placeholder, not a Zalo key or token")
+        return SecretStr(raw)
+
+    @field_validator("zalo_oa_app_id")
+    @classmethod
+    def _zalo_oa_app_id(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().isdigit():
+            raise ValueError("must be the numeric app id from developers.zalo.me")
+        return value.strip()
+
+    @field_validator("telegram_api_base_url", "zalo_api_base_url", "public_base_url", "zalo_oa_api_base_url",
+                     "zalo_oa_oauth_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/]+", value):
@@ -81,6 +129,14 @@ class Settings(BaseSettings):
             value = "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
             raise ValueError("must be sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @field_validator("org_file")
+    @classmethod
+    def _org_file(cls, value: Path) -> Path:
+        # Checked here so that a typo stops the start with the variable's name, before any migration runs.
+        if not value.is_file():
+            raise ValueError(f"no such file: {value}")
         return value
 
     @field_validator("timezone")
@@ -112,7 +168,9 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value, so the log filter can mask it."""
-        values = [self.telegram_bot_token, self.zalo_bot_token, self.webhook_secret, self.zalo_webhook_secret]
+        values = [self.telegram_bot_token, self.zalo_bot_token, self.webhook_secret, self.zalo_webhook_secret,
+                  self.web_secret, self.zalo_oa_app_secret, self.zalo_oa_secret_key, self.zalo_oa_access_token,
+                  self.zalo_oa_refresh_token]
         return [v.get_secret_value() for v in values if v is not None]
 
 
@@ -125,3 +183,19 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         reason = error["msg"].removeprefix("Value error, ")
         raise ConfigError(f"configuration error: {name}: {reason}") from None
+
+
+def dev_web_secret(folder: Path = ROOT / "var") -> SecretStr:
+    """The web chat's signing secret for `run` when WEB_SECRET is unset: made once, kept in var/ (mode 0600),
+    so a visitor's conversation survives restarts. Production (`serve`) must set WEB_SECRET instead."""
+    path = folder / "web-secret"
+    if path.exists():
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) >= 32:
+            return SecretStr(value)
+    folder.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    return SecretStr(value)

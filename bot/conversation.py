@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from bot.channels.model import Inbound, InboundKind, Outbound
@@ -33,7 +34,8 @@ class ConversationEngine:
         services = Services(uow, self.app, org)
         saved = await conversations.load(session, inbound.channel, inbound.chat_id)
         state = (
-            State(saved.flow, saved.step, dict(saved.data or {}), saved.language)
+            # A deep copy: a flow that changes a nested list in place must still change the row.
+            State(saved.flow, saved.step, copy.deepcopy(saved.data or {}), saved.language)
             if saved is not None else State(language=self.app.default_language)
         )
         identity = await services.identities.arrive(inbound, now, state.language)

@@ -50,14 +50,20 @@ class Consumer:
         self._busy: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle_poll = idle_poll
+        self._stopping = False
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the unit in hand, start no other; `run` then returns."""
+        self._stopping = True
         self._wake.set()
 
     async def run(self) -> None:
         """Until cancelled: find chats with new rows and work through each under its lease."""
         try:
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 started = await self.poll_once()
                 if not started:
@@ -68,8 +74,9 @@ class Consumer:
                 else:
                     await asyncio.sleep(0)
         finally:
-            for task in list(self._tasks):
-                task.cancel()
+            if not self._stopping:
+                for task in list(self._tasks):
+                    task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def poll_once(self) -> int:
@@ -105,7 +112,7 @@ class Consumer:
     async def _work_chat(self, chat: tuple[str, str]) -> None:
         async with self._slots:
             try:
-                while await self._one(chat):
+                while not self._stopping and await self._one(chat):
                     pass
             except Exception:  # a database outage: leave the rows for the next pass
                 log.exception("consumer stopped on chat %s:%s", *chat)

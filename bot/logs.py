@@ -4,27 +4,36 @@ from __future__ import annotations
 
 import logging
 import sys
+from urllib.parse import quote
 
 MASK = "***"
+PERSONAL_DATA_LOGGERS = ("httpx", "httpcore", "telegram", "aiosqlite", "asyncpg", "sqlalchemy.engine")
 
 
 class RedactSecrets(logging.Filter):
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s]
+        # Each secret as typed and as it appears percent-encoded in a URL (a token's ":" becomes "%3A").
+        forms = {form for s in secrets if s for form in (s, quote(s, safe=""), quote(s))}
+        self.secrets = sorted(forms, key=len, reverse=True)
+
+    def _mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
             return True
         message = record.getMessage()
-        redacted = message
-        for secret in self.secrets:
-            redacted = redacted.replace(secret, MASK)
+        redacted = self._mask(message)
         if record.exc_info and record.exc_info[1] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
-            for secret in self.secrets:
-                text = text.replace(secret, MASK)
-            record.exc_text, record.exc_info = text, None
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self._mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._mask(record.stack_info)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -37,6 +46,8 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL, which holds the bot token; keep it quiet unless debugging.
-    logging.getLogger("httpx").setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)
+    # Libraries that log request URLs (the bot token), chat ids or SQL parameters stay quiet even at DEBUG:
+    # a denouncer's chat id must never reach a log line, whatever the level.
+    for name in PERSONAL_DATA_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

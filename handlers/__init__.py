@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
+from handlers.acknowledge import Acknowledge
 from handlers.base import Flow, Turn
 from handlers.case_lookup import show_case
-from handlers.common import cancel, help_for, show_menu
+from handlers.case_prompts import CasePrompts
+from handlers.case_reply import CaseReplyFlow
+from handlers.common import help_for, show_menu
+from handlers.digest import DigestFlow
 from handlers.language import LanguageFlow
 from handlers.menu import MenuFlow
 from handlers.my_cases import MyCasesFlow
+from handlers.officials import OfficialsDesk
 from handlers.onboarding import OnboardingFlow
-from handlers.report import ReportFlow
+from handlers.privacy import PrivacyFlow
+from handlers.rating import RatingFlow
+from handlers.report import ReportFlow, cancel_with_draft
 
 Command = Callable[[Turn], Awaitable[None]]
+
+
+class Intercept(Protocol):
+    """Asked before anything else: answers to messages another transaction sent (an overdue report's «Đã
+    nắm»), and official tools that work from any step (/digest)."""
+
+    async def claims(self, turn: Turn) -> bool: ...
+
+    async def handle(self, turn: Turn) -> None: ...
 
 
 class Router:
     """Commands first (they work at every step), then the chat's current flow, then the menu."""
 
-    def __init__(self, flows: list[Flow], commands: dict[str, Command]) -> None:
+    def __init__(self, flows: list[Flow], commands: dict[str, Command], officials: OfficialsDesk | None = None,
+                 case_prompts: CasePrompts | None = None, intercepts: Sequence[Intercept] = ()) -> None:
         self.flows = {f.name: f for f in flows}
         self.commands = commands
+        self.officials, self.case_prompts = officials, case_prompts
+        self.intercepts = list(intercepts)
 
     async def dispatch(self, turn: Turn) -> None:
+        for intercept in self.intercepts:
+            if await intercept.claims(turn):
+                await intercept.handle(turn)
+                return
+        if self.officials is not None and await self.officials.dispatch(turn):
+            return  # an invite code from anyone, and every turn of an official's chat
         command = turn.inbound.command
         onboarding = self.flows[OnboardingFlow.name]
         if command == "/start":
@@ -35,6 +61,8 @@ class Router:
             else:
                 await onboarding.begin(turn)
             return
+        if self.case_prompts is not None and await self.case_prompts.dispatch(turn):
+            return  # a rating, or an answer to an official's question, about one of the citizen's cases
         if command is not None:
             handler = self.commands.get(command)
             if handler is None:
@@ -50,16 +78,21 @@ class Router:
 def build_router() -> Router:
     report, my_cases, language = ReportFlow(), MyCasesFlow(), LanguageFlow()
     menu = MenuFlow({"report": report, "my": my_cases, "lang": language})
-    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language]
+    privacy = PrivacyFlow()
+    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy]
     by_name = {f.name: f for f in flows}
 
     commands: dict[str, Command] = {
         "/help": help_for,
-        "/cancel": cancel,
+        "/cancel": cancel_with_draft,  # also drops the chat's unfinished draft
         "/menu": show_menu,
         "/my": by_name[MyCasesFlow.name].begin,
         "/report": by_name[ReportFlow.name].begin,
         "/lang": by_name[LanguageFlow.name].begin,
         "/case": show_case,
+        "/privacy": privacy.begin,
     }
-    return Router(flows, commands)
+    officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()
+    digest = DigestFlow()
+    flows += [*officials.flows, rating, reply, digest]
+    return Router(flows, commands, officials, CasePrompts(rating, reply), intercepts=(Acknowledge(), digest))

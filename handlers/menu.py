@@ -1,11 +1,15 @@
-"""The menu: what the citizen can do; free text here gets a pointer, never silence."""
+"""The menu: what the citizen can do. Anything they send here that could be a case starts one; a greeting
+gets a friendly pointer, never silence."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from bot.domain.intake import is_small_talk
 from handlers.base import Flow, Turn
 from handlers.common import MENU, help_for, show_menu
+from handlers.drafting import content_of
+from handlers.report import start_draft
 
 
 class MenuFlow:
@@ -27,5 +31,17 @@ class MenuFlow:
             await help_for(turn)
             await show_menu(turn)
         else:
-            turn.say(turn.t("menu.not_understood"))
-            await show_menu(turn)
+            await tell_or_point(turn)
+
+
+async def tell_or_point(turn: Turn) -> None:
+    """A message outside any question: the start of a case, or a greeting answered with the menu."""
+    content = content_of(turn.inbound)
+    if content is None or turn.actor.citizen_id is None:
+        turn.say(turn.t("menu.not_understood"))
+        await show_menu(turn)
+    elif content.kind == "text" and is_small_talk(content.text):
+        turn.say(turn.t("menu.hello"))
+        await show_menu(turn)
+    else:
+        await start_draft(turn, [content])

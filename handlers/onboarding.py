@@ -1,4 +1,8 @@
-"""First contact: a short personal-data notice and consent, recorded with the notice version."""
+"""First contact: a short personal-data notice and consent, recorded with the notice version.
+
+A new notice version asks again. Whatever the citizen sent before agreeing (a photo, their story) waits in
+the chat's state and becomes their case once they agree: nothing they sent is lost.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ from typing import ClassVar
 from bot.channels.model import Choice
 from handlers.base import Turn
 from handlers.common import show_menu
+from handlers.drafting import Content, content_of
+from handlers.report import start_draft
+
+MAX_WAITING = 10  # messages kept while the notice is unanswered
 
 
 class OnboardingFlow:
@@ -19,7 +27,16 @@ class OnboardingFlow:
             await show_menu(turn)
             return
         turn.goto(self.name, "consent")
-        turn.say(turn.t("start.welcome", org=turn.services.org.name))
+        kept = self._keep(turn)
+        earlier = None
+        if turn.actor.citizen_id is not None:
+            earlier = await turn.services.privacy.earlier_consent(turn.actor.citizen_id)
+        if earlier is not None:
+            turn.say(turn.t("consent.updated", earlier=earlier, version=turn.services.org.notice_version))
+        else:
+            turn.say(turn.t("start.welcome", org=turn.services.org.name))
+        if kept:
+            turn.say(turn.t("consent.kept"))
         self._ask(turn)
 
     def _ask(self, turn: Turn) -> None:
@@ -28,18 +45,33 @@ class OnboardingFlow:
             [Choice("agree", turn.t("consent.agree")), Choice("decline", turn.t("consent.decline"))],
         )
 
+    def _keep(self, turn: Turn) -> bool:
+        """What the citizen sent, kept for after the notice (their words, photos, location - not a phone)."""
+        content = content_of(turn.inbound)
+        if content is None or content.kind in ("contact", "unsupported") or turn.choice is not None:
+            return False
+        waiting = turn.state.data.get("waiting", [])
+        if len(waiting) >= MAX_WAITING:
+            return False
+        turn.state.data["waiting"] = [*waiting, content.to_json()]
+        return True
+
     async def handle(self, turn: Turn) -> None:
         if turn.choice == "agree" and turn.actor.citizen_id is not None:
             await turn.services.identities.grant_consent(
                 turn.actor.citizen_id, turn.services.org.notice_version, turn.now
             )
             turn.actor.consented = True
+            waiting = [Content.from_json(c) for c in turn.state.data.get("waiting", [])]
             turn.finish()
             turn.say(turn.t("consent.thanks"))
-            await show_menu(turn)
+            if waiting:
+                await start_draft(turn, waiting)
+            else:
+                await show_menu(turn)
         elif turn.choice == "decline":
             turn.say(turn.t("consent.declined"))
             self._ask(turn)
         else:
-            turn.say(turn.t("consent.required"))
+            turn.say(turn.t("consent.kept" if self._keep(turn) else "consent.required"))
             self._ask(turn)

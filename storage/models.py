@@ -141,6 +141,22 @@ class Official(Base):
     quiet_hours_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class OfficialInvite(Base):
+    """A one-time code that links a messenger account to an official; only its SHA-256 is stored."""
+
+    __tablename__ = "official_invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32))  # when set, linking also needs this number shared
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))  # None: the command line
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id"))
+    revoked_at: Mapped[datetime | None]
+
+
 # --- people and their channels ----------------------------------------------------------------------------
 
 
@@ -159,7 +175,10 @@ class ChannelIdentity(Base):
     """An account on one messenger: who (citizen or official) and which chat to answer in."""
 
     __tablename__ = "channel_identities"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_channel_identities_chat", "channel", "chat_id"),  # the dispatcher's reply-window lookup
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(128))
@@ -192,6 +211,7 @@ class Case(Base):
         Index("ix_cases_citizen", "citizen_id", "created_at"),
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_resolved_at", "resolved_at"),
+        Index("ix_cases_reply_identity", "reply_identity_id", "status"),  # a citizen's cases awaiting them
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -230,6 +250,8 @@ class CaseEvent(Base):
     """One line of a case's history: who did what, when, and why."""
 
     __tablename__ = "case_events"
+    # The digest counts reopenings and transfers in a period by the status an event led to.
+    __table_args__ = (Index("ix_case_events_to_status_at", "to_status", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[datetime]
@@ -247,6 +269,7 @@ class Attachment(Base):
     """A photo, voice note or document; content lives here by default (the database media store)."""
 
     __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_fetch", "status", "fetch_after"),)  # the media job's queue
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     owner_key: Mapped[str | None] = mapped_column(String(160), index=True)  # the draft's chat before submission
@@ -258,6 +281,44 @@ class Attachment(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     location: Mapped[str | None] = mapped_column(String(512))  # path in a folder store
     created_at: Mapped[datetime]
+    # Evidence still on the platform is fetched by a queued job, never inside a conversation's transaction.
+    status: Mapped[str] = mapped_column(String(16), default="stored", server_default="stored")  # pending | stored | failed
+    channel: Mapped[str | None] = mapped_column(String(16))  # the platform that holds a pending file
+    platform_ref: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))  # a document's file name
+    fetch_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    fetch_after: Mapped[datetime | None]  # not before then: a claim by a worker, or a back-off after a failure
+    error: Mapped[str | None] = mapped_column(String(255))
+
+
+# --- citizen intake: drafts between messages, and deletions still to finish ------------------------------
+
+
+class CaseDraft(Base):
+    """The case a chat is telling, kept between messages; dropped when sent, cancelled or idle too long."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"), Index("ix_drafts_touched_at", "touched_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)  # bot.domain.intake.DraftFacts
+    created_at: Mapped[datetime]
+    touched_at: Mapped[datetime]  # the citizen's last change: idle drafts are reminded once, then dropped
+    reminded_at: Mapped[datetime | None]
+
+
+class Erasure(Base):
+    """A chat whose traces are wiped once the last reply to it has gone out (the reply itself needs the chat)."""
+
+    __tablename__ = "erasures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(String(16))  # account: everything of the chat | inbox: raw updates only
+    requested_at: Mapped[datetime]
 
 
 # --- the conversation and the durable pipes ---------------------------------------------------------------
@@ -318,6 +379,8 @@ class OutboxItem(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
+    sent_as: Mapped[str | None] = mapped_column(String(16))  # reply | proactive; null without a reply window
+    held_at: Mapped[datetime | None]  # first held for a closed reply window; the citizen is told on delivery
 
 
 class Lease(Base):
@@ -345,3 +408,91 @@ class CodeSequence(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
 
+
+
+# --- the web chat and the tracking page ---------------------------------------------------------------------
+
+
+class WebMessage(Base):
+    """One line of a web chat as its visitor saw it, so a reload (served by any process) shows the conversation."""
+
+    __tablename__ = "web_messages"
+    __table_args__ = (Index("ix_web_messages_chat", "chat_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128))
+    direction: Mapped[str] = mapped_column(String(3))  # in (the visitor) | out (the bot)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class PinAttempt(Base):
+    """A wrong PIN on the tracking page, counted per code and per address to make guessing hopeless."""
+
+    __tablename__ = "pin_attempts"
+    __table_args__ = (
+        Index("ix_pin_attempts_code", "code", "at"),
+        Index("ix_pin_attempts_address", "address", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+# --- Zalo: sending allowances and the Official Account's tokens ---------------------------------------------
+
+
+class ProactiveQuota(Base):
+    """Messages a channel sent outside its reply window in one month (the platform's proactive quota)."""
+
+    __tablename__ = "proactive_quota"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-02, in the organisation's time zone
+    used: Mapped[int] = mapped_column(default=0)
+
+
+class ZaloOAToken(Base):
+    """The Official Account's live tokens: each refresh token works once, so the newest is kept here at once."""
+
+    __tablename__ = "zalo_oa_tokens"
+    app_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime | None]
+    seeded_from: Mapped[str | None] = mapped_column(String(64))  # fingerprint of the bootstrap refresh token
+    updated_at: Mapped[datetime]
+
+
+# --- deadlines: reminders sent and escalations awaiting acknowledgement -----------------------------------
+
+
+class CaseReminder(Base):
+    """A deadline reminder decided for a case, recorded once per kind and deadline so it goes out once."""
+
+    __tablename__ = "case_reminders"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # accept_late | half | day_before | due_day | overdue
+    due_at: Mapped[datetime]  # the deadline it is about: a deadline moved by an extension is reminded afresh
+    sent_at: Mapped[datetime]
+
+
+class Escalation(Base):
+    """A late case brought to one head or leader; repeated each working day until they acknowledge it."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        UniqueConstraint("case_id", "level", "official_id", "due_at"),
+        Index("ix_escalations_official", "official_id", "acknowledged_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    level: Mapped[str] = mapped_column(String(16))  # head | parent
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # the unit the addressed official leads
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"))
+    due_at: Mapped[datetime]  # the deadline that was missed
+    raised_at: Mapped[datetime]
+    repeats: Mapped[int] = mapped_column(default=0)
+    next_repeat_at: Mapped[datetime | None]  # None once acknowledged, resolved or superseded
+    acknowledged_at: Mapped[datetime | None]

@@ -17,10 +17,11 @@ from bot.channels.model import Outbound, Rendered, SendOutcome, SendResult
 from bot.channels.ratelimit import ChatBuckets, TokenBucket
 from bot.channels.registry import ChannelRegistry, UnknownChannel
 from bot.channels.render import merge_plain, render
+from bot.channels.windows import Delivery, Grant, SendingWindows
 from bot.clock import Clock
 from bot.faults import crash_point
 from storage.models import OutboxItem
-from storage.repositories import leases, outbox
+from storage.repositories import leases, outbox, sending
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ class Dispatcher:
         lease_seconds: float = 30.0,
         concurrency: int = 8,
         idle_poll: float = 1.0,
+        windows: SendingWindows | None = None,
     ) -> None:
         self.db, self.channels, self.clock = db, channels, clock
+        self.windows = windows or SendingWindows(db, clock)
         self.owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
         self._ttl = timedelta(seconds=lease_seconds)
         self._slots = asyncio.Semaphore(concurrency)
@@ -52,27 +55,35 @@ class Dispatcher:
         self._busy: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle_poll = idle_poll
+        self._stopping = False
         self._overall: dict[str, TokenBucket] = {}
         self._per_chat: dict[str, ChatBuckets] = {}
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the unit in hand, start no other; `run` then returns."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         try:
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 started = await self.poll_once()
                 if started:
                     await asyncio.sleep(0)
                     continue
+                idle = await self._idle_for()  # first: a cancel here must not leave a wait() un-awaited
                 try:
-                    await asyncio.wait_for(self._wake.wait(), await self._idle_for())
+                    await asyncio.wait_for(self._wake.wait(), idle)
                 except TimeoutError:
                     pass
         finally:
-            for task in list(self._tasks):
-                task.cancel()
+            if not self._stopping:
+                for task in list(self._tasks):
+                    task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _idle_for(self) -> float:
@@ -115,7 +126,7 @@ class Dispatcher:
     async def _work_chat(self, chat: tuple[str, str]) -> None:
         async with self._slots:
             try:
-                while await self._send_next(chat):
+                while not self._stopping and await self._send_next(chat):
                     pass
             except Exception:
                 log.exception("dispatcher stopped on chat %s:%s", *chat)
@@ -144,9 +155,19 @@ class Dispatcher:
             await self._finish([rows[0]], SendResult.final(f"channel {name} is not configured"))
             return True
         group, message = self._group(rows, channel.capabilities.max_text)
+        note = await self.windows.held_note(name, chat_id, group)
+        if note is not None:
+            message = Outbound(f"{note}\n\n{message.text}", message.choices, message.attachment_ids,
+                               message.request, message.request_label)
         parts = self._parts(render(message, channel.capabilities))
         done = int(group[0].payload.get("_sent_parts", 0)) if len(group) == 1 else 0
+        # Inside the reply window, on the proactive quota, or held: a hold is final for this attempt.
+        grant = await self.windows.admit(name, channel.rules, chat_id, group, len(parts) - done)
+        if grant.delivery is Delivery.HELD:
+            await self._finish(group, SendResult.held(grant.reason or "held"))
+            return True
         result = SendResult.sent()
+        sent = 0
         for index in range(done, len(parts)):
             await self._pace(name, chat_id, channel.rules.overall_per_second, channel.rules.chat_burst,
                              channel.rules.chat_per_second)
@@ -154,9 +175,11 @@ class Dispatcher:
             crash_point("after_send")
             if result.outcome is not SendOutcome.SENT:
                 break
+            sent += 1
             if index < len(parts) - 1:
                 await self._note_part(group[0], index + 1)
-        await self._finish(group, result, max_attempts=channel.rules.max_attempts)
+        await self._finish(group, result, max_attempts=channel.rules.max_attempts,
+                           settle=(chat, grant, sent))
         crash_point("after_mark")
         return True
 
@@ -168,7 +191,7 @@ class Dispatcher:
             if merge_plain(messages[: count + 1], limit) is None:
                 break
             count += 1
-        if count > 1 and rows[0].attempts == 0:
+        if count > 1 and rows[0].attempts == 0 and "_sent_parts" not in rows[0].payload:
             merged = merge_plain(messages[:count], limit)
             assert merged is not None
             return rows[:count], merged
@@ -203,15 +226,19 @@ class Dispatcher:
                 item.payload = {**item.payload, "_sent_parts": sent_parts}
             await uow.commit()
 
-    async def _finish(self, group: list[OutboxItem], result: SendResult, *, max_attempts: int = 8) -> None:
+    async def _finish(self, group: list[OutboxItem], result: SendResult, *, max_attempts: int = 8,
+                      settle: tuple[tuple[str, str], Grant, int] | None = None) -> None:
         ids = [r.id for r in group]
         now = self.clock.now()
         async with self.db.unit_of_work() as uow:
             s = uow.session
+            if settle is not None:  # replies counted and unused quota given back with the row's outcome
+                (name, chat_id), grant, sent = settle
+                await self.windows.settle(s, name, chat_id, group, grant, sent)
             if result.outcome is SendOutcome.SENT:
                 await outbox.mark_sent(s, ids, now, result.message_id)
             elif result.outcome is SendOutcome.HELD:
-                await outbox.mark_status(s, ids, "held", result.reason)
+                await sending.mark_held(s, ids, now, result.reason)
             elif result.outcome is SendOutcome.FINAL or group[0].attempts + 1 >= max_attempts:
                 log.warning("outbox %s failed for good: %s", ids, result.reason)
                 await outbox.mark_status(s, ids, "failed", result.reason)

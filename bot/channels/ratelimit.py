@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+
+Now = Callable[[], float]
 
 
 class TokenBucket:
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
+    """`burst` tokens at most, refilled at `rate` per second; `now` is a monotonic time source (seconds)."""
+
+    def __init__(self, rate: float, burst: float, now: Now = time.monotonic) -> None:
+        self.rate, self.burst, self._now = rate, burst, now
         self.tokens = burst
-        self.stamp = time.monotonic()
+        self.stamp = now()
 
     def reserve(self) -> float:
         """Take one token; returns how long to wait before using it (0 when one was there)."""
-        now = time.monotonic()
+        now = self._now()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         self.tokens -= 1
@@ -24,12 +29,12 @@ class TokenBucket:
 class ChatBuckets:
     """One bucket per chat, forgetting the least recently used beyond `size` chats."""
 
-    def __init__(self, rate: float, burst: float, size: int = 10_000) -> None:
-        self.rate, self.burst, self.size = rate, burst, size
+    def __init__(self, rate: float, burst: float, size: int = 10_000, now: Now = time.monotonic) -> None:
+        self.rate, self.burst, self.size, self._now = rate, burst, size, now
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
 
     def reserve(self, chat: str) -> float:
-        bucket = self._buckets.pop(chat, None) or TokenBucket(self.rate, self.burst)
+        bucket = self._buckets.pop(chat, None) or TokenBucket(self.rate, self.burst, self._now)
         self._buckets[chat] = bucket
         if len(self._buckets) > self.size:
             self._buckets.popitem(last=False)

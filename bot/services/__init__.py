@@ -5,12 +5,19 @@ from __future__ import annotations
 from functools import cached_property
 
 from bot.i18n import Translator, translator
+from bot.services.case_actions import CaseActions
 from bot.services.cases import CaseQueries
 from bot.services.context import AppContext
+from bot.services.digest import Digests
+from bot.services.drafts import Drafts
+from bot.services.escalation import Escalations
+from bot.services.evidence import Evidence
 from bot.services.identities import Identities
 from bot.services.intake import Intake
 from bot.services.notify import Notifier
+from bot.services.officials import Officials
 from bot.services.org_view import OrgSnapshot
+from bot.services.privacy import Privacy
 from storage.uow import UnitOfWork
 
 
@@ -40,3 +47,31 @@ class Services:
     @cached_property
     def cases(self) -> CaseQueries:
         return CaseQueries(self.session, self.app, self.org)
+
+    @cached_property
+    def evidence(self) -> Evidence:
+        return Evidence(self.session)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        return Drafts(self.session, self.app, self.org, self.intake, self.evidence)
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        return Privacy(self.session, self.app, self.org)
+
+    @cached_property
+    def officials(self) -> Officials:
+        return Officials(self.session, self.app, self.org)
+
+    @cached_property
+    def case_actions(self) -> CaseActions:
+        return CaseActions(self.session, self.app, self.org, self.notifier, self.officials, self.intake)
+
+    @cached_property
+    def escalations(self) -> Escalations:
+        return Escalations(self.session, self.app)
+
+    @cached_property
+    def digests(self) -> Digests:
+        return Digests(self.session, self.org)

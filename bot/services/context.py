@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.services.org_view import OrgCache
+
+if TYPE_CHECKING:
+    from bot.channels.registry import ChannelRegistry
 
 
 @dataclass(slots=True)
@@ -16,3 +20,4 @@ class AppContext:
     org: OrgCache
     default_language: str = "vi"
     public_base_url: str = "http://127.0.0.1:8080"
+    channels: ChannelRegistry | None = None  # what each running channel can do (e.g. share a verified phone)

@@ -1,51 +1,199 @@
-"""Messages to officials, written to the outbox in the caller's transaction."""
+"""Messages that leave a transaction for someone else's chat: officials' case cards and notices, and what the
+citizen is told about their case. All go to the outbox in the caller's transaction, so they are sent only if
+the change that caused them commits.
+
+Texts are rendered per recipient, in the language of the recipient's chat. Nothing here ever names the
+citizen's account to an official or an official's account to the citizen: the bot is the relay.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.model import Outbound
-from bot.i18n import translator
+from bot.channels.model import Choice, Outbound
+from bot.i18n import Translator, translator
+from bot.services.action_keys import Verb, is_case_key, key
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot, UnitInfo
-from storage.models import Case, ChannelIdentity, Official
+from storage.models import Attachment, Case, ChannelIdentity, Conversation, Official, OutboxItem
 from storage.repositories import outbox
 
 DESK_ROLES = ("officer", "head")
-PREVIEW = 300
+CARD_ACTIONS = (Verb.ACCEPT, Verb.ASK, Verb.TRANSFER, Verb.EXTEND, Verb.ANSWER, Verb.REJECT)
+PREVIEW = 1200
+RECENT = 10  # how far back to look for the last message with choices
+MAP_LINK = "https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=18/{lat:.6f}/{lon:.6f}"
+
+Render = Callable[[Translator], str]
+
+
+def action_choices(t: Translator, case_id: int, verbs: Iterable[Verb]) -> list[Choice]:
+    labels = {
+        Verb.ACCEPT: t("officials.action.accept"),
+        Verb.ASK: t("officials.action.ask"),
+        Verb.TRANSFER: t("officials.action.transfer"),
+        Verb.EXTEND: t("officials.action.extend"),
+        Verb.ANSWER: t("officials.action.answer"),
+        Verb.REJECT: t("officials.action.reject"),
+        Verb.VIEW: t("officials.action.view"),
+        Verb.APPROVE_EXTENSION: t("officials.action.approve_extension"),
+        Verb.DECLINE_EXTENSION: t("officials.action.decline_extension"),
+    }
+    return [Choice(key(verb, case_id), labels[verb]) for verb in verbs]
 
 
 class Notifier:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
 
-    async def unit_desks(self, unit_id: int) -> list[ChannelIdentity]:
-        """The linked accounts of the unit's officers and head."""
+    # --- who ---------------------------------------------------------------------------------------------
+
+    async def _linked(self, *conditions) -> list[ChannelIdentity]:
         stmt = (
             select(ChannelIdentity)
             .join(Official, Official.id == ChannelIdentity.official_id)
-            .where(Official.unit_id == unit_id, Official.active.is_(True), Official.role.in_(DESK_ROLES))
-            .order_by(Official.id)
+            .where(Official.active.is_(True), *conditions)
+            .order_by(Official.id, ChannelIdentity.id)
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def unit_desks(self, unit_id: int) -> list[ChannelIdentity]:
+        """The linked accounts of the unit's officers and head."""
+        return await self._linked(Official.unit_id == unit_id, Official.role.in_(DESK_ROLES))
+
+    async def receivers(self, unit_id: int) -> list[ChannelIdentity]:
+        """Who gets a unit's case cards: its officers and head, or - in a unit without them, like a city's
+        leadership - whoever answers for it."""
+        return await self.unit_desks(unit_id) or await self.unit_chiefs(unit_id)
+
+    async def unit_chiefs(self, unit_id: int) -> list[ChannelIdentity]:
+        """The accounts of whoever answers for the unit: its heads, or its leaders where it has no head."""
+        for role in ("head", "leader"):
+            found = await self._linked(Official.unit_id == unit_id, Official.role == role)
+            if found:
+                return found
+        return []
+
+    async def accounts_of(self, official_ids: Iterable[int]) -> list[ChannelIdentity]:
+        ids = sorted(set(official_ids))
+        return await self._linked(Official.id.in_(ids)) if ids else []
+
+    async def language_of(self, identity: ChannelIdentity, fallback: str = "vi") -> str:
+        stmt = select(Conversation.language).where(
+            Conversation.channel == identity.channel, Conversation.chat_id == identity.chat_id
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none() or fallback
+
+    # --- sending -----------------------------------------------------------------------------------------
+
+    async def send(self, identity: ChannelIdentity, message: Outbound, *, purpose: str, case_id: int | None,
+                   dedup_key: str | None = None) -> None:
+        await outbox.add(
+            self.session, channel=identity.channel, chat_id=identity.chat_id, payload=message.to_json(),
+            now=self.app.clock.now(), purpose=purpose, case_id=case_id, dedup_key=dedup_key,
+        )
+
+    async def tell(self, recipients: Sequence[ChannelIdentity], render: Render, *, case_id: int | None,
+                   choices: Callable[[Translator], list[Choice]] | None = None) -> None:
+        """A notice to officials, each in their chat's language."""
+        for identity in recipients:
+            t = translator(await self.language_of(identity))
+            await self.send(identity, Outbound(text=render(t), choices=tuple(choices(t) if choices else ())),
+                            purpose="notice", case_id=case_id)
+
+    async def to_citizen(self, case: Case, render: Render, *, purpose: str,
+                         choices: Callable[[Translator], list[Choice]] | None = None,
+                         attachment_ids: Sequence[int] = ()) -> bool:
+        """A message to the account the case answers to; False when there is none (walk-in, phone)."""
+        if case.reply_identity_id is None:
+            return False
+        identity = await self.session.get(ChannelIdentity, case.reply_identity_id)
+        if identity is None:
+            return False
+        t = translator(await self.language_of(identity, case.language))
+        message = Outbound(text=render(t), choices=tuple(choices(t) if choices else ()),
+                           attachment_ids=tuple(attachment_ids))
+        await self.send(identity, message, purpose=purpose, case_id=case.id)
+        return True
+
+    async def latest_prompt(self, channel: str, chat_id: str) -> list[tuple[str, str]]:
+        """The choices of the last message with choices this chat has received, when they are about a case
+        (a card, a question, a rating prompt): a typed "2" then means that message's second choice, even
+        though it was sent from another chat's transaction."""
+        # Sent, or going out right now (the row is marked sent a moment after the platform took it); not one
+        # held back for later (quiet hours, a closed reply window), which the person has not seen.
+        shown = (OutboxItem.status == "sent") | (
+            (OutboxItem.status == "pending") & (OutboxItem.next_attempt_at <= self.app.clock.now()))
+        stmt = (
+            select(OutboxItem.payload)
+            .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, shown)
+            .order_by(OutboxItem.id.desc())
+            .limit(RECENT)
+        )
+        for payload in (await self.session.execute(stmt)).scalars():
+            choices = [(str(k), str(label)) for k, label in (payload or {}).get("choices") or []]
+            if choices:
+                return choices if all(is_case_key(k) for k, _ in choices) else []
+        return []
+
+    # --- the case card -----------------------------------------------------------------------------------
+
     async def new_case(self, case: Case, unit: UnitInfo) -> None:
-        for identity in await self.unit_desks(unit.id):
-            t = translator("vi")
-            category = self.org.categories_by_id.get(case.category_id or -1)
-            area = self.org.areas_by_id.get(case.area_id or -1)
-            text = t(
-                "official.new_case",
-                code=case.code,
-                kind=t(f"kind.{case.kind}"),
-                category=category.name("vi") if category else t("common.none"),
-                area=area.name if area else t("common.none"),
-                due=t.due(case.due_at, self.app.tz) if case.due_at else t("common.none"),
-                text=case.text[:PREVIEW],
-            )
-            await outbox.add(
-                self.session, channel=identity.channel, chat_id=identity.chat_id,
-                payload=Outbound(text=text).to_json(), now=self.app.clock.now(), purpose="notice",
-                case_id=case.id, dedup_key=f"new:{case.id}:{identity.id}",
-            )
+        """A new case: its card to every officer and the head of its unit."""
+        for identity in await self.receivers(unit.id):
+            await self._card_to(identity, case, None, dedup_key=f"new:{case.id}:{identity.id}")
+
+    async def card(self, case: Case, recipients: Sequence[ChannelIdentity], header: Render | None) -> None:
+        """The card again, with a first line that says why (transferred, reopened, sent up)."""
+        for identity in recipients:
+            await self._card_to(identity, case, header)
+
+    async def _card_to(self, identity: ChannelIdentity, case: Case, header: Render | None,
+                       dedup_key: str | None = None) -> None:
+        t = translator(await self.language_of(identity))
+        text = self.card_text(t, case)
+        if header is not None:
+            text = f"{header(t)}\n\n{text}"
+        message = Outbound(text=text, choices=tuple(action_choices(t, case.id, CARD_ACTIONS)),
+                           attachment_ids=tuple(await self.media_of(case)))
+        await self.send(identity, message, purpose="notice", case_id=case.id, dedup_key=dedup_key)
+
+    async def media_of(self, case: Case) -> list[int]:
+        """The case's photos and voice notes in hand, oldest first (one still being fetched from its platform
+        cannot be sent yet; documents stay in the case view)."""
+        stmt = (
+            select(Attachment.id)
+            .where(Attachment.case_id == case.id, Attachment.kind.in_(("photo", "voice")),
+                   Attachment.status == "stored")
+            .order_by(Attachment.id)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    def card_text(self, t: Translator, case: Case) -> str:
+        """Code, kind, category, area, due date, location and text; never who sent it."""
+        category = self.org.categories_by_id.get(case.category_id or -1)
+        area = self.org.areas_by_id.get(case.area_id or -1)
+        unit = self.org.units_by_id.get(case.unit_id)
+        tz = self.app.tz
+        lines = [t(
+            "officials.card",
+            code=case.code, kind=t(f"kind.{case.kind}"),
+            category=category.name(t.language) if category else t("common.none"),
+            area=area.name if area else t("common.none"),
+            unit=unit.name(t.language) if unit else t("common.none"),
+            due=t.due(case.due_at, tz) if case.due_at else t("common.none"),
+        )]
+        if case.accept_due_at is not None and case.accepted_at is None:
+            lines.append(t("officials.card_accept_due", due=t.due(case.accept_due_at, tz)))
+        if case.lat is not None and case.lon is not None:
+            lines.append(t("officials.card_location", lat=f"{case.lat:.6f}", lon=f"{case.lon:.6f}",
+                           link=MAP_LINK.format(lat=case.lat, lon=case.lon)))
+        contact = (case.details or {}).get("contact")
+        if contact and not case.sealed:
+            lines.append(t("officials.card_contact", source=t(f"officials.source.{case.source}"), contact=contact))
+        text = case.text if len(case.text) <= PREVIEW else case.text[:PREVIEW] + "…"
+        lines.append(t("officials.card_text", text=text))
+        return "\n".join(lines)

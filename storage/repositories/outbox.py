@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem
@@ -35,19 +35,29 @@ async def add(
     return bool(result.rowcount)
 
 
+def _heads() -> Select[tuple[int]]:
+    """Each chat's first pending row: only it decides when the chat may send (rows go out in order)."""
+    return (
+        select(func.min(OutboxItem.id))
+        .where(OutboxItem.status == "pending")
+        .group_by(OutboxItem.channel, OutboxItem.chat_id)
+    )
+
+
 async def chats_due(session: AsyncSession, now: datetime, limit: int = 128) -> list[tuple[str, str]]:
+    # A later row can be due while the head waits out its back-off (a merged group that failed, then its head
+    # failed again alone); counting it would wake the chat only to find nothing to send, again and again.
     stmt = (
         select(OutboxItem.channel, OutboxItem.chat_id)
-        .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
-        .group_by(OutboxItem.channel, OutboxItem.chat_id)
-        .order_by(func.min(OutboxItem.id))
+        .where(OutboxItem.id.in_(_heads()), OutboxItem.next_attempt_at <= now)
+        .order_by(OutboxItem.id)
         .limit(limit)
     )
     return [(c, k) for c, k in (await session.execute(stmt)).all()]
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
-    stmt = select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.status == "pending")
+    stmt = select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.id.in_(_heads()))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

@@ -31,32 +31,53 @@ async def test_citizen_reports_and_lists_on_telegram(db_url: str) -> None:
         assert texts[3] == "Bạn muốn làm gì? Chọn một mục:"
 
         tg.presses(CHAT, "report")
-        await tg.wait_for(CHAT, 5)
-        # Eighteen categories: a numbered list in the text, and the numbers as compact buttons.
-        assert tg.texts_to(CHAT)[4].startswith("Bạn muốn phản ánh về lĩnh vực nào?\n\n1. Ngập úng, thoát nước\n2. ")
-        assert tg.last_buttons(CHAT)[0] == ("1", "ngap_nuoc")
+        texts = await tg.wait_for(CHAT, 5)
+        assert texts[4].startswith("Xin kể sự việc bạn muốn báo: gõ chữ (có dấu hay không dấu đều được), gửi ảnh")
+        tg.says(CHAT, "Nước ngập sâu 40cm trước số nhà 12 từ sáng nay.")
+        texts = await tg.wait_for(CHAT, 6)
+        assert texts[5].startswith("Việc bạn báo thuộc loại nào?\n- Hỏi: bạn cần biết một quy định, thủ tục")
+        assert [d for _, d in tg.last_buttons(CHAT)] == ["question", "report", "complaint", "denunciation"]
 
-        tg.says(CHAT, "1")  # numbered answers work on Telegram too: the first category
-        await tg.wait_for(CHAT, 6)
-        assert tg.texts_to(CHAT)[5].startswith("Sự việc xảy ra ở phường nào?")
+        tg.says(CHAT, "2")  # numbered answers work on Telegram too: a report
+        texts = await tg.wait_for(CHAT, 7)
+        assert texts[6].startswith("Sự việc xảy ra ở phường, xã nào?")
         tg.says(CHAT, "sao do")  # a ward typed without diacritics
-        await tg.wait_for(CHAT, 7)
-        tg.says(CHAT, "Nước ngập sâu 40cm trước số nhà 12 đường Nguyễn Trãi từ sáng nay.")
         texts = await tg.wait_for(CHAT, 8)
-        assert texts[7] == (
-            "Xin kiểm tra lại:\nLĩnh vực: Ngập úng, thoát nước\nPhường: Sao Đỏ\n"
-            "Nội dung: Nước ngập sâu 40cm trước số nhà 12 đường Nguyễn Trãi từ sáng nay."
+        assert texts[7] == "Ở khu dân cư nào của phường Sao Đỏ?"
+        tg.says(CHAT, "khong ro")
+        texts = await tg.wait_for(CHAT, 9)
+        assert texts[8] == "Việc này thuộc lĩnh vực nào? Theo nội dung bạn gửi, có thể là:"
+        # "trước" is one letter from "thuốc" (a health keyword): a weaker second suggestion, "other" always last.
+        assert tg.last_buttons(CHAT) == [("Ngập úng, thoát nước", "ngap_nuoc"), ("Y tế, an toàn thực phẩm", "y_te"),
+                                         ("Lĩnh vực khác...", "all")]
+        tg.presses(CHAT, "all")
+        await tg.wait_for(CHAT, 10)
+        # Eighteen categories: a numbered list in the text, and the numbers as compact buttons.
+        assert tg.texts_to(CHAT)[9].startswith("Việc này thuộc lĩnh vực nào? Nếu không thấy, chọn «Khác».\n\n"
+                                               "1. Ngập úng, thoát nước\n2. ")
+        assert tg.last_buttons(CHAT)[0] == ("1", "ngap_nuoc")
+        tg.says(CHAT, "1")
+        texts = await tg.wait_for(CHAT, 11)
+        assert texts[10].startswith("Bạn có ảnh, tin nhắn thoại, giấy tờ hoặc vị trí về sự việc không?")
+        tg.says(CHAT, "không có")
+        texts = await tg.wait_for(CHAT, 12)
+        assert texts[11] == (
+            "Xin kiểm tra lại trước khi gửi:\nLoại: Phản ánh, kiến nghị\nLĩnh vực: Ngập úng, thoát nước\n"
+            "Địa bàn: phường Sao Đỏ\nNội dung: Nước ngập sâu 40cm trước số nhà 12 từ sáng nay.\n"
+            "Kèm theo: (không có)\nNơi nhận: UBND phường Sao Đỏ"
         )
         tg.presses(CHAT, "send")
-        texts = await tg.wait_for(CHAT, 10)
-        receipt = texts[8]
+        texts = await tg.wait_for(CHAT, 14)
+        receipt = texts[12]
         assert receipt.startswith("Đã tiếp nhận phản ánh của bạn.\nMã theo dõi: PA-2026-000001\nMã PIN tra cứu: ")
         assert "Đơn vị xử lý: UBND phường Sao Đỏ\nHạn trả lời: trước 17:00 thứ Sáu, 27/02/2026" in receipt
+        assert texts[13] == "Bạn muốn làm gì? Chọn một mục:"
 
         tg.says(CHAT, "/my")
-        texts = await tg.wait_for(CHAT, 11)
-        assert texts[10].startswith("Hồ sơ của bạn (trang 1/1):\n\nPA-2026-000001 - Đã tiếp nhận, chờ phân công")
-        assert "Hạn: trước 17:00 thứ Sáu, 27/02/2026" in texts[10]
+        texts = await tg.wait_for(CHAT, 15)
+        assert texts[14].startswith("Hồ sơ của bạn (trang 1/1):\n\nPA-2026-000001 - Phản ánh - Đã tiếp nhận, chờ "
+                                    "phân công")
+        assert "Hạn: trước 17:00 thứ Sáu, 27/02/2026" in texts[14]
 
         async with bot.db.unit_of_work(readonly=True) as uow:
             s = uow.session

@@ -26,6 +26,7 @@ class Fault:
     status: int
     retry_after: int | None = None
     remaining: int = 1
+    description: str | None = None  # Telegram's words, e.g. "Bad Request: chat not found"
 
 
 @dataclass
@@ -106,7 +107,8 @@ class FakeTelegram:
                 if fault.status == 429:
                     return _error(429, f"Too Many Requests: retry after {fault.retry_after}",
                                   {"retry_after": fault.retry_after or 1})
-                return _error(fault.status, "Internal Server Error" if fault.status >= 500 else "Bad Request")
+                default = "Internal Server Error" if fault.status >= 500 else "Bad Request"
+                return _error(fault.status, fault.description or default)
         if method.startswith("send") and self.fail_every is not None:
             self._send_count += 1
             n, status = self.fail_every
@@ -217,6 +219,37 @@ class FakeTelegram:
 
     def says(self, chat_id: int, text: str) -> dict[str, Any]:
         update = self.message(chat_id, text=text)
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def shares_contact(self, chat_id: int, phone: str, *, own: bool = True) -> dict[str, Any]:
+        """The user presses a contact-request button (own=True) or forwards someone else's contact card."""
+        contact = {"phone_number": phone, "first_name": "An", "user_id": chat_id if own else chat_id + 1}
+        update = self.message(chat_id, contact=contact)
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def sends_photo(self, chat_id: int, content: bytes, *, caption: str | None = None) -> dict[str, Any]:
+        """A photo as Telegram delivers it: several sizes of one file id; the bytes wait behind getFile."""
+        file_id = f"photo{next(self._message_ids)}"
+        self.files[file_id] = content
+        sizes = [{"file_id": f"{file_id}s", "file_unique_id": f"u{file_id}s", "width": 90, "height": 60,
+                  "file_size": max(1, len(content) // 8)},
+                 {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800, "height": 600,
+                  "file_size": len(content)}]
+        update = self.message(chat_id, photo=sizes, **({"caption": caption} if caption else {}))
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def sends_voice(self, chat_id: int, content: bytes, *, duration: int = 7) -> dict[str, Any]:
+        file_id = f"voice{next(self._message_ids)}"
+        self.files[file_id] = content
+        voice = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": duration,
+                 "mime_type": "audio/ogg", "file_size": len(content)}
+        update = self.message(chat_id, voice=voice)
         self.updates.append(update)
         self._new_update.set()
         return update

@@ -1,0 +1,269 @@
+"""Zalo Official Account (OA API v3): how most government bodies already publish on Zalo.
+
+Events reach `/zalo-oa/webhook` signed with X-ZEvent-Signature; replies go through the OA's customer-service
+message API with an access token that expires and is refreshed (see zalo_oa_tokens.py). What the platform
+decides (URLs, header names, body shapes, error numbers) comes from open-source integrations, not from
+documentation we could read, and sits in the small functions and constants of this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+import aiohttp
+
+from bot.channels.base import UpdateRejected
+from bot.channels.model import (
+    Capabilities,
+    Inbound,
+    InboundKind,
+    MediaRef,
+    Rendered,
+    SendingRules,
+    SendResult,
+)
+from bot.channels.zalo_oa_tokens import FreshTokens, OATokens, TokensUnavailable
+from bot.clock import Clock
+from storage.uow import Database
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+SEND_PATH = "/v3.0/oa/message/cs"
+REFRESH_PATH = "/v4/oa/access_token"
+EXPIRED_TOKEN = -216
+MAX_TEXT = 2000
+MAX_MEDIA_BYTES = 20 * 1024 * 1024
+PACE = SendingRules(overall_per_second=10.0, chat_burst=3, chat_per_second=1.0, max_attempts=8)
+
+USER_EVENT = "user_send_"
+KINDS = {
+    "user_send_text": InboundKind.TEXT,
+    "user_send_image": InboundKind.PHOTO,
+    "user_send_location": InboundKind.LOCATION,
+    "user_send_file": InboundKind.DOCUMENT,
+    "user_send_audio": InboundKind.VOICE,
+}
+MEDIA = {InboundKind.PHOTO: "photo", InboundKind.DOCUMENT: "document", InboundKind.VOICE: "voice"}
+
+
+def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
+    """Zalo's event MAC: plain SHA-256 of app id + raw body + the body's timestamp + the OA secret key."""
+    return hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret_key.encode()).hexdigest()
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int):
+        return str(value)
+    return None
+
+
+def _user_event(payload: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """(message id, sender id, message) of a user_send_* event, or UpdateRejected."""
+    sender = payload.get("sender")
+    message = payload.get("message")
+    sender_id = _id(sender.get("id")) if isinstance(sender, dict) else None
+    msg_id = _id(message.get("msg_id")) if isinstance(message, dict) else None
+    if sender_id is None or msg_id is None or not isinstance(message, dict):
+        raise UpdateRejected("a user event needs sender.id and message.msg_id")
+    return msg_id, sender_id, message
+
+
+def _attachments(message: dict[str, Any]) -> list[dict[str, Any]]:
+    found = message.get("attachments")
+    return [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
+
+
+def _payload_of(attachment: dict[str, Any]) -> dict[str, Any]:
+    inner = attachment.get("payload")
+    return inner if isinstance(inner, dict) else {}
+
+
+def send_outcome(status: int, body: Any) -> SendResult:
+    """An OA API answer as a send result (the token's expiry is handled before this)."""
+    if status == 429 or status >= 500:
+        return SendResult.retry(f"HTTP {status}")
+    if not isinstance(body, dict):
+        return SendResult.final(f"HTTP {status} without a JSON body")
+    error = body.get("error")
+    if error == 0:
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        return SendResult.sent(_id(data.get("message_id")))
+    if error == EXPIRED_TOKEN:
+        return SendResult.retry("access token still refused after a refresh")
+    return SendResult.final(f"{error}: {body.get('message') or 'refused'}")
+
+
+class OAApi:
+    def __init__(self, api_base: str, oauth_base: str, *, timeout: float = 15.0) -> None:
+        self.api_base, self.oauth_base = api_base.rstrip("/"), oauth_base.rstrip("/")
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send_text(self, access_token: str, user_id: str, text: str) -> tuple[int, Any]:
+        body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        async with self.session.post(f"{self.api_base}{SEND_PATH}", json=body,
+                                     headers={"access_token": access_token}) as response:
+            return response.status, await _json(response)
+
+    async def refresh(self, app_id: str, app_secret: str, refresh_token: str) -> FreshTokens:
+        form = {"refresh_token": refresh_token, "app_id": app_id, "grant_type": "refresh_token"}
+        async with self.session.post(f"{self.oauth_base}{REFRESH_PATH}", data=form,
+                                     headers={"secret_key": app_secret}) as response:
+            status, body = response.status, await _json(response)
+        if isinstance(body, dict) and isinstance(body.get("access_token"), str) and body.get("refresh_token"):
+            expires = body.get("expires_in")
+            try:
+                seconds = float(expires) if expires is not None else None
+            except (TypeError, ValueError):
+                seconds = None
+            return FreshTokens(body["access_token"], str(body["refresh_token"]), seconds)
+        reason = body.get("error_description") or body.get("error_name") if isinstance(body, dict) else None
+        raise TokensUnavailable(f"Zalo refused the token refresh (HTTP {status}): {reason or 'no reason given'}")
+
+    async def download(self, url: str) -> bytes:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("not a web address")
+        async with self.session.get(url) as response:
+            response.raise_for_status()
+            content = await response.content.read(MAX_MEDIA_BYTES + 1)
+        if len(content) > MAX_MEDIA_BYTES:
+            raise ValueError("file too large")
+        return content
+
+
+async def _json(response: aiohttp.ClientResponse) -> Any:
+    try:
+        return await response.json(content_type=None)
+    except ValueError:
+        return None
+
+
+class ZaloOAChannel:
+    name = "zalo_oa"
+    # Text only: sending an image needs Zalo's upload API first, which is not wired yet.
+    capabilities = Capabilities(buttons=False, photos=False, max_text=MAX_TEXT)
+
+    def __init__(self, db: Database, clock: Clock, *, app_id: str, app_secret: str, secret_key: str,
+                 api_base: str, oauth_base: str, rules: SendingRules = PACE,
+                 access_token: str | None = None, refresh_token: str | None = None) -> None:
+        self.app_id, self._secret_key = app_id, secret_key
+        self.rules = rules
+        self.api = OAApi(api_base, oauth_base)
+        self.tokens = OATokens(db, clock, app_id, lambda token: self.api.refresh(app_id, app_secret, token))
+        self._bootstrap = (access_token, refresh_token)
+
+    async def start(self) -> None:
+        await self.tokens.seed(*self._bootstrap)
+        if not await self.tokens.stored():
+            log.error("Zalo OA has no tokens: set ZALO_OA_REFRESH_TOKEN (and ZALO_OA_ACCESS_TOKEN)")
+
+    async def stop(self) -> None:
+        await self.api.close()
+
+    # --- receiving ---------------------------------------------------------------------------------------
+
+    def verify(self, header: str | None, body: bytes, payload: dict[str, Any]) -> bool:
+        """The event is from Zalo for our app: its MAC matches and it names our app id (if it names one)."""
+        if not header or not header.strip().startswith("mac="):
+            return False
+        timestamp = payload.get("timestamp")
+        if isinstance(timestamp, bool) or not isinstance(timestamp, str | int):
+            return False
+        if "app_id" in payload and str(payload["app_id"]) != self.app_id:
+            return False
+        expected = signature(self.app_id, body, str(timestamp), self._secret_key)
+        given = header.strip().removeprefix("mac=").strip().lower()
+        return hmac.compare_digest(given.encode(), expected.encode())
+
+    def identify(self, payload: dict[str, Any]) -> tuple[str, str]:
+        event = payload.get("event_name")
+        if not isinstance(event, str) or not event:
+            raise UpdateRejected("event_name is missing")
+        if event.startswith(USER_EVENT):
+            msg_id, sender_id, _ = _user_event(payload)
+            return msg_id, sender_id
+        # follow, unfollow, the OA's own messages echoed back: stored (and acknowledged), then ignored.
+        people = [payload.get(k) for k in ("follower", "recipient", "sender")]
+        who = next((_id(p.get("id")) for p in people if isinstance(p, dict) and _id(p.get("id"))), "-")
+        message = payload.get("message")
+        msg_id = _id(message.get("msg_id")) if isinstance(message, dict) else None
+        return f"{event}:{msg_id or who}:{payload.get('timestamp')}"[:128], "-"
+
+    def to_inbound(self, payload: dict[str, Any]) -> Inbound | None:
+        event = payload.get("event_name")
+        if not isinstance(event, str) or not event.startswith(USER_EVENT):
+            return None
+        msg_id, sender_id, message = _user_event(payload)
+        base: dict[str, Any] = {"channel": self.name, "chat_id": sender_id, "user_id": sender_id,
+                                "message_id": msg_id}
+        kind = KINDS.get(event, InboundKind.UNSUPPORTED)
+        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        if kind is InboundKind.TEXT:
+            return Inbound(kind=kind, text=text, **base)
+        if kind is InboundKind.LOCATION:
+            return self._location(message, base)
+        if kind in MEDIA:
+            refs = tuple(
+                MediaRef(MEDIA[kind], str(p["url"]), size=p.get("size") if isinstance(p.get("size"), int) else None,
+                         name=p.get("name") if isinstance(p.get("name"), str) else None)
+                for p in map(_payload_of, _attachments(message)) if isinstance(p.get("url"), str)
+            )
+            if refs:
+                return Inbound(kind=kind, text=text, media=refs, **base)
+        return Inbound(kind=InboundKind.UNSUPPORTED, **base)
+
+    def _location(self, message: dict[str, Any], base: dict[str, Any]) -> Inbound:
+        for attachment in _attachments(message):
+            coordinates = _payload_of(attachment).get("coordinates")
+            if isinstance(coordinates, dict):
+                try:
+                    lat, lon = float(coordinates["latitude"]), float(coordinates["longitude"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if -90 <= lat <= 90 and -180 <= lon <= 180:
+                    return Inbound(kind=InboundKind.LOCATION, lat=lat, lon=lon, **base)
+        return Inbound(kind=InboundKind.UNSUPPORTED, **base)
+
+    # --- sending -----------------------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, message: Rendered) -> SendResult:
+        text = message.texts[0] if message.texts else ""
+        if not text:
+            return SendResult.sent()
+        try:
+            token = await self.tokens.current()
+            if not token:
+                token = await self.tokens.refresh(token)
+            status, body = await self.api.send_text(token, chat_id, text)
+            if isinstance(body, dict) and body.get("error") == EXPIRED_TOKEN:
+                token = await self.tokens.refresh(token)
+                status, body = await self.api.send_text(token, chat_id, text)
+            return send_outcome(status, body)
+        except TokensUnavailable as exc:
+            log.error("Zalo OA cannot send: %s", exc)
+            return SendResult.retry(str(exc))
+        except TimeoutError:
+            return SendResult.retry("timed out")
+        except aiohttp.ClientError as exc:
+            return SendResult.retry(f"network: {type(exc).__name__}")
+
+    async def fetch_media(self, ref: str) -> bytes:
+        return await self.api.download(ref)

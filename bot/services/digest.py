@@ -1,0 +1,242 @@
+"""The leaders' digest: figures for a leader's or head's units (the unit and all below), in words and a chart.
+
+`send_due_digests(db, clock)` is the weekly catch-up job: it finds the latest scheduled digest moment (Monday
+07:30 by default, from the organisation's `digest` setting) and gives every leader and head with a linked
+account that period's digest, once: a JobClaim per recipient and period is taken in the same transaction as
+the messages. `/digest` and `tiepdan digest` build the same digest on demand for any period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from babel.numbers import format_decimal, format_percent
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.domain.digest import Figures, Period, PeriodKind, weekly_moment, weekly_period
+from bot.domain.reminders import QuietHours
+from bot.i18n import Translator, translator
+from bot.services.chart import Bar, on_time_chart
+from bot.services.digest_sql import DigestQueries, OverdueCase, Ranked
+from bot.services.media import new_attachment
+from bot.services.notices import Letter, Letterbox, Person, Recipients
+from bot.services.org_view import OrgCache, OrgSnapshot
+from bot.services.sweep import subtree
+from storage.models import Case, ChannelIdentity, JobClaim, Official
+from storage.repositories.dialect import insert_for
+from storage.uow import Database
+
+READERS = ("leader", "head")  # who receives digests; overseers aggregate elsewhere, without names
+
+
+@dataclass(frozen=True, slots=True)
+class DigestData:
+    unit_id: int
+    period: Period
+    previous: Period
+    now: Figures
+    before: Figures
+    top_categories: list[Ranked]
+    top_areas: list[Ranked]
+    most_overdue: list[OverdueCase]
+    bars: list[Bar]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestMessage:
+    text: str
+    chart: bytes
+
+
+class Digests:
+    def __init__(self, session: AsyncSession, org: OrgSnapshot) -> None:
+        self.session, self.org = session, org
+        self.queries = DigestQueries(session, org.calendar.tz)
+
+    async def reader(self, official_id: int | None) -> Person | None:
+        """The official, if they may read digests (an active leader or head)."""
+        if official_id is None:
+            return None
+        row = (await self.session.execute(
+            select(Official.id, Official.name, Official.unit_id, Official.role)
+            .where(Official.id == official_id, Official.active.is_(True), Official.role.in_(READERS))
+        )).first()
+        return Person(*row) if row is not None else None
+
+    async def data(self, unit_id: int, period: Period) -> DigestData:
+        units = subtree(self.org, unit_id)
+        codes = [self.org.units_by_id[u].code for u in units]
+        previous = period.previous()
+        rates = await self.queries.unit_rates(units, period)
+        bars = sorted(
+            (Bar(self.org.units_by_id[r.unit_id].code, r.on_time / r.resolved) for r in rates if r.resolved),
+            key=lambda bar: (-bar.rate, bar.label),
+        )
+        return DigestData(
+            unit_id=unit_id, period=period, previous=previous,
+            now=await self.queries.figures(units, codes, period),
+            before=await self.queries.figures(units, codes, previous),
+            top_categories=await self.queries.top(Case.category_id, units, period),
+            top_areas=await self.queries.top(Case.area_id, units, period),
+            most_overdue=await self.queries.most_overdue(units, period),
+            bars=bars,
+        )
+
+    async def message(self, unit_id: int, period: Period, language: str) -> DigestMessage:
+        data = await self.data(unit_id, period)
+        return DigestMessage(render(data, self.org, translator(language)), on_time_chart(period.label, data.bars))
+
+    async def for_reader(self, reader: Person, period: Period, language: str, now: datetime) -> tuple[str, int]:
+        """The digest as text plus the id of its chart, stored as a photo attachment."""
+        message = await self.message(reader.unit_id, period, language)
+        chart = new_attachment("photo", "image/png", message.chart, now,
+                               owner_key=f"digest:{period.label}:{reader.id}")
+        self.session.add(chart)
+        await self.session.flush()
+        return message.text, chart.id
+
+
+# --- the words ----------------------------------------------------------------------------------------------
+
+
+def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
+    now, before = data.now, data.before
+    unit = org.units_by_id[data.unit_id]
+    lines = [
+        t("digest.title", unit=unit.name(t.language), period=period_words(data.period, t)),
+        t("digest.compared", previous=period_words(data.previous, t)),
+        "",
+        t("digest.received", now=now.received, before=before.received),
+        t("digest.resolved", now=now.resolved, before=before.resolved),
+        t("digest.on_time", count=now.on_time, rate=_percent(now.on_time_rate, t),
+          before=_percent(before.on_time_rate, t)),
+        t("digest.early", now=now.early, before=before.early),
+        t("digest.extended", now=now.extended, before=before.extended),
+        t("digest.overdue", now=now.overdue, before=before.overdue, first=now.overdue_bands[0],
+          second=now.overdue_bands[1], third=now.overdue_bands[2], fourth=now.overdue_bands[3]),
+        t("digest.average", now=_decimal(now.average_days, t), before=_decimal(before.average_days, t)),
+        t("digest.satisfaction", satisfied=now.satisfied, rated=now.rated, rate=_percent(now.satisfaction, t),
+          before=_percent(before.satisfaction, t)),
+        t("digest.reopened", now=now.reopened, before=before.reopened),
+        t("digest.transfers", now=now.transfers, before=before.transfers),
+        t("digest.top_categories", items=_ranked(data.top_categories, _category_names(org, t), t)),
+        t("digest.top_areas", items=_ranked(data.top_areas, {a.id: a.name for a in org.areas.values()}, t)),
+    ]
+    if data.most_overdue:
+        lines.append(t("digest.most_overdue"))
+        tz = org.calendar.tz
+        lines += [
+            t("digest.most_overdue_line", code=c.code, unit=org.units_by_id[c.unit_id].code, days=c.days_late,
+              due=t.due(c.due_at, tz), assignee=c.assignee or t("deadline.nobody"))
+            for c in data.most_overdue
+        ]
+    lines.append(t("digest.chart_note"))
+    return "\n".join(lines)
+
+
+def period_words(period: Period, t: Translator) -> str:
+    last = period.last_day
+    if period.kind is PeriodKind.WEEK:
+        return t("digest.period_week", label=period.label, first=f"{period.start:%d/%m}", last=f"{last:%d/%m/%Y}")
+    if period.kind is PeriodKind.MONTH:
+        return t("digest.period_month", label=period.label)
+    return t("digest.period_days", first=f"{period.start:%H:%M %d/%m}", last=f"{period.end:%H:%M %d/%m/%Y}")
+
+
+def _category_names(org: OrgSnapshot, t: Translator) -> dict[int, str]:
+    return {c.id: c.name(t.language) for c in org.categories.values()}
+
+
+def _ranked(items: list[Ranked], names: dict[int, str], t: Translator) -> str:
+    if not items:
+        return t("digest.nothing")
+    return ", ".join(t("digest.ranked", name=names.get(item.id or -1, "?"), count=item.count) for item in items)
+
+
+def _percent(value: float | None, t: Translator) -> str:
+    return t("digest.no_rate") if value is None else format_percent(value, "#,##0.#%", locale=t.language)
+
+
+def _decimal(value: float | None, t: Translator) -> str:
+    return t("digest.no_rate") if value is None else format_decimal(value, "#,##0.#", locale=t.language)
+
+
+# --- the weekly job -----------------------------------------------------------------------------------------
+
+
+async def send_due_digests(db: Database, clock: Clock, *, org: OrgCache | None = None,
+                           wake: Callable[[], None] | None = None) -> int:
+    """Give every leader and head the latest scheduled period's digest, once each; returns how many got one.
+
+    Catch-up: a process that was down at the scheduled moment sends it when it runs again. Only the latest
+    period is due: an older one missed entirely is superseded by it (and `/digest 2026-W08` still shows it).
+    """
+    now = clock.now()
+    cache = org or OrgCache()
+    async with db.unit_of_work(readonly=True) as uow:
+        snapshot = await cache.get(uow.session, now.date())
+        period = _due_period(snapshot, now)
+        waiting = await _waiting_readers(uow.session, period)
+    sent = 0
+    for reader_id in waiting:
+        async with db.unit_of_work() as uow:
+            snapshot = await cache.get(uow.session, now.date())
+            if await deliver(uow.session, snapshot, reader_id, period, now):
+                sent += 1
+                if wake is not None:
+                    uow.after_commit(wake)
+            await uow.commit()
+    return sent
+
+
+def _due_period(org: OrgSnapshot, now: datetime) -> Period:
+    setting = org.settings.get("digest") or {}
+    at = time.fromisoformat(str(setting.get("time", "07:30")))
+    moment = weekly_moment(now, org.calendar.tz, str(setting.get("weekday", "monday")), at)
+    return weekly_period(moment)
+
+
+async def _waiting_readers(session: AsyncSession, period: Period) -> list[int]:
+    """Leaders and heads with a linked account who have no claim on this period yet."""
+    linked = select(ChannelIdentity.id).where(ChannelIdentity.official_id == Official.id).exists()
+    readers = list((await session.execute(
+        select(Official.id).where(Official.role.in_(READERS), Official.active.is_(True), linked)
+        .order_by(Official.id))).scalars())
+    claimed = set((await session.execute(
+        select(JobClaim.period).where(JobClaim.job == "digest",
+                                      JobClaim.period.in_([claim_period(period, r) for r in readers]))
+    )).scalars()) if readers else set()
+    return [r for r in readers if claim_period(period, r) not in claimed]
+
+
+def claim_period(period: Period, official_id: int) -> str:
+    return f"{period.label}:{official_id}"
+
+
+async def deliver(session: AsyncSession, org: OrgSnapshot, official_id: int, period: Period, now: datetime) -> bool:
+    """Claim (official, period) and queue the digest to each of the official's accounts; False if taken."""
+    claimed = await session.execute(
+        insert_for(session, JobClaim).values(job="digest", period=claim_period(period, official_id), claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["job", "period"])
+    )
+    if not claimed.rowcount:
+        return False
+    digests = Digests(session, org)
+    reader = await digests.reader(official_id)
+    reach = await Recipients(session, org).reach([official_id])
+    if reader is None or not reach:
+        return True
+    box = Letterbox(org.calendar, QuietHours.from_settings(org.settings.get("quiet_hours")))
+    by_language: dict[str, tuple[str, int]] = {}
+    for account in reach:
+        if account.language not in by_language:
+            by_language[account.language] = await digests.for_reader(reader, period, account.language, now)
+        text, chart_id = by_language[account.language]
+        box.add(Letter(account, text, f"digest:{period.label}:{official_id}:{account.identity_id}",
+                       attachment_ids=(chart_id,), purpose="digest"))
+    await box.post(session, now)
+    return True

@@ -1,0 +1,202 @@
+"""The citizen's side of a case: answering an official's question, and the verdict on an answer.
+
+Not satisfied reopens a report, petition or question once at the same unit; a second time it goes up to the
+head of the unit above. A complaint is not reopened: the law's next step is a second-level complaint (a new
+case at the next authority) or a lawsuit. An answer nobody rates within 7 days closes (`expire_ratings`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.domain.cases import Action, CaseKind, CaseStatus, next_status, tracking_code
+from bot.domain.deadlines import due_at, pick_policy
+from bot.services.action_keys import Verb
+from bot.services.authz import Refused
+from bot.services.case_work import MAX_TEXT, RATING_DAYS, CaseWork, unique_accounts
+from bot.services.intake import Receipt
+from bot.services.notify import action_choices
+from bot.services.org_view import UnitInfo
+from bot.services.pins import hash_pin, new_pin
+from storage.models import Case
+from storage.repositories import cases as case_rows
+from storage.uow import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    code: str
+    outcome: str  # closed | reopened | sent_up | second_level
+    unit: UnitInfo | None = None
+    due_at: datetime | None = None
+
+
+class Verdicts(CaseWork):
+    """The citizen's answers: to a question, and on an answer."""
+
+    async def waiting_for(self, identity_id: int) -> list[tuple[int, str]]:
+        """(id, code) of the cases on which an official waits for this account's answer, oldest first."""
+        stmt = (select(Case.id, Case.code)
+                .where(Case.reply_identity_id == identity_id, Case.status == CaseStatus.WAITING_CITIZEN.value)
+                .order_by(Case.paused_at, Case.id))
+        return [(i, c) for i, c in (await self.session.execute(stmt)).all()]
+
+    async def _citizens_case(self, case_id: int, identity_id: int | None) -> Case:
+        """The case, if it answers to this account (None: a walk-in case, as the tracking page rates it)."""
+        case = await self._locked(case_id)
+        if case.reply_identity_id != identity_id:
+            raise Refused("officials.refused.not_your_case")
+        return case
+
+    async def citizen_reply(self, identity_id: int, case_id: int, text: str) -> str:
+        """The citizen's answer to an official's question: back on the case, the clock running again."""
+        case = await self._citizens_case(case_id, identity_id)
+        if case.status != CaseStatus.WAITING_CITIZEN.value:
+            raise Refused("officials.reply.not_waiting", code=case.code)
+        text = self._text(text, minimum=1)
+        moved = self._move(case, Action.CITIZEN_REPLY)
+        self._resume_clock(case)
+        await self._event(case, "citizen_replied", citizen=True, moved=moved, note=text)
+        code, case_key = case.code, case.id
+        recipients = (await self.notifier.accounts_of([case.assignee_id]) if case.assignee_id
+                      else await self.notifier.receivers(case.unit_id))
+        await self.notifier.tell(
+            recipients, lambda t: t("officials.notice.citizen_replied", code=code, text=text), case_id=case.id,
+            choices=lambda t: action_choices(t, case_key, (Verb.ANSWER, Verb.ASK, Verb.VIEW)),
+        )
+        return case.code
+
+    async def ratable(self, identity_id: int | None, case_id: int) -> str:
+        """The case's code, if this account may still give its verdict on the answer."""
+        case = await self._citizens_case(case_id, identity_id)
+        if case.status != CaseStatus.RESOLVED.value or case.rating is not None:
+            raise Refused("officials.rating.closed", code=case.code)
+        return case.code
+
+    async def second_level_open(self, identity_id: int, case_id: int) -> str:
+        """The case's code, if this account may file a second-level complaint about its answer."""
+        case = await self._citizens_case(case_id, identity_id)
+        if (case.kind != CaseKind.COMPLAINT.value or case.rating != "unsatisfied"
+                or (case.details or {}).get("second_level")):
+            raise Refused("officials.second_level.not_open", code=case.code)
+        return case.code
+
+    async def rate(self, identity_id: int | None, case_id: int, satisfied: bool,
+                   comment: str | None = None) -> Verdict:
+        case = await self._citizens_case(case_id, identity_id)
+        if case.status != CaseStatus.RESOLVED.value or case.rating is not None:
+            raise Refused("officials.rating.closed", code=case.code)
+        comment = (comment or "").strip()[:MAX_TEXT] or None
+        code, unit = case.code, self._unit(case.unit_id)
+        told = await self.notifier.accounts_of([case.assignee_id]) if case.assignee_id else []
+        if satisfied:
+            moved = self._move(case, Action.SATISFIED)
+            case.rating, case.closed_at = "satisfied", self.now
+            await self._event(case, "rated_satisfied", citizen=True, moved=moved, note=comment)
+            await self.notifier.tell(told, lambda t: t("officials.notice.satisfied", code=code), case_id=case.id)
+            return Verdict(case.code, "closed")
+        if case.kind == CaseKind.COMPLAINT.value:
+            # The law's next step is a second-level complaint or a lawsuit, not a reopening: the first-level
+            # case keeps its answer, and closes when the rating window ends.
+            case.rating = "unsatisfied"
+            await self._event(case, "rated_unsatisfied", citizen=True, note=comment)
+            told += await self.notifier.unit_chiefs(case.unit_id)
+            await self.notifier.tell(unique_accounts(told), lambda t: t(
+                "officials.notice.unsatisfied_complaint", code=code), case_id=case.id)
+            return Verdict(case.code, "second_level", self._next_authority(case))
+        moved = self._move(case, Action.UNSATISFIED)
+        await self._event(case, "rated_unsatisfied", citizen=True, moved=moved, note=comment)
+        case.assignee_id, case.resolved_at, case.rating = None, None, None
+        case.reopen_count += 1
+        self._new_period(case)
+        note = comment or "-"
+        if case.reopen_count == 1:
+            await self._event(case, "reopened", data={"unit": unit.code})
+            await self.notifier.card(case, await self.notifier.receivers(unit.id),
+                                     lambda t: t("officials.card_reopened", comment=note))
+            return Verdict(case.code, "reopened", unit, case.due_at)
+        upper = self._parent(unit.id) or self._coordinator() or unit
+        case.unit_id, count = upper.id, case.reopen_count
+        await self._event(case, "sent_up", data={"from": unit.code, "to": upper.code})
+        await self.notifier.card(case, await self.notifier.unit_chiefs(upper.id), lambda t: t(
+            "officials.card_escalated", unit=unit.name(t.language), count=count, comment=note))
+        return Verdict(case.code, "sent_up", upper, case.due_at)
+
+    def _next_authority(self, case: Case) -> UnitInfo:
+        return self._parent(case.unit_id) or self._coordinator() or self._unit(case.unit_id)
+
+    async def second_level(self, identity_id: int, case_id: int, text: str) -> Receipt:
+        """A second-level complaint about a first-level answer the citizen did not accept: a new case at the
+        next authority, linked both ways."""
+        await self.second_level_open(identity_id, case_id)
+        first = await self._locked(case_id)
+        text = self._text(text)
+        authority = self._next_authority(first)
+        receipt = await self._open_case(first, authority, text)
+        first.details = {**(first.details or {}), "second_level": receipt.code}
+        await self._event(first, "second_level_started", citizen=True, data={"case": receipt.code})
+        return receipt
+
+    async def _open_case(self, first: Case, unit: UnitInfo, text: str) -> Receipt:
+        now, calendar = self.now, self.org.calendar
+        category = self.org.categories_by_id.get(first.category_id or -1)
+        policy = pick_policy(self.org.policies, first.kind, category.code if category else None)
+        if policy is None:
+            raise Refused("officials.second_level.not_open", code=first.code)
+        accept = due_at(now, policy.accept, calendar) if policy.accept else None
+        resolve = due_at(now, policy.resolve, calendar)
+        prefix = tracking_code(first.kind, now.astimezone(self.app.tz).year, 0).rsplit("-", 1)[0]
+        number = await case_rows.next_number(self.session, prefix)
+        pin = new_pin()
+        case = Case(
+            code=tracking_code(first.kind, now.astimezone(self.app.tz).year, number), kind=first.kind,
+            status=CaseStatus.SUBMITTED.value, category_id=first.category_id, area_id=first.area_id,
+            unit_id=unit.id, citizen_id=first.citizen_id, reply_identity_id=first.reply_identity_id,
+            source=first.source, text=text, lat=first.lat, lon=first.lon, sealed=first.sealed,
+            language=first.language, pin_hash=hash_pin(pin), details={"first_level": first.code, "level": 2},
+            created_at=now, accept_due_at=accept, due_at=resolve, original_due_at=resolve,
+            next_action_at=accept or resolve,
+        )
+        self.session.add(case)
+        await self.session.flush()
+        await self._event(case, "submitted", citizen=True, moved=(None, case.status),
+                          data={"unit": unit.code, "first_level": first.code})
+        source = self._unit(first.unit_id)
+        first_code = first.code
+        await self.notifier.card(case, await self.notifier.receivers(unit.id), lambda t: t(
+            "officials.card_second_level", first=first_code, unit=source.name(t.language)))
+        return Receipt(case.id, case.code, pin, unit, resolve)
+
+
+# --- the periodic catch-up ------------------------------------------------------------------------------------
+
+
+async def expire_ratings(db: Database, clock: Clock, *, batch: int = 200) -> int:
+    """Close every answered case whose citizen gave no verdict within 7 days; returns how many closed.
+
+    A catch-up job: run it at any interval (or late, after downtime) and it closes exactly what is due.
+    """
+    closed = 0
+    while True:
+        now = clock.now()
+        async with db.unit_of_work() as uow:
+            stmt = (
+                select(Case)
+                .where(Case.status == CaseStatus.RESOLVED.value, Case.resolved_at <= now - timedelta(days=RATING_DAYS))
+                .order_by(Case.resolved_at, Case.id).limit(batch).with_for_update(skip_locked=True)
+            )
+            rows = list((await uow.session.execute(stmt)).scalars())
+            for case in rows:
+                before = case.status
+                case.status = next_status(before, Action.EXPIRE_RATING).value
+                case.closed_at = now
+                await case_rows.add_event(uow.session, case, at=now, action="rating_expired", actor_kind="system",
+                                          actor_id=None, from_status=before, to_status=case.status)
+            await uow.commit()
+        closed += len(rows)
+        if len(rows) < batch:
+            return closed

@@ -1,0 +1,353 @@
+"""The web chat's routes: GET /chat (the page), GET /chat/ws (the WebSocket), POST /chat/upload (a photo),
+GET /chat/media/{id} (a photo of this chat).
+
+Who is writing: a random visitor id in a signed, HttpOnly, SameSite=Lax cookie; a forged or missing cookie
+gets a fresh visitor (page) or 403 (socket, upload, media). Every frame is untrusted: its size, kind and
+fields are checked, and what the bot receives is an update our server writes, never the frame itself. In demo
+mode (never in production) `?as=SEAT` makes the visitor's socket one of the demo officials' accounts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from bot.channels.webchat import frame_of
+from bot.domain.cases import MAX_DESCRIPTION
+from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
+from bot.i18n import translator
+from bot.services.webchat import DemoSeat, WebChat
+from bot.web.pages import STATIC, esc, html_response, language_links, page_language, render, text
+from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
+
+log = logging.getLogger(__name__)
+
+COOKIE = "tiepdan_web"
+COOKIE_PURPOSE = "web-visitor"
+COOKIE_MAX_AGE = 180 * 24 * 3600
+MAX_FRAME_BYTES = 64 * 1024  # larger frames close the socket (1009); texts are checked well below this
+MAX_TEXT = MAX_DESCRIPTION  # a whole description fits in one message
+MAX_LABEL = 200
+MAX_UPLOAD_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # the photo plus the multipart envelope
+FLOOD_MESSAGES, FLOOD_SECONDS = 20, 10.0
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SEAT = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+# Page texts the script needs, sent with the page from the catalogs.
+SCRIPT_TEXTS = (
+    "web.js.connecting", "web.js.connected", "web.js.reconnecting", "web.js.sending", "web.js.failed",
+    "web.js.you", "web.js.bot", "web.js.share_location", "web.js.locating", "web.js.location_denied",
+    "web.js.location_unavailable", "web.js.location_sent", "web.js.uploading", "web.js.choices",
+    "web.js.photo_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
+)
+STATIC_FILES = {"site.css": "text/css", "chat.js": "text/javascript"}  # the templates are not served raw
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    visitor: str
+    account: str  # the web account (and chat) this request speaks as
+    seat: str | None
+
+
+class Connection:
+    """One open page: frames go out one at a time."""
+
+    def __init__(self, ws: web.WebSocketResponse, chat_id: str) -> None:
+        self.ws, self.chat_id, self.last_id = ws, chat_id, 0
+        self._lock = asyncio.Lock()
+        self._recent: deque[float] = deque()
+
+    async def push(self, frame: dict[str, Any]) -> None:
+        if self.ws.closed:
+            raise ConnectionError("socket closed")
+        async with self._lock:
+            await self.ws.send_json(frame)
+
+    def flooding(self) -> bool:
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] > FLOOD_SECONDS:
+            self._recent.popleft()
+        self._recent.append(now)
+        return len(self._recent) > FLOOD_MESSAGES
+
+
+class WebChatRoutes:
+    def __init__(self, chat: WebChat, signer: Signer, *, demo: bool, public_base_url: str,
+                 default_language: str) -> None:
+        self.chat, self.signer, self.demo = chat, signer, demo
+        self.default_language = default_language
+        self._public_origin = _origin_of(public_base_url)
+        self._open: set[Connection] = set()
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/chat", self.page)
+        app.router.add_get("/chat/ws", self.socket)
+        app.router.add_post("/chat/upload", self.upload)
+        app.router.add_get(r"/chat/media/{attachment:\d{1,12}}", self.media)
+        app.router.add_get("/static/{name}", static_file)
+        app.on_shutdown.append(self._close_sockets)
+
+    async def _close_sockets(self, _app: web.Application) -> None:
+        """A stopping server says goodbye; the pages reconnect (to another process, or after the restart)."""
+        for connection in list(self._open):
+            await connection.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+
+    # --- who is asking -----------------------------------------------------------------------------------
+
+    def visitor_of(self, request: web.Request) -> str | None:
+        visitor = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE))
+        return visitor if visitor is not None and VISITOR_ID.match(visitor) else None
+
+    async def visit_of(self, request: web.Request) -> Visit | None:
+        visitor = self.visitor_of(request)
+        if visitor is None:
+            return None
+        seat = request.query.get("as") or None
+        if seat is None:
+            return Visit(visitor, visitor, None)
+        if not self.demo or not SEAT.match(seat):
+            return None
+        account = f"{visitor}.{seat}"
+        return Visit(visitor, account, seat) if await self.chat.sit_at(account, seat) else None
+
+    def same_origin(self, request: web.Request) -> bool:
+        """Cross-site pages must not drive a visitor's chat: the Origin must be this site."""
+        origin = request.headers.get("Origin")
+        if not origin:
+            return False
+        if origin == self._public_origin:
+            return True
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and parts.netloc == request.host
+
+    # --- the page ----------------------------------------------------------------------------------------
+
+    async def page(self, request: web.Request) -> web.Response:
+        language = page_language(request, self.default_language)
+        visitor = self.visitor_of(request)
+        fresh = visitor is None
+        visitor = visitor or new_visitor_id()
+        seat = request.query.get("as") if self.demo else None
+        seats = await self.chat.demo_seats() if self.demo else []
+        if seat not in {s.seat for s in seats}:
+            seat = None
+        config = {
+            "lang": language, "seat": seat, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
+            "photoTypes": sorted(PHOTO_TYPES), "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
+        }
+        body = render("chat.html", language, {
+            "lang": language,
+            "languages": language_links("/chat", language, {"as": seat} if seat else None),
+            "demo": _demo_switch(seats, seat, language) if self.demo else "",
+            "config": json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
+        })
+        response = html_response(body, request, language)
+        if fresh:
+            response.set_cookie(
+                COOKIE, self.signer.sign(COOKIE_PURPOSE, visitor), max_age=COOKIE_MAX_AGE, path="/",
+                httponly=True, samesite="Lax", secure=_secure(request),
+            )
+        return response
+
+    # --- the socket --------------------------------------------------------------------------------------
+
+    async def socket(self, request: web.Request) -> web.StreamResponse:
+        if not self.same_origin(request):
+            return web.json_response({"error": "origin"}, status=403)
+        visit = await self.visit_of(request)
+        if visit is None:
+            return web.json_response({"error": "visitor"}, status=403)
+        language = page_language(request, self.default_language)
+        ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=30.0)
+        await ws.prepare(request)
+        connection = Connection(ws, visit.account)
+        self.chat.channel.attach(connection)
+        self._open.add(connection)
+        try:
+            await connection.push({"type": "hello", "as": visit.seat})
+            rows = await self.chat.transcript(visit.account)
+            await connection.push({"type": "history", "messages": [frame_of(r) for r in rows]})
+            connection.last_id = max(connection.last_id, rows[-1].id if rows else 0)
+            async for message in ws:
+                if message.type is WSMsgType.TEXT:
+                    await self._on_frame(connection, visit, language, message.data)
+                elif message.type is WSMsgType.ERROR:
+                    break
+        except ConnectionError:
+            pass  # the page went away mid-answer; what it sent is stored, what it missed is in the transcript
+        finally:
+            self.chat.channel.detach(connection)
+            self._open.discard(connection)
+        return ws
+
+    async def _on_frame(self, connection: Connection, visit: Visit, language: str, raw: str) -> None:
+        t = translator(language)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            await connection.push({"type": "error", "client_id": None, "text": t("web.error.malformed")})
+            return
+        client_id = data.get("id") if isinstance(data.get("id"), str) else None
+        if connection.flooding():
+            await connection.push({"type": "error", "client_id": client_id, "text": t("web.error.too_fast")})
+            return
+        built = await self._update_of(data, visit, language)
+        if isinstance(built, str):
+            await connection.push({"type": "error", "client_id": client_id, "text": built})
+            return
+        update, shown = built
+        new = await self.chat.receive(update, shown)
+        await connection.push({"type": "ack", "client_id": update["id"], "duplicate": not new})
+
+    async def _update_of(self, data: dict[str, Any], visit: Visit,
+                         language: str) -> tuple[dict[str, Any], dict[str, Any] | None] | str:
+        """The inbox update and the transcript line for a frame, or the clear answer why it is refused."""
+        t = translator(language)
+        kind = data.get("type")
+        base = {"v": 1, "chat": visit.account, "user": visit.account, "language": language}
+        if kind == "start":  # the first visit: greet once per chat, however often the page asks
+            return {**base, "id": "start", "kind": "start"}, None
+        client_id = data.get("id")
+        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+            return t("web.error.malformed")
+        base["id"] = client_id
+        shown: dict[str, Any] = {"client_id": client_id}
+        if kind == "text":
+            body = data.get("text")
+            if not isinstance(body, str) or not body.strip():
+                return t("web.error.empty")
+            body = body.strip()
+            if len(body) > MAX_TEXT:
+                return t("web.error.too_long", length=len(body), limit=MAX_TEXT)
+            return {**base, "kind": "text", "text": body}, {**shown, "text": body}
+        if kind == "choice":
+            key, label = data.get("key"), data.get("label")
+            if not isinstance(key, str) or not 0 < len(key) <= 64:
+                return t("web.error.malformed")
+            label = label.strip()[:MAX_LABEL] if isinstance(label, str) and label.strip() else key
+            return {**base, "kind": "choice", "key": key}, {**shown, "text": label, "choice": key}
+        if kind == "location":
+            lat, lon = data.get("lat"), data.get("lon")
+            if not _coordinate(lat, 90) or not _coordinate(lon, 180):
+                return t("web.error.malformed")
+            return ({**base, "kind": "location", "lat": float(lat), "lon": float(lon)},
+                    {**shown, "location": [round(float(lat), 6), round(float(lon), 6)]})
+        if kind == "photo":
+            attachment = data.get("attachment")
+            caption = data.get("text") if isinstance(data.get("text"), str) else ""
+            if len(caption) > MAX_TEXT:
+                return t("web.error.too_long", length=len(caption), limit=MAX_TEXT)
+            known = isinstance(attachment, int) and not isinstance(attachment, bool)
+            row = await self.chat.own_upload(visit.account, attachment) if known else None
+            if row is None:
+                return t("web.error.photo_missing")
+            return ({**base, "kind": "photo", "attachment": row.id, "mime": row.mime, "size": row.size,
+                     "text": caption.strip()},
+                    {**shown, "attachments": [row.id], "text": caption.strip()})
+        return t("web.error.unsupported")
+
+    # --- photos ------------------------------------------------------------------------------------------
+
+    async def upload(self, request: web.Request) -> web.Response:
+        language = page_language(request, self.default_language)
+        t = translator(language)
+        if not self.same_origin(request):
+            return web.json_response({"error": t("web.error.forbidden")}, status=403)
+        visit = await self.visit_of(request)
+        if visit is None:
+            return web.json_response({"error": t("web.error.forbidden")}, status=403)
+        if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
+            return web.json_response({"error": t("web.upload.too_large")}, status=413)
+        try:
+            reader = await request.multipart()
+            part = await reader.next()
+        except (ValueError, AssertionError, KeyError):
+            part = None
+        if part is None or getattr(part, "name", None) != "photo":
+            return web.json_response({"error": t("web.error.malformed")}, status=400)
+        content = bytearray()
+        while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
+            content += chunk
+            if len(content) > MAX_PHOTO_BYTES:
+                return web.json_response({"error": t("web.upload.too_large")}, status=413)
+        mime = part.headers.get("Content-Type", "")  # type: ignore[union-attr]
+        try:
+            row = await self.chat.keep_upload(visit.account, bytes(content), mime)
+        except MediaRejected as exc:
+            status = 413 if exc.reason == "too_large" else 415
+            return web.json_response({"error": t(f"web.upload.{exc.reason}")}, status=status)
+        return web.json_response({"attachment": row.id, "mime": row.mime, "size": row.size})
+
+    async def media(self, request: web.Request) -> web.Response:
+        visit = await self.visit_of(request)
+        if visit is None:
+            raise web.HTTPForbidden()
+        row = await self.chat.visible_media(visit.account, int(request.match_info["attachment"]))
+        if row is None or row.content is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=row.content, content_type=row.mime, headers={
+            "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+        })
+
+
+async def static_file(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise web.HTTPNotFound()
+    return web.Response(body=(STATIC / name).read_bytes(), content_type=STATIC_FILES[name], charset="utf-8",
+                        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+def _coordinate(value: object, limit: float) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            and -limit <= value <= limit)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _secure(request: web.Request) -> bool:
+    return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
+
+
+def _demo_switch(seats: list[DemoSeat], current: str | None, language: str) -> str:
+    """The demo's "act as" switch: the visitor as a citizen, or as one of the demo officials, by unit."""
+    t = translator(language)
+    groups: dict[str, list[str]] = {}
+    for seat in seats:
+        unit = seat.unit_en if language == "en" else seat.unit_vi
+        label = text(t, "web.demo.seat", name=seat.name, role=text(t, f"web.role.{seat.role}"))
+        selected = " selected" if seat.seat == current else ""
+        groups.setdefault(unit, []).append(f'<option value="{esc(seat.seat)}"{selected}>{esc(label)}</option>')
+    options = "".join(
+        f'<optgroup label="{esc(unit)}">{"".join(items)}</optgroup>' for unit, items in groups.items()
+    )
+    citizen_selected = "" if current else " selected"
+    acting = next((s for s in seats if s.seat == current), None)
+    role = (text(t, "web.demo.seat", name=acting.name, role=text(t, f"web.role.{acting.role}")) if acting
+            else text(t, "web.demo.citizen"))
+    # Folded by default: on a 360 px phone the conversation keeps the screen.
+    return (
+        f'<details class="demo"><summary>{esc(text(t, "web.demo.summary", role=role))}</summary>'
+        '<form method="get" action="/chat" id="demo-form">'
+        f'<label for="demo-seat">{esc(text(t, "web.demo.label"))}</label>'
+        f'<select id="demo-seat" name="as" aria-describedby="demo-hint">'
+        f'<option value=""{citizen_selected}>{esc(text(t, "web.demo.citizen"))}</option>{options}</select>'
+        f'<button type="submit" class="secondary" id="demo-go">{esc(text(t, "web.demo.switch"))}</button>'
+        f'<p class="hint" id="demo-hint">{esc(text(t, "web.demo.hint"))}</p></form></details>'
+    )

@@ -1,0 +1,316 @@
+/* Tiếp Dân web chat: one WebSocket to the bot; the server's transcript is the truth, this page only shows it.
+ * Messages not yet acknowledged are kept in sessionStorage and sent again (same id) after a reconnect or a
+ * reload, so nothing typed is lost and nothing is handled twice. Every text comes from the page's config. */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("tiepdan-config").textContent);
+  var T = config.texts;
+  var log = document.getElementById("log");
+  var scroller = document.getElementById("main");
+  var statusLine = document.getElementById("status");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("composer-text");
+  var errorLine = document.getElementById("composer-error");
+  var photoInput = document.getElementById("photo-input");
+  var photoButton = document.getElementById("photo-button");
+  var locationButton = document.getElementById("location-button");
+  var pendingKey = "tiepdan-pending:" + (config.seat || "");
+
+  var socket = null;
+  var retryDelay = 1000;
+  var shown = {};        // transcript id -> element
+  var pending = load();  // client id -> frame not yet acknowledged
+  var sentOnce = false;  // the greeting was asked for on this page
+
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(pendingKey) || "{}"); } catch (e) { return {}; }
+  }
+  function save() {
+    try { sessionStorage.setItem(pendingKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
+  }
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+  function newId() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function query(extra) {
+    var params = ["lang=" + encodeURIComponent(config.lang)];
+    if (config.seat) { params.push("as=" + encodeURIComponent(config.seat)); }
+    return "?" + params.concat(extra || []).join("&");
+  }
+  function setStatus(text) { statusLine.textContent = text; }
+  function showError(text) {
+    errorLine.textContent = text;
+    errorLine.hidden = !text;
+  }
+  function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
+
+  // --- drawing messages ------------------------------------------------------------------------------
+
+  function bubble(direction) {
+    var item = document.createElement("li");
+    item.className = "msg " + direction;
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = (direction === "in" ? T["web.js.you"] : T["web.js.bot"]) + ": ";
+    item.appendChild(who);
+    return item;
+  }
+  function paragraph(parent, text) {
+    var p = document.createElement("p");
+    p.textContent = text;
+    parent.appendChild(p);
+  }
+  function image(parent, attachmentId) {
+    var img = document.createElement("img");
+    img.src = "/chat/media/" + attachmentId + query();
+    img.alt = T["web.js.photo_alt"];
+    img.loading = "lazy";
+    parent.appendChild(img);
+  }
+  function stamp(parent, iso) {
+    if (!iso) { return; }
+    var time = document.createElement("time");
+    time.dateTime = iso;
+    var when = new Date(iso);
+    time.textContent = isNaN(when) ? "" : when.toLocaleTimeString(config.lang, { hour: "2-digit", minute: "2-digit" });
+    parent.appendChild(time);
+  }
+  function fillBody(item, message) {
+    (message.attachments || []).forEach(function (id) { image(item, id); });
+    if (message.location) {
+      paragraph(item, fill(T["web.js.location_sent"], { lat: message.location[0], lon: message.location[1] }));
+    }
+    if (message.texts) { message.texts.forEach(function (text) { if (text) { paragraph(item, text); } }); }
+    if (message.text) { paragraph(item, message.text); }
+  }
+  function clearChoices() {
+    Array.prototype.forEach.call(log.querySelectorAll(".choices"), function (group) { group.remove(); });
+  }
+  function choices(item, message) {
+    var buttons = message.buttons || [];
+    if (!buttons.length && message.request !== "location") { return; }
+    clearChoices();
+    var group = document.createElement("div");
+    group.className = "choices";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", T["web.js.choices"]);
+    if (buttons.length && buttons.every(function (b) { return b[1].length <= 3; })) {
+      group.className += " numbers";
+    }
+    if (message.request === "location") {
+      var share = document.createElement("button");
+      share.type = "button";
+      share.textContent = message.request_label || T["web.js.share_location"];
+      share.addEventListener("click", shareLocation);
+      group.appendChild(share);
+    }
+    buttons.forEach(function (pair) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = pair[1];
+      button.dataset.key = pair[0];
+      button.addEventListener("click", function () { choose(pair[0], pair[1]); });
+      group.appendChild(button);
+    });
+    item.appendChild(group);
+  }
+  function place(item, id) {
+    // Keep transcript order even when frames arrive out of order (history and live pushes may cross).
+    var after = null;
+    Object.keys(shown).forEach(function (key) {
+      var other = Number(key);
+      if (other > id && (after === null || other < after)) { after = other; }
+    });
+    var firstPending = log.querySelector(".msg.pending");
+    if (after !== null) { log.insertBefore(item, shown[after]); }
+    else if (firstPending) { log.insertBefore(item, firstPending); }
+    else { log.appendChild(item); }
+  }
+  function showMessage(message, latest) {
+    if (shown[message.id]) { return; }
+    var item = message.dir === "in" && message.client_id ? log.querySelector('[data-client="' + message.client_id + '"]') : null;
+    if (item) {  // our own pending bubble: confirmed in place, so screen readers do not hear it twice
+      item.classList.remove("pending", "failed");
+      var state = item.querySelector(".state");
+      if (state) { state.remove(); }
+      stamp(item, message.at);
+      delete pending[message.client_id];
+      save();
+    } else {
+      item = bubble(message.dir);
+      fillBody(item, message);
+      stamp(item, message.at);
+      place(item, message.id);
+      if (message.dir === "in" && message.client_id && pending[message.client_id]) {
+        delete pending[message.client_id];
+        save();
+      }
+    }
+    item.dataset.id = message.id;
+    shown[message.id] = item;
+    if (message.dir === "in") { clearChoices(); }
+    else if (latest) { choices(item, message); }
+  }
+  function showPending(frame, display) {
+    var item = bubble("in");
+    item.classList.add("pending");
+    item.dataset.client = frame.id;
+    fillBody(item, display);
+    var state = document.createElement("span");
+    state.className = "state";
+    state.textContent = T["web.js.sending"];
+    item.appendChild(state);
+    log.appendChild(item);
+    clearChoices();
+    scrollDown();
+  }
+  function failPending(clientId, text) {
+    var item = log.querySelector('[data-client="' + clientId + '"]');
+    var frame = pending[clientId];
+    delete pending[clientId];
+    save();
+    if (item) {
+      item.classList.remove("pending");
+      item.classList.add("failed");
+      var state = item.querySelector(".state") || document.createElement("span");
+      state.className = "state error";
+      state.textContent = T["web.js.failed"];
+      item.appendChild(state);
+    }
+    if (frame && frame.type === "text" && !input.value) { input.value = frame.text; }  // give the words back
+    showError(text);
+  }
+
+  // --- talking to the server -------------------------------------------------------------------------
+
+  function transmit(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(frame)); }
+  }
+  function post(frame, display) {
+    pending[frame.id] = frame;
+    save();
+    showPending(frame, display);
+    transmit(frame);
+  }
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    setStatus(T["web.js.connecting"]);
+    socket = new WebSocket(scheme + "//" + location.host + "/chat/ws" + query());
+    socket.addEventListener("open", function () { retryDelay = 1000; setStatus(T["web.js.connected"]); });
+    socket.addEventListener("message", function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      receive(frame);
+    });
+    socket.addEventListener("close", function () {
+      setStatus(T["web.js.reconnecting"]);
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 15000);
+    });
+  }
+  function receive(frame) {
+    if (frame.type === "history") {
+      var messages = frame.messages || [];
+      var lastOut = null;
+      messages.forEach(function (m) { if (m.dir === "out") { lastOut = m.id; } });
+      var lastIn = null;
+      messages.forEach(function (m) { if (m.dir === "in") { lastIn = m.id; } });
+      messages.forEach(function (m) { showMessage(m, m.id === lastOut && (lastIn === null || lastIn < lastOut)); });
+      Object.keys(pending).forEach(function (id) {
+        if (!log.querySelector('[data-client="' + id + '"]')) { showPending(pending[id], display(pending[id])); }
+        transmit(pending[id]);
+      });
+      if (!messages.length && !sentOnce) { sentOnce = true; transmit({ type: "start" }); }
+      scrollDown();
+    } else if (frame.type === "message") {
+      showMessage(frame, true);
+      scrollDown();
+    } else if (frame.type === "ack") {
+      if (frame.duplicate) {
+        var item = log.querySelector('[data-client="' + frame.client_id + '"]');
+        if (item && !item.dataset.id) { item.remove(); }
+        delete pending[frame.client_id];
+        save();
+      }
+    } else if (frame.type === "error") {
+      if (frame.client_id && pending[frame.client_id]) { failPending(frame.client_id, frame.text); }
+      else { showError(frame.text); }
+    }
+  }
+  function display(frame) {
+    if (frame.type === "choice") { return { text: frame.label }; }
+    if (frame.type === "location") { return { location: [frame.lat, frame.lon] }; }
+    if (frame.type === "photo") { return { attachments: [frame.attachment] }; }
+    return { text: frame.text };
+  }
+
+  // --- what the visitor does -------------------------------------------------------------------------
+
+  function sendText() {
+    var text = input.value.trim();
+    if (!text) { return; }
+    if (text.length > config.maxText) {
+      showError(fill(T["web.error.too_long"], { limit: config.maxText, length: text.length }));
+      return;
+    }
+    showError("");
+    input.value = "";
+    var frame = { type: "text", id: newId(), text: text };
+    post(frame, display(frame));
+  }
+  function choose(key, label) {
+    showError("");
+    var frame = { type: "choice", id: newId(), key: key, label: label };
+    post(frame, display(frame));
+    input.focus();
+  }
+  function shareLocation() {
+    if (!navigator.geolocation) { showError(T["web.js.location_unavailable"]); return; }
+    setStatus(T["web.js.locating"]);
+    navigator.geolocation.getCurrentPosition(function (position) {
+      setStatus(T["web.js.connected"]);
+      var frame = { type: "location", id: newId(), lat: position.coords.latitude, lon: position.coords.longitude };
+      post(frame, display(frame));
+    }, function (error) {
+      setStatus(T["web.js.connected"]);
+      showError(error.code === 1 ? T["web.js.location_denied"] : T["web.js.location_unavailable"]);
+    }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  }
+  function sendPhoto(file) {
+    if (config.photoTypes.indexOf(file.type) < 0) { showError(T["web.upload.wrong_type"]); return; }
+    if (file.size > config.maxPhotoBytes) { showError(T["web.upload.too_large"]); return; }
+    showError("");
+    setStatus(T["web.js.uploading"]);
+    var body = new FormData();
+    body.append("photo", file, file.name || "photo");
+    fetch("/chat/upload" + query(), { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      })
+      .then(function (result) {
+        setStatus(T["web.js.connected"]);
+        if (!result.ok) { showError(result.data.error || T["web.js.failed"]); return; }
+        var frame = { type: "photo", id: newId(), attachment: result.data.attachment };
+        post(frame, display(frame));
+      })
+      .catch(function () { setStatus(T["web.js.reconnecting"]); showError(T["web.js.failed"]); });
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); sendText(); });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); sendText(); }
+  });
+  photoButton.addEventListener("click", function () { photoInput.click(); });
+  photoInput.addEventListener("change", function () {
+    if (photoInput.files && photoInput.files[0]) { sendPhoto(photoInput.files[0]); }
+    photoInput.value = "";
+  });
+  locationButton.addEventListener("click", shareLocation);
+
+  connect();
+})();

@@ -1,0 +1,188 @@
+"""The tracking page: GET/POST /track (code + PIN -> the case as its citizen may see it) and POST /track/rate.
+
+Works without any messenger. A right PIN gives a signed token valid for a short while, so the rating form that
+follows does not carry the PIN; a wrong PIN, an unknown code and a malformed one all read the same.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.i18n import Translator, translator
+from bot.services import Services
+from bot.services.context import AppContext
+from bot.services.tracking import MAX_CODE, MAX_COMMENT, TrackedCase, Tracking, TrackingLocked, normal_code
+from bot.web.pages import esc, html_response, language_links, page_language, render, text
+from bot.web.signing import Signer
+from storage.uow import Database
+
+RATE_PURPOSE = "track-rate"
+TOKEN_SECONDS = 30 * 60
+MAX_FORM_BYTES = 8 * 1024
+
+
+class TrackingRoutes:
+    def __init__(self, db: Database, app: AppContext, signer: Signer) -> None:
+        self.db, self.app, self.signer = db, app, signer
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/track", self.form)
+        app.router.add_post("/track", self.look_up)
+        app.router.add_post("/track/rate", self.rate)
+
+    async def form(self, request: web.Request) -> web.Response:
+        language = page_language(request, self.app.default_language)
+        return self._page(request, language, code=normal_code(request.query.get("code", "")))
+
+    async def look_up(self, request: web.Request) -> web.Response:
+        language = page_language(request, self.app.default_language)
+        t = translator(language)
+        form = await _form(request)
+        code, pin = normal_code(form.get("code", "")), "".join(form.get("pin", "").split())
+        if not code or not pin:
+            return self._page(request, language, code=code, notice=_alert(text(t, "web.track.missing")))
+        try:
+            async with self.db.unit_of_work() as uow:
+                org = await self.app.org.get(uow.session, self._today())
+                case = await Tracking(uow.session, self.app, org).look_up(code, pin, _address(request), language)
+                await uow.commit()
+        except TrackingLocked:
+            return self._page(request, language, code=code, status=429,
+                              notice=_alert(text(t, "web.track.locked")))
+        if case is None:
+            return self._page(request, language, code=code, notice=_alert(text(t, "web.track.wrong")))
+        return self._page(request, language, code=code, case=case)
+
+    async def rate(self, request: web.Request) -> web.Response:
+        language = page_language(request, self.app.default_language)
+        t = translator(language)
+        form = await _form(request)
+        code = self._token_code(form.get("token", ""))
+        if code is None:
+            return self._page(request, language, status=403, notice=_alert(text(t, "web.track.expired")))
+        async with self.db.unit_of_work() as uow:
+            org = await self.app.org.get(uow.session, self._today())
+            tracking = Tracking(uow.session, self.app, org)
+            verdict = await tracking.rate(code, form.get("verdict", ""), form.get("comment", "")[:MAX_COMMENT],
+                                          Services(uow, self.app, org).case_actions)
+            await uow.commit()
+            case = await tracking.view(code, language)
+        if verdict is None:
+            notice = _alert(text(t, "web.track.not_rated"))
+        elif verdict.outcome == "second_level":
+            unit = verdict.unit.name(language) if verdict.unit else t("common.none")
+            notice = _note(text(t, "web.track.rated.second_level", unit=unit))
+        elif verdict.outcome in ("reopened", "sent_up"):
+            due = t.due(verdict.due_at, self.app.tz) if verdict.due_at else t("common.none")
+            notice = _note(text(t, "web.track.rated.reopened", due=due))
+        else:
+            notice = _note(text(t, "web.track.rated.closed"))
+        return self._page(request, language, code=code, case=case, notice=notice)
+
+    # --- rendering ---------------------------------------------------------------------------------------
+
+    def _page(self, request: web.Request, language: str, *, code: str = "", case: TrackedCase | None = None,
+              notice: str = "", status: int = 200) -> web.Response:
+        t = translator(language)
+        body = render("track.html", language, {
+            "lang": language,
+            "languages": language_links("/track", language),
+            "notice": notice,
+            "result": self._case(case, t) if case is not None else "",
+            "code": esc(code),
+            "max_code": str(MAX_CODE),
+        })
+        return html_response(body, request, language, status=status)
+
+    def _case(self, case: TrackedCase, t: Translator) -> str:
+        tz = self.app.tz
+        facts = [
+            ("web.track.kind", t(f"kind.{case.kind}")),
+            ("web.track.status", t(f"status.{case.status}")),
+            ("web.track.category", case.category or t("common.none")),
+            ("web.track.unit", case.unit),
+            ("web.track.received", t.moment(case.created_at, tz)),
+            ("web.track.due", t.due(case.due_at, tz) if case.due_at else t("common.none")),
+        ]
+        rows = "".join(f"<dt>{esc(text(t, label))}</dt><dd>{esc(value)}</dd>" for label, value in facts)
+        history = "".join(
+            f'<li><time datetime="{esc(e.at.isoformat())}">{esc(t.moment(e.at, tz))}</time> '
+            f"{esc(_event(t, e.action))}{_note_of(e.note)}</li>"
+            for e in case.history
+        )
+        answer = ""
+        if case.answer:
+            answered = t.moment(case.answered_at, tz) if case.answered_at else ""
+            answer = (f'<h3>{esc(text(t, "web.track.answer"))}</h3>'
+                      f'<p class="answer">{esc(case.answer)}</p><p class="hint">{esc(answered)}</p>')
+        rating = self._rating(case, t, tz)
+        return (
+            f'<section class="card result" aria-labelledby="case-title">'
+            f'<h2 id="case-title">{esc(text(t, "web.track.case", code=case.code))}</h2>'
+            f'<dl class="facts">{rows}</dl>'
+            f'<h3>{esc(text(t, "web.track.content"))}</h3><p class="case-text">{esc(case.text)}</p>'
+            f"{answer}"
+            f'<h3>{esc(text(t, "web.track.history"))}</h3><ol class="history">{history}</ol>'
+            f"{rating}</section>"
+        )
+
+    def _rating(self, case: TrackedCase, t: Translator, tz: ZoneInfo) -> str:
+        if case.rating is not None:
+            return f'<p class="rated">{esc(text(t, f"web.track.rating.{case.rating}"))}</p>'
+        if not case.can_rate:
+            return ""
+        token = self.signer.sign(RATE_PURPOSE, f"{case.code}|{int(time.time()) + TOKEN_SECONDS}")
+        return (
+            '<form method="post" action="/track/rate" class="rating">'
+            f'<fieldset><legend>{esc(text(t, "web.track.rate_question"))}</legend>'
+            '<label class="option"><input type="radio" name="verdict" value="satisfied" required> '
+            f'{esc(text(t, "web.track.satisfied"))}</label>'
+            '<label class="option"><input type="radio" name="verdict" value="unsatisfied"> '
+            f'{esc(text(t, "web.track.unsatisfied"))}</label></fieldset>'
+            f'<label for="comment">{esc(text(t, "web.track.comment"))}</label>'
+            f'<textarea id="comment" name="comment" rows="3" maxlength="{MAX_COMMENT}"></textarea>'
+            f'<input type="hidden" name="token" value="{esc(token)}">'
+            f'<button type="submit">{esc(text(t, "web.track.rate_submit"))}</button></form>'
+        )
+
+    def _token_code(self, token: str) -> str | None:
+        value = self.signer.unsign(RATE_PURPOSE, token)
+        if value is None or "|" not in value:
+            return None
+        code, expires = value.rsplit("|", 1)
+        return code if expires.isdigit() and int(expires) >= time.time() else None
+
+    def _today(self) -> date:
+        return self.app.clock.now().astimezone(self.app.tz).date()
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES, actual_size=request.content_length)
+    data = await request.post()
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def _event(t: Translator, action: str) -> str:
+    label = t(f"event.{action}")
+    return label if label != f"event.{action}" else text(t, "web.track.event_other")
+
+
+def _note_of(note: str | None) -> str:
+    return f' <span class="note">({esc(note)})</span>' if note else ""
+
+
+def _alert(message: str) -> str:
+    return f'<p class="notice error" role="alert">{esc(message)}</p>'
+
+
+def _note(message: str) -> str:
+    return f'<p class="notice ok" role="status">{esc(message)}</p>'

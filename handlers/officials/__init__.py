@@ -1,0 +1,164 @@
+"""Everything an official's chat does, and invite codes from anyone.
+
+The router hands each turn here first. An invite code links the account (any sender); an official's turn is
+handled here whole: commands, then a choice about a case, then the flow in progress, then the desk menu.
+
+A choice about a case carries its key (`acc:123`) and comes back as a button press, a typed number or a label
+(see handlers/case_keys.py). The key is untrusted: the service re-checks the official against the case as it
+is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.channels.model import Choice, InboundKind
+from bot.services.action_keys import OFFICIAL_VERBS, ActionKey, Verb
+from bot.services.authz import Refused
+from bot.services.notify import action_choices
+from bot.services.officials import looks_like_code
+from handlers.base import OFFERED, Flow, Turn
+from handlers.case_keys import chosen_key
+from handlers.officials.answer import AnswerFlow
+from handlers.officials.ask import AskFlow
+from handlers.officials.common import done, say_refusal
+from handlers.officials.desk import DeskFlow
+from handlers.officials.extend import ExtendFlow
+from handlers.officials.invite import InviteFlow
+from handlers.officials.link import LinkFlow
+from handlers.officials.record import RecordFlow
+from handlers.officials.reject import RejectFlow
+from handlers.officials.transfer import TransferFlow
+
+Command = Callable[[Turn], Awaitable[None]]
+MAX_ARGUMENT = 64
+
+
+class OfficialsDesk:
+    def __init__(self) -> None:
+        self.desk = DeskFlow()
+        self.link = LinkFlow(self.desk.show_menu)
+        self.ask, self.transfer, self.extend = AskFlow(), TransferFlow(), ExtendFlow()
+        self.answer, self.reject = AnswerFlow(), RejectFlow()
+        self.record, self.invite = RecordFlow(), InviteFlow()
+        self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
+        self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
+                                  self.reject, self.record, self.invite]
+        self._by_name = {f.name: f for f in self.flows}
+        self._open_work = {f.name for f in (self.ask, self.transfer, self.extend, self.answer, self.reject)}
+        self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
+                        Verb.ANSWER: self.answer, Verb.REJECT: self.reject}
+        self.commands: dict[str, Command] = {
+            "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
+            "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
+            "/invite": self.invite.begin, "/lang": self._language,
+        }
+
+    async def dispatch(self, turn: Turn) -> bool:
+        """True when this turn was an official's (or an invite code): the router stops here."""
+        code = looks_like_code(turn.inbound.text) if turn.inbound.kind is InboundKind.TEXT else None
+        if code is not None:
+            await self.link.start(turn, code)
+            return True
+        if turn.state.flow == self.link.name:
+            await self.link.handle(turn)
+            return True
+        if turn.actor.official_id is None:
+            return False
+        await self._official(turn)
+        return True
+
+    async def _official(self, turn: Turn) -> None:
+        command = turn.inbound.command
+        offered = [Choice(k, label) for k, label in turn.state.data.get(OFFERED) or []]
+        if command is not None:
+            handler = self.commands.get(command)
+            if handler is not None:
+                await handler(turn)
+                return
+            turn.say(turn.t("officials.unknown_command", command=command[:32]))
+            if not self._remind(turn, offered):
+                await self.desk.show_menu(turn)
+            return
+        action = await chosen_key(turn, OFFICIAL_VERBS)
+        if action is not None:
+            await self.act(turn, action)
+            return
+        if turn.stale_choice:  # a button this chat was not offered, and that names no case
+            turn.say(turn.t("officials.stale_button"))
+            if not self._remind(turn, offered):
+                await self.desk.show_menu(turn)
+            return
+        flow = self._by_name.get(turn.state.flow or "")
+        await (flow.handle(turn) if flow is not None else self.desk.show_menu(turn))
+
+    async def act(self, turn: Turn, action: ActionKey) -> None:
+        """One case action from a card, a notice or a case view; every one re-authorised by the service."""
+        offered_before = list(turn.state.data.get(OFFERED) or [])
+        if action.verb in self._starts:  # once allowed, it takes over from whatever was open
+            took_over = await self._starts[action.verb].start(turn, action.case_id)
+        else:
+            took_over = await self._instant(turn, action)
+        if not took_over:  # what was open stays open
+            if not turn.state.data.get(OFFERED):
+                turn.state.data[OFFERED] = offered_before  # a refusal is not a question: keep the last one's
+            self._remind(turn, [Choice(k, label) for k, label in offered_before])
+
+    async def _instant(self, turn: Turn, action: ActionKey) -> bool:
+        """View, take, or decide an extension: done at once, no question asked; the flow left open (if any)
+        stays open (False)."""
+        actions = turn.services.case_actions
+        official = turn.actor.official_id
+        try:
+            if action.verb is Verb.VIEW:
+                brief = await actions.check(official, action.case_id, Verb.VIEW)
+                await self.desk.show_case(turn, brief.code)
+            elif action.verb is Verb.ACCEPT:
+                taken = await actions.accept(official, action.case_id)
+                due = turn.t.due(taken.due_at, turn.services.app.tz) if taken.due_at else turn.t("common.none")
+                turn.say(turn.t("officials.accepted", code=taken.code, due=due),
+                         action_choices(turn.t, taken.case_id, taken.actions))
+            else:
+                approve = action.verb is Verb.APPROVE_EXTENSION
+                result = await actions.decide_extension(official, action.case_id, approve)
+                due = turn.t.due(result.new_due, turn.services.app.tz)
+                turn.say(turn.t("officials.extension.you_approved", code=result.code, due=due) if approve
+                         else turn.t("officials.extension.you_declined", code=result.code))
+        except Refused as refusal:
+            say_refusal(turn, refusal)
+        return False
+
+    def _remind(self, turn: Turn, offered: list[Choice]) -> bool:
+        """Work left open (an answer half written) stays open: say so, with the question's choices again."""
+        open_case = turn.state.data.get("code") if turn.state.flow in self._open_work else None
+        if open_case:
+            turn.say(turn.t("officials.still_open", code=open_case), offered)
+        return bool(open_case)
+
+    # --- commands --------------------------------------------------------------------------------------------
+
+    async def _welcome(self, turn: Turn) -> None:
+        turn.say(turn.t("officials.welcome_back"))
+        await self.desk.show_menu(turn)
+
+    async def _cancel(self, turn: Turn) -> None:
+        had_flow = turn.state.flow not in (None, self.desk.name)
+        done(turn)
+        turn.say(turn.t("common.cancelled" if had_flow else "common.nothing_to_cancel"))
+        await self.desk.show_menu(turn)
+
+    async def _queue(self, turn: Turn) -> None:
+        done(turn)
+        await self.desk.show_queue(turn, 0)
+
+    async def _case(self, turn: Turn) -> None:
+        argument = turn.inbound.argument
+        if not argument or len(argument) > MAX_ARGUMENT or len(argument.split()) != 1:
+            turn.say(turn.t("officials.case.usage"))
+            return
+        done(turn)
+        await self.desk.show_case(turn, argument)
+
+    async def _language(self, turn: Turn) -> None:
+        done(turn)
+        self.desk.ask_language(turn)

@@ -1,0 +1,107 @@
+"""Reject a case with a reason from the list - never silently: the citizen is told why and where to go."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.channels.model import Choice
+from bot.services.action_keys import Verb
+from bot.services.authz import Refused
+from bot.services.case_actions import REJECT_REASONS
+from handlers.base import Turn
+from handlers.officials.common import CASE, case_in_hand, done, free_text, say_refusal
+
+
+class RejectFlow:
+    name: ClassVar[str] = "official_reject"
+    states: ClassVar[tuple[str, ...]] = ("reason", "detail", "confirm")
+
+    async def start(self, turn: Turn, case_id: int) -> bool:
+        """Begin on this case if allowed now; False (and the reason said) when not."""
+        try:
+            case = await turn.services.case_actions.check(turn.actor.official_id, case_id, Verb.REJECT)
+        except Refused as refusal:
+            say_refusal(turn, refusal)
+            return False
+        done(turn)  # allowed: whatever was open before gives way to this case
+        turn.goto(self.name, "reason")
+        turn.state.data[CASE] = case.id
+        turn.state.data["code"] = case.code
+        self._ask_reason(turn)
+        return True
+
+    async def begin(self, turn: Turn) -> None:
+        await self.start(turn, case_in_hand(turn))
+
+    def _ask_reason(self, turn: Turn) -> None:
+        turn.say(turn.t("officials.reject.ask_reason", code=turn.state.data.get("code", "")),
+                 [Choice(r, turn.t(f"officials.reject.reason.{r}")) for r in REJECT_REASONS])
+
+    def _confirm(self, turn: Turn) -> None:
+        reason = str(turn.state.data.get("reason"))
+        turn.say(turn.t("officials.reject.confirm", code=turn.state.data.get("code", ""),
+                        reason=turn.t(f"officials.reject.reason.{reason}"),
+                        detail=turn.state.data.get("detail") or "-"),
+                 [Choice("confirm", turn.t("officials.reject.yes")), Choice("cancel", turn.t("officials.reject.no"))])
+
+    async def handle(self, turn: Turn) -> None:
+        step = turn.state.step
+        if step == "reason":
+            await self._on_reason(turn)
+        elif step == "detail":
+            detail = free_text(turn)
+            if detail is None:
+                turn.say(turn.t("officials.text_please"))
+                return
+            turn.state.data["detail"] = detail
+            turn.goto(self.name, "confirm")
+            self._confirm(turn)
+        elif turn.choice == "confirm":
+            await self._reject(turn)
+        elif turn.choice == "cancel":
+            done(turn)
+            turn.say(turn.t("officials.reject.cancelled"))
+        else:
+            turn.say(turn.t("common.choose_from_list"))
+            self._confirm(turn)
+
+    async def _on_reason(self, turn: Turn) -> None:
+        if turn.choice not in REJECT_REASONS:
+            turn.say(turn.t("common.choose_from_list"))
+            self._ask_reason(turn)
+            return
+        turn.state.data["reason"] = turn.choice
+        if turn.choice == "not_enough_info":
+            try:
+                await turn.services.case_actions.check_reason(turn.actor.official_id, case_in_hand(turn), turn.choice)
+            except Refused as refusal:
+                say_refusal(turn, refusal)
+                self._ask_reason(turn)
+                return
+            turn.goto(self.name, "confirm")
+            self._confirm(turn)
+            return
+        turn.goto(self.name, "detail")
+        if turn.choice == "duplicate":
+            turn.say(turn.t("officials.reject.ask_duplicate"))
+        else:
+            turn.say(turn.t("officials.reject.ask_where"))
+
+    async def _reject(self, turn: Turn) -> None:
+        data = turn.state.data
+        try:
+            result = await turn.services.case_actions.reject(
+                turn.actor.official_id, case_in_hand(turn), str(data.get("reason")), data.get("detail"))
+        except Refused as refusal:
+            say_refusal(turn, refusal)
+            if refusal.key in ("officials.reject.no_duplicate", "officials.refused.too_short",
+                               "officials.refused.too_long"):
+                turn.goto(self.name, "detail")  # a wrong code or an empty place: type it again
+                return
+            done(turn)
+            return
+        done(turn)
+        if result.to_citizen:
+            turn.say(turn.t("officials.reject.done", code=result.code))
+        else:
+            turn.say(turn.t("officials.reject.no_account", code=result.code, contact=result.contact or "-"))

@@ -1,0 +1,65 @@
+"""The scheduler is only a ticker: it calls catch-up jobs; the jobs themselves are tested with a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.clock import SystemClock
+from bot.container import Container
+from bot.jobs.scheduler import Tick, Ticker, application_ticks
+from bot.services.org_view import OrgCache
+from storage.models import OutboxItem
+from storage.uow import Database
+from tests.deadlines.support import VN, link
+from tests.support.harness import settings_for
+
+
+async def test_each_tick_runs_its_job_and_a_failing_job_does_not_stop_the_ticker() -> None:
+    runs: list[str] = []
+    both = asyncio.Event()
+
+    async def job() -> None:
+        runs.append("job")
+        if runs.count("job") >= 2 and "broken" in runs:
+            both.set()
+
+    async def broken() -> None:
+        runs.append("broken")
+        raise RuntimeError("the database is down")
+
+    ticker = Ticker([Tick("job", job, 0.05), Tick("broken", broken, 0.05)])
+    ticker.start()
+    try:
+        await asyncio.wait_for(both.wait(), 60)  # generous: the machine may be busy
+    finally:
+        await ticker.shutdown()
+    assert runs.count("job") >= 2 and runs.count("broken") >= 1
+
+
+async def test_the_application_ticks_every_catch_up_job(tmp_path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    ticks = application_ticks(db, SystemClock(), OrgCache(), VN)
+    await db.dispose()
+    assert [(t.name, t.every) for t in ticks] == [
+        ("deadline-sweep", 60.0), ("weekly-digest", 300.0), ("expire-ratings", 600.0), ("idle-drafts", 600.0),
+        ("erasures", 60.0)]
+
+
+async def test_the_running_application_ticks_the_weekly_digest(db_url: str) -> None:
+    """The long-running modes start the ticker: with the real clock, the latest week's digest is due now."""
+    container = Container(settings_for(db_url))
+    await link(container.db, "UBND_LEADER", 8001)
+    container.start_ticker()
+    try:
+        for _ in range(600):  # generous: the first ticks run at start, but the machine may be busy
+            async with container.db.unit_of_work(readonly=True) as uow:
+                queued = (await uow.session.execute(
+                    select(OutboxItem.chat_id).where(OutboxItem.purpose == "digest"))).scalars().all()
+            if queued:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await container.stop()
+    assert queued == ["8001"]

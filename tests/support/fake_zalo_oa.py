@@ -1,0 +1,233 @@
+"""A local Zalo Official Account platform for tests: OA send API, OAuth token refresh, signed webhook events.
+
+- POST /v3.0/oa/message/cs, header access_token, JSON {"recipient": {"user_id"}, "message": {"text"}} ->
+  {"error": 0, "data": {"message_id"}} or, for an unknown or expired token, {"error": -216, ...} (HTTP 200).
+- POST /v4/oa/access_token, header secret_key, form refresh_token, app_id, grant_type=refresh_token -> a new
+  access token AND a new refresh token; a refresh token works once, a second use is refused and counted.
+- Users write through `says` & co. once `connect` serves the bot's web app: each event is POSTed to
+  /zalo-oa/webhook with X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+EXPIRED = -216
+MAX_TEXT = 2000
+
+
+@dataclass
+class FakeZaloOA:
+    app_id: str = "3608465249409039"
+    app_secret: str = "app-secret-0123456789"
+    secret_key: str = "oa-secret-key-ABCDEFGH"
+    refresh_delay: float = 0.0  # seconds the OAuth server takes, to make concurrent refreshes overlap
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    send_attempts: list[dict[str, Any]] = field(default_factory=list)  # every POST to the send API
+    refreshes: list[str] = field(default_factory=list)  # refresh tokens presented, in order
+    reused_refresh_tokens: list[str] = field(default_factory=list)
+    deliveries: list[int] = field(default_factory=list)  # HTTP status of each webhook POST
+    before_send: Callable[[str], Awaitable[None]] | None = None  # a test's look at the world, given the token
+    files: dict[str, bytes] = field(default_factory=dict)  # served at /files/<name>, like Zalo's CDN
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._generation = itertools.count(2)
+        self.access_token = "access-1-abcdefgh"
+        self.refresh_token = "refresh-1-abcdefgh"
+        self._valid_access = {self.access_token}
+        self._spent_refresh: set[str] = set()
+        self._new_sent = asyncio.Event()
+        self._outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self._target: str | None = None
+        self._bot_runner: web.AppRunner | None = None
+        self._deliverer: asyncio.Task[None] | None = None
+        self._clock_ms = 1_771_000_000_000
+
+    # --- the server --------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def settings(self, **extra: Any) -> dict[str, Any]:
+        """Settings that point the application at this platform, with its first pair of tokens."""
+        return {
+            "zalo_oa_app_id": self.app_id, "zalo_oa_app_secret": self.app_secret,
+            "zalo_oa_secret_key": self.secret_key, "zalo_oa_access_token": "access-1-abcdefgh",
+            "zalo_oa_refresh_token": "refresh-1-abcdefgh", "zalo_oa_api_base_url": self.base_url,
+            "zalo_oa_oauth_base_url": self.base_url, **extra,
+        }
+
+    async def start(self) -> FakeZaloOA:
+        app = web.Application()
+        app.router.add_post("/v3.0/oa/message/cs", self._send)
+        app.router.add_post("/v4/oa/access_token", self._refresh)
+        app.router.add_get("/files/{name}", self._file)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._deliverer is not None:
+            self._deliverer.cancel()
+            await asyncio.gather(self._deliverer, return_exceptions=True)
+        for runner in (self._bot_runner, self.runner):
+            if runner is not None:
+                await runner.cleanup()
+
+    def expire_access_token(self) -> None:
+        """Zalo's access tokens last about a day: from now on the current one gets error -216."""
+        self._valid_access.clear()
+
+    async def _file(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["name"])
+        return web.Response(status=404) if content is None else web.Response(body=content, content_type="image/jpeg")
+
+    async def _send(self, request: web.Request) -> web.Response:
+        token = request.headers.get("access_token", "")
+        body = await request.json()
+        self.send_attempts.append({"access_token": token, **body})
+        if self.before_send is not None:
+            await self.before_send(token)
+        if token not in self._valid_access:
+            return web.json_response({"error": EXPIRED, "message": "Access token is invalid"})
+        user_id = str(((body.get("recipient") or {}).get("user_id")) or "")
+        text = str(((body.get("message") or {}).get("text")) or "")
+        if not user_id or not text or len(text) > MAX_TEXT:
+            return web.json_response({"error": -201, "message": "Parameters are invalid"})
+        message_id = f"oa-msg-{next(self._ids)}"
+        self.sent.append({"user_id": user_id, "text": text, "message_id": message_id})
+        self._new_sent.set()
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"message_id": message_id, "user_id": user_id}})
+
+    async def _refresh(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        token = str(form.get("refresh_token") or "")
+        self.refreshes.append(token)
+        if self.refresh_delay:
+            await asyncio.sleep(self.refresh_delay)
+        if (request.headers.get("secret_key") != self.app_secret or form.get("app_id") != self.app_id
+                or form.get("grant_type") != "refresh_token"):
+            return web.json_response({"error": -14002, "error_name": "Invalid parameter",
+                                      "error_description": "app_id, secret_key or grant_type is wrong"})
+        if token in self._spent_refresh:
+            self.reused_refresh_tokens.append(token)
+            return web.json_response({"error": -14014, "error_name": "Invalid refresh token",
+                                      "error_description": "refresh token was already used"})
+        if token != self.refresh_token:
+            return web.json_response({"error": -14014, "error_name": "Invalid refresh token",
+                                      "error_description": "unknown refresh token"})
+        self._spent_refresh.add(token)
+        generation = next(self._generation)
+        self.access_token = f"access-{generation}-abcdefgh"
+        self.refresh_token = f"refresh-{generation}-abcdefgh"
+        self._valid_access = {self.access_token}
+        return web.json_response({"access_token": self.access_token, "refresh_token": self.refresh_token,
+                                  "expires_in": "90000"})
+
+    # --- scripted users ----------------------------------------------------------------------------------
+
+    def event(self, user: str, event_name: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An event as Zalo would POST it (not delivered): for webhook tests."""
+        self._clock_ms += 1000
+        payload: dict[str, Any] = {
+            "app_id": self.app_id, "user_id_by_app": f"app-{user}", "event_name": event_name,
+            "sender": {"id": user}, "recipient": {"id": "oa-1"}, "timestamp": str(self._clock_ms),
+        }
+        if message is not None:
+            payload["message"] = {"msg_id": f"msg-{next(self._ids)}", **message}
+        return payload
+
+    def signed(self, payload: dict[str, Any], *, secret_key: str | None = None) -> tuple[bytes, dict[str, str]]:
+        """The raw body and headers of a webhook POST, signed with the OA secret key (or another one)."""
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        key = self.secret_key if secret_key is None else secret_key
+        mac = hashlib.sha256(self.app_id.encode() + body + str(payload.get("timestamp", "")).encode()
+                             + key.encode()).hexdigest()
+        return body, {"X-ZEvent-Signature": f"mac={mac}", "Content-Type": "application/json"}
+
+    def says(self, user: str, text: str) -> dict[str, Any]:
+        return self.delivers(self.event(user, "user_send_text", {"text": text}))
+
+    def sends_image(self, user: str, image: bytes | str, caption: str = "") -> dict[str, Any]:
+        """A photo: its bytes (served by this fake, as Zalo's CDN would) or a URL."""
+        if isinstance(image, bytes):
+            name = f"image{next(self._ids)}.jpg"
+            self.files[name] = image
+            image = f"{self.base_url}/files/{name}"
+        url = image
+        attachment = {"type": "image", "payload": {"thumbnail": url, "url": url}}
+        return self.delivers(self.event(user, "user_send_image", {"text": caption, "attachments": [attachment]}))
+
+    def sends_location(self, user: str, lat: float, lon: float) -> dict[str, Any]:
+        attachment = {"type": "location", "payload": {"coordinates": {"latitude": str(lat), "longitude": str(lon)}}}
+        return self.delivers(self.event(user, "user_send_location", {"attachments": [attachment]}))
+
+    def delivers(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self._target is None:
+            raise RuntimeError("connect() the fake to the bot's web app first")
+        self._outgoing.put_nowait(payload)
+        return payload
+
+    async def connect(self, bot_app: web.Application) -> str:
+        """Serve the bot's web app locally and POST users' events to its /zalo-oa/webhook from now on."""
+        self._bot_runner = web.AppRunner(bot_app)
+        await self._bot_runner.setup()
+        site = web.TCPSite(self._bot_runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._target = f"http://127.0.0.1:{port}/zalo-oa/webhook"
+        self._deliverer = asyncio.create_task(self._deliver())
+        return self._target
+
+    async def _deliver(self) -> None:
+        assert self._target is not None
+        async with aiohttp.ClientSession() as http:
+            while True:
+                payload = await self._outgoing.get()
+                body, headers = self.signed(payload)
+                try:
+                    async with http.post(self._target, data=body, headers=headers) as response:
+                        self.deliveries.append(response.status)
+                finally:
+                    self._outgoing.task_done()
+
+    async def all_delivered(self) -> None:
+        """Until every event handed over so far has been POSTed and answered."""
+        await asyncio.wait_for(self._outgoing.join(), 30)
+
+    # --- reading what the bot sent -----------------------------------------------------------------------
+
+    def texts_to(self, user: str) -> list[str]:
+        return [m["text"] for m in self.sent if m["user_id"] == user]
+
+    async def wait_for(self, user: str, count: int, within: float = 20.0) -> list[str]:
+        """Wait until the user has received at least `count` texts in total."""
+        deadline = time.monotonic() + within
+        while len(self.texts_to(user)) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{user}: expected {count} messages, got {self.texts_to(user)!r}")
+            self._new_sent.clear()
+            try:
+                await asyncio.wait_for(self._new_sent.wait(), min(remaining, 0.5))
+            except TimeoutError:
+                pass
+        return self.texts_to(user)

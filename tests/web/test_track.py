@@ -1,0 +1,196 @@
+"""The tracking page: code + PIN -> the case as its citizen may see it; wrong PINs are counted and locked out."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from bot.container import Container
+from bot.domain.cases import CaseKind
+from bot.services import Services
+from bot.services.intake import Draft, Receipt
+from storage.models import Case, CaseEvent, Official, PinAttempt
+from storage.repositories import cases as case_rows
+from tests.support.harness import settings_for
+from tests.support.web_client import serving
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+FRIDAY = datetime(2026, 2, 13, 16, 0, tzinfo=VN).astimezone(UTC)
+TEXT = "Nước ngập sâu 40cm trước số nhà 12 đường Nguyễn Trãi từ sáng nay."
+ANSWER = "Đã nạo vét cống thoát nước trên đường Nguyễn Trãi ngày 16/02/2026."
+INTERNAL = "Ghi chú nội bộ: tổ trưởng Nguyễn Văn A, 0912 345 678"
+WRONG = "Mã theo dõi hoặc mã PIN không đúng. Xin kiểm tra lại."
+
+
+def visible_text(page: str) -> str:
+    """The page as read: tags dropped, entities of the few characters we escape turned back."""
+    text = re.sub(r"<[^>]+>", " ", page)
+    for entity, char in (("&quot;", '"'), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
+        text = text.replace(entity, char)
+    return re.sub(r"\s+", " ", text)
+
+
+async def submit(container: Container) -> Receipt:
+    async with container.db.unit_of_work() as uow:
+        org = await container.org.get(uow.session, FRIDAY.astimezone(VN).date())
+        receipt = await Services(uow, container.app, org).intake.submit(
+            Draft(kind=CaseKind.REPORT, text=TEXT, category="ngap_nuoc", area="SAODO"),
+            citizen_id=None, identity_id=None,
+        )
+        await uow.commit()
+    return receipt
+
+
+async def answer(container: Container, receipt: Receipt) -> None:
+    """An officer of the ward takes the case and answers it (the officials' own actions); a private note too."""
+    async with container.db.unit_of_work() as uow:
+        org = await container.org.get(uow.session, FRIDAY.astimezone(VN).date())
+        officer = (await uow.session.execute(select(Official.id).where(Official.seat == "SAODO_OFF1"))).scalar_one()
+        actions = Services(uow, container.app, org).case_actions
+        await actions.accept(officer, receipt.case_id)
+        case = await case_rows.by_code(uow.session, receipt.code)
+        await case_rows.add_event(uow.session, case, at=FRIDAY, action="note", actor_kind="official",
+                                  actor_id=officer, note=INTERNAL, public=False)
+        await actions.answer(officer, receipt.case_id, ANSWER)
+        await uow.commit()
+
+
+async def look_up(session: aiohttp.ClientSession, base: str, code: str, pin: str,
+                  lang: str | None = None) -> tuple[int, str]:
+    query = f"?lang={lang}" if lang else ""
+    async with session.post(f"{base}/track{query}", data={"code": code, "pin": pin}) as response:
+        return response.status, await response.text()
+
+
+async def test_the_right_pin_shows_the_case_and_a_wrong_one_does_not(db_url: str) -> None:
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    wrong_pin = "000000" if receipt.pin != "000000" else "111111"
+    async with serving(container) as base, aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/track?code=pa-2026-000001") as form:
+            assert form.status == 200
+            page = await form.text()
+            assert 'value="PA-2026-000001"' in page
+            assert "Nhập mã theo dõi và mã PIN" in visible_text(page)
+
+        status, page = await look_up(session, base, " pa-2026-000001 ", receipt.pin)
+        shown = visible_text(page)
+        assert status == 200
+        assert "Hồ sơ PA-2026-000001" in shown
+        assert "Loại Phản ánh" in shown
+        assert "Tình trạng Đã tiếp nhận, chờ phân công" in shown
+        assert "Lĩnh vực Ngập úng, thoát nước" in shown
+        assert "Đơn vị xử lý UBND phường Sao Đỏ" in shown
+        assert "Tiếp nhận lúc 16:00 13/02/2026" in shown
+        assert "Hạn trả lời trước 17:00 thứ Sáu, 27/02/2026" in shown
+        assert TEXT in shown
+        assert "Quá trình xử lý 16:00 13/02/2026 Tiếp nhận" in shown
+        assert "Bạn có hài lòng" not in shown  # nothing to rate before an answer
+
+        status, page = await look_up(session, base, "PA-2026-000001", wrong_pin)
+        assert status == 200
+        assert WRONG in visible_text(page)
+        assert "Hồ sơ PA-2026-000001" not in visible_text(page)
+        status, page = await look_up(session, base, "PA-2026-999999", receipt.pin)  # no such code: same answer
+        assert WRONG in visible_text(page)
+        assert TEXT not in visible_text(page)
+
+    async with container.db.unit_of_work(readonly=True) as uow:
+        attempts = (await uow.session.execute(select(PinAttempt.code).order_by(PinAttempt.id))).scalars().all()
+    assert attempts == ["PA-2026-000001", "PA-2026-999999"]
+
+
+async def test_too_many_wrong_pins_lock_the_code_even_for_the_right_pin(db_url: str) -> None:
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    wrong_pin = "000000" if receipt.pin != "000000" else "111111"
+    async with serving(container) as base, aiohttp.ClientSession() as session:
+        for _ in range(5):
+            status, page = await look_up(session, base, "PA-2026-000001", wrong_pin)
+            assert (status, WRONG in visible_text(page)) == (200, True)
+        status, page = await look_up(session, base, "PA-2026-000001", receipt.pin)
+        assert status == 429
+        assert "Đã nhập sai quá nhiều lần. Xin thử lại sau 15 phút." in visible_text(page)
+        assert TEXT not in visible_text(page)
+
+        container.clock.advance(minutes=16)  # the lock ends with its window
+        status, page = await look_up(session, base, "PA-2026-000001", receipt.pin)
+        assert (status, "Hồ sơ PA-2026-000001" in visible_text(page)) == (200, True)
+
+
+async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: str) -> None:
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    await answer(container, receipt)
+    async with serving(container) as base, aiohttp.ClientSession() as session:
+        status, page = await look_up(session, base, receipt.code, receipt.pin)
+        shown = visible_text(page)
+        assert status == 200
+        assert "Tình trạng Đã trả lời" in shown
+        assert f"Trả lời của cơ quan {ANSWER} 16:00 13/02/2026" in shown
+        assert INTERNAL not in page  # an official's note is not for the citizen
+        assert "Bạn có hài lòng với câu trả lời không?" in shown
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+        forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        async with session.post(f"{base}/track/rate", data={"token": forged, "verdict": "satisfied"}) as response:
+            assert response.status == 403
+            assert "Phiên tra cứu đã hết hạn." in visible_text(await response.text())
+
+        rating = {"token": token, "verdict": "satisfied", "comment": "Cảm ơn phường."}
+        async with session.post(f"{base}/track/rate", data=rating) as response:
+            shown = visible_text(await response.text())
+            assert response.status == 200
+        assert "Cảm ơn bạn đã đánh giá. Hồ sơ đã được đóng." in shown
+        assert "Bạn đã đánh giá: hài lòng." in shown
+        assert "Tình trạng Đã đóng" in shown
+        assert "Bạn có hài lòng với câu trả lời không?" not in shown
+
+        async with session.post(f"{base}/track/rate", data={**rating, "verdict": "unsatisfied"}) as response:
+            assert "Hồ sơ này hiện không thể đánh giá." in visible_text(await response.text())
+
+    async with container.db.unit_of_work(readonly=True) as uow:
+        case = (await uow.session.execute(select(Case))).scalar_one()
+        events = (await uow.session.execute(
+            select(CaseEvent.action, CaseEvent.actor_kind, CaseEvent.note).order_by(CaseEvent.id))).all()
+    assert (case.rating, case.status, case.closed_at) == ("satisfied", "closed", FRIDAY)
+    assert events[-1] == ("rated_satisfied", "citizen", "Cảm ơn phường.")
+    assert [e[0] for e in events].count("rated_satisfied") == 1
+
+
+async def test_the_page_speaks_english_when_asked(db_url: str) -> None:
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    async with serving(container) as base, aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        status, page = await look_up(session, base, receipt.code, receipt.pin, lang="en")
+        shown = visible_text(page)
+        assert '<html lang="en">' in page
+        assert "Status Received, awaiting assignment" in shown
+        assert "Handled by Sao Do Ward People's Committee" in shown
+        async with session.get(f"{base}/track") as again:  # the choice is remembered
+            assert "Enter the tracking code and the PIN" in visible_text(await again.text())
+    async with container.db.unit_of_work(readonly=True) as uow:
+        assert (await uow.session.execute(select(func.count(PinAttempt.id)))).scalar_one() == 0
+
+
+async def test_not_satisfied_reopens_the_case_through_the_same_action_as_the_chat(db_url: str) -> None:
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    await answer(container, receipt)
+    async with serving(container) as base, aiohttp.ClientSession() as session:
+        _, page = await look_up(session, base, receipt.code, receipt.pin)
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        async with session.post(f"{base}/track/rate", data={"token": token, "verdict": "unsatisfied"}) as response:
+            shown = visible_text(await response.text())
+        assert "Cảm ơn bạn. Hồ sơ được mở lại để xử lý tiếp; hạn trả lời mới: trước " in shown
+        assert "Tình trạng Đã mở lại" in shown
+        assert "Bạn có hài lòng với câu trả lời không?" not in shown
+    async with container.db.unit_of_work(readonly=True) as uow:
+        case = (await uow.session.execute(select(Case))).scalar_one()
+    assert (case.status, case.reopen_count, case.rating) == ("reopened", 1, None)
