@@ -185,9 +185,12 @@ class Drafts:
             learned = (t("report.case_learned_unknown") if facts.learned_on is None
                        else facts.learned_on.strftime("%d/%m/%Y"))
             text = f"{text}\n\n{t('report.case_decision', decision=facts.decision, learned=learned)}"
+
+        async def attach_evidence(case_id: int) -> None:
+            await self.evidence.move_to_case(draft.id, case_id)
+
         receipt = await self.intake.submit(self._intake_draft(draft, text, language), citizen_id=citizen_id,
-                                           identity_id=identity_id)
-        await self.evidence.move_to_case(draft.id, receipt.case_id)
+                                           identity_id=identity_id, on_created=attach_evidence)
         await self.session.execute(delete(CaseDraft).where(CaseDraft.id == draft.id))
         return receipt
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,7 +53,10 @@ class Intake:
             return self.org.inspection_for(accused)
         return self.org.route(draft.category, draft.area, self._day(now))
 
-    async def submit(self, draft: Draft, *, citizen_id: int | None, identity_id: int | None) -> Receipt:
+    async def submit(self, draft: Draft, *, citizen_id: int | None, identity_id: int | None,
+                     on_created: Callable[[int], Awaitable[None]] | None = None) -> Receipt:
+        """Create the case; `on_created(case_id)` runs before the unit is told, so what it attaches to the
+        case (the citizen's photos and voice notes) is on the card the officers receive."""
         now = self.app.clock.now()
         unit = self.unit_for(draft, now)
         policy = pick_policy(self.org.policies, draft.kind.value, draft.category)
@@ -80,6 +84,8 @@ class Intake:
             actor_id=None if case.sealed else citizen_id, to_status=case.status,
             data={"unit": unit.code, "source": draft.source},
         )
+        if on_created is not None:
+            await on_created(case.id)
         await self.notifier.new_case(case, unit)
         return Receipt(case.id, case.code, pin, unit, resolve_due)
 
