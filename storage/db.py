@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Outage drills: while the file this variable names exists, every statement fails as a lost disk or server would.
+FAULT_FILE_VARIABLE = "TIEPDAN_DB_FAULT_FILE"
 
 
 def is_sqlite(url: str) -> bool:
@@ -17,6 +21,21 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> AsyncEngine:
+    engine = _create_engine(url, pool_size=pool_size, echo=echo)
+    fault_file = os.environ.get(FAULT_FILE_VARIABLE)
+    if fault_file:
+        _inject_outages(engine, Path(fault_file))
+    return engine
+
+
+def _inject_outages(engine: AsyncEngine, switch: Path) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _fail(*_args: Any) -> None:
+        if switch.exists():
+            raise sqlite3.OperationalError("disk I/O error (outage drill)")
+
+
+def _create_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
@@ -26,9 +45,10 @@ def create_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> AsyncE
     if schema:
         parsed = parsed.difference_update_query(["schema"])
         connect_args["server_settings"] = {"search_path": str(schema)}
+    # No pre-ping: a connection lost in an outage fails its statement, the pool drops it, and the workers'
+    # supervision tries again; pinging before every transaction would cost a round trip on each.
     return create_async_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo,
-        connect_args=connect_args,
+        parsed, pool_size=pool_size, max_overflow=pool_size, echo=echo, connect_args=connect_args,
     )
 
 

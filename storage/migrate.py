@@ -25,3 +25,12 @@ def upgrade(url: str, revision: str = "head") -> None:
 async def upgrade_async(url: str, revision: str = "head") -> None:
     """From inside a running loop: Alembic's async env runs its own loop, so give it a thread."""
     await asyncio.to_thread(upgrade, url, revision)
+
+
+def head_revision() -> str:
+    """The newest migration in the code (what a database must be at to be ready)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    assert head is not None
+    return head

@@ -355,6 +355,7 @@ class InboxItem(Base):
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]  # after a failed attempt: not before this moment
 
 
 class OutboxItem(Base):
@@ -384,12 +385,28 @@ class OutboxItem(Base):
 
 
 class Lease(Base):
-    """A time-limited hold on a named resource (a chat's inbox, a chat's outbox) by one worker."""
+    """A hold on a named resource (a chat's inbox, a channel's sending) by one worker process.
+
+    A process's holds last as long as its heartbeat in `workers`; `expires_at` bounds the few holds taken by
+    code that does not heartbeat (the Zalo OA token refresh).
+    """
 
     __tablename__ = "leases"
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime]
+
+
+class Worker(Base):
+    """A running process that takes work; its heartbeat keeps its leases, its silence frees them."""
+
+    __tablename__ = "workers"
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))  # run | serve | worker | test
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
 
 
 class JobClaim(Base):

@@ -1,13 +1,28 @@
-"""The unit of work: one transaction, rolled back unless committed; hooks run only after a commit."""
+"""The unit of work: one transaction, rolled back unless committed; hooks run only after a commit.
+
+Writers of queued work (an inbox row, an outbox row) note the chat on the session (`note_work`); once the unit
+commits, the database's work listeners hear of those chats at once, so the workers in this process pick them up
+without polling, and `before_commit` (PostgreSQL's NOTIFY) tells the other processes in the same transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, is_sqlite
+
+NEW_WORK = "tiepdan.new_work"
+Work = tuple[str, str, str]  # ("in" | "out", channel, chat)
+WorkListener = Callable[[set[Work]], None]
+BeforeCommit = Callable[[AsyncSession, set[Work]], Awaitable[None]]
+
+
+def note_work(session: AsyncSession, kind: str, channel: str, chat: str) -> None:
+    """Record that this transaction queued work for a chat (told to the workers once it commits)."""
+    session.info.setdefault(NEW_WORK, set()).add((kind, channel, chat))
 
 
 class Database:
@@ -18,20 +33,29 @@ class Database:
         self.engine: AsyncEngine = create_engine(url, pool_size=pool_size)
         self.sqlite = is_sqlite(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self.work_listeners: list[WorkListener] = []
+        self.before_commit: BeforeCommit | None = None
 
     def unit_of_work(self, *, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(self._sessions, readonly=readonly)
+        return UnitOfWork(self._sessions, readonly=readonly, database=self)
+
+    def new_work(self, work: set[Work]) -> None:
+        for listener in self.work_listeners:
+            listener(work)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
 class UnitOfWork:
-    def __init__(self, factory: async_sessionmaker[AsyncSession], *, readonly: bool) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], *, readonly: bool,
+                 database: Database | None = None) -> None:
         self._factory = factory
         self._readonly = readonly
+        self._database = database
         self._after_commit: list[Callable[[], None]] = []
         self._committed = False
+        self._work: set[Work] = set()
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
@@ -44,16 +68,27 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         # close() rolls back whatever was not committed; unlike rollback() it leaves the rows read so far
-        # readable (detached), which the dispatcher relies on after a read-only unit.
+        # readable (detached), which the sender relies on after a read-only unit.
         await self.session.close()
         if self._committed:
+            if self._work and self._database is not None:
+                self._database.new_work(self._work)
             for hook in self._after_commit:
                 hook()
 
     async def commit(self) -> None:
+        work: set[Work] = self.session.info.pop(NEW_WORK, set())
+        if work and self._database is not None and self._database.before_commit is not None:
+            await self._database.before_commit(self.session, work)
         await self.session.commit()
+        self._work |= work
         self._committed = True
 
+    async def rollback(self) -> None:
+        """Undo everything so far, including the work noted (the unit may go on and commit other work)."""
+        await self.session.rollback()
+        self.session.info.pop(NEW_WORK, None)
+
     def after_commit(self, hook: Callable[[], None]) -> None:
-        """Run `hook` once this unit commits (e.g. wake the dispatcher); never if it rolls back."""
+        """Run `hook` once this unit commits (e.g. wake the sender); never if it rolls back."""
         self._after_commit.append(hook)

@@ -25,8 +25,10 @@ async def save(
     data: dict,
     language: str,
     now: datetime,
+    loaded: Conversation | None = None,
 ) -> None:
-    row = await load(session, channel, chat_id)
+    """Write the chat's state; `loaded` is the row `load` returned in this transaction (spares a query)."""
+    row = loaded if loaded is not None else await load(session, channel, chat_id)
     if row is None:
         row = Conversation(channel=channel, chat_id=chat_id)
         session.add(row)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxItem
 from storage.repositories.dialect import insert_for
+from storage.uow import note_work
 
 
 async def store(
@@ -25,29 +26,52 @@ async def store(
         .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
     )
     result = await session.execute(stmt)
+    if result.rowcount:
+        note_work(session, "in", channel, chat_key)
     return bool(result.rowcount)
 
 
-async def chats_with_work(session: AsyncSession, limit: int = 64) -> list[tuple[str, str]]:
-    """(channel, chat_key) pairs with new rows, oldest first."""
+def _heads() -> Select[tuple[int]]:
+    """Each chat's first new row: only it decides when the chat may go on (rows are handled in order)."""
+    return select(func.min(InboxItem.id)).where(InboxItem.status == "new").group_by(InboxItem.channel,
+                                                                                   InboxItem.chat_key)
+
+
+async def chats_with_work(session: AsyncSession, now: datetime, limit: int = 64) -> list[tuple[str, str]]:
+    """(channel, chat_key) pairs whose next row may be handled now, oldest first."""
     stmt = (
         select(InboxItem.channel, InboxItem.chat_key)
-        .where(InboxItem.status == "new")
-        .group_by(InboxItem.channel, InboxItem.chat_key)
-        .order_by(func.min(InboxItem.id))
+        .where(InboxItem.id.in_(_heads()), _due(now))
+        .order_by(InboxItem.id)
         .limit(limit)
     )
     return [(c, k) for c, k in (await session.execute(stmt)).all()]
 
 
-async def next_for_chat(session: AsyncSession, channel: str, chat_key: str) -> InboxItem | None:
+async def next_retry_at(session: AsyncSession) -> datetime | None:
+    """When the earliest row waiting out a failed attempt may be tried again."""
+    stmt = select(func.min(InboxItem.next_attempt_at)).where(InboxItem.status == "new")
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _due(now: datetime) -> Any:
+    return InboxItem.next_attempt_at.is_(None) | (InboxItem.next_attempt_at <= now)
+
+
+async def next_for_chat(session: AsyncSession, channel: str, chat_key: str,
+                        now: datetime) -> tuple[InboxItem | None, bool]:
+    """The chat's next row (None while it waits out a failed attempt: later rows wait behind it), and whether
+    another row follows it."""
     stmt = (
         select(InboxItem)
         .where(InboxItem.status == "new", InboxItem.channel == channel, InboxItem.chat_key == chat_key)
         .order_by(InboxItem.id)
-        .limit(1)
+        .limit(2)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    rows = list((await session.execute(stmt)).scalars())
+    if not rows or (rows[0].next_attempt_at is not None and rows[0].next_attempt_at > now):
+        return None, False
+    return rows[0], len(rows) > 1
 
 
 async def mark(session: AsyncSession, item_id: int, status: str, now: datetime, error: str | None = None) -> None:
@@ -64,3 +88,29 @@ async def record_failure(session: AsyncSession, item_id: int, error: str) -> int
         update(InboxItem).where(InboxItem.id == item_id).values(attempts=InboxItem.attempts + 1, error=error[:2000])
     )
     return int((await session.execute(select(InboxItem.attempts).where(InboxItem.id == item_id))).scalar_one())
+
+
+async def retry_at(session: AsyncSession, item_id: int, when: datetime) -> None:
+    await session.execute(update(InboxItem).where(InboxItem.id == item_id).values(next_attempt_at=when))
+
+
+async def failed(session: AsyncSession, limit: int = 50) -> list[InboxItem]:
+    stmt = select(InboxItem).where(InboxItem.status == "failed").order_by(InboxItem.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def retry_failed(session: AsyncSession, ids: list[int] | None) -> list[tuple[str, str]]:
+    """Put failed rows (all of them when `ids` is None) back in line; the chats they belong to."""
+    where = [InboxItem.status == "failed"]
+    if ids is not None:
+        where.append(InboxItem.id.in_(ids))
+    chats = {(c, k) for c, k in (await session.execute(
+        select(InboxItem.channel, InboxItem.chat_key).where(*where))).all()}
+    await session.execute(update(InboxItem).where(*where).values(
+        status="new", attempts=0, next_attempt_at=None, processed_at=None))
+    return sorted(chats)
+
+
+async def oldest_new_received_at(session: AsyncSession) -> datetime | None:
+    stmt = select(func.min(InboxItem.received_at)).where(InboxItem.status == "new")
+    return (await session.execute(stmt)).scalar_one_or_none()

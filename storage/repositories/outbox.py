@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem
 from storage.repositories.dialect import insert_for
+from storage.uow import note_work
 
 
 async def add(
@@ -32,44 +33,68 @@ async def add(
     if dedup_key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
     result = await session.execute(stmt)
+    if result.rowcount:
+        note_work(session, "out", channel, chat_id)
     return bool(result.rowcount)
 
 
-def _heads() -> Select[tuple[int]]:
-    """Each chat's first pending row: only it decides when the chat may send (rows go out in order)."""
-    return (
-        select(func.min(OutboxItem.id))
-        .where(OutboxItem.status == "pending")
-        .group_by(OutboxItem.channel, OutboxItem.chat_id)
-    )
+def _waiting(now: datetime) -> Any:
+    """A fresh row scheduled for later (a notice for the morning): it holds back none of the chat's others."""
+    return (OutboxItem.attempts == 0) & (OutboxItem.next_attempt_at > now)
 
 
-async def chats_due(session: AsyncSession, now: datetime, limit: int = 128) -> list[tuple[str, str]]:
-    # A later row can be due while the head waits out its back-off (a merged group that failed, then its head
-    # failed again alone); counting it would wake the chat only to find nothing to send, again and again.
+def _heads(now: datetime, channels: list[str] | None) -> Select[tuple[int]]:
+    """Each chat's first pending row that is not scheduled for later: it decides when the chat may send
+    (a row waiting out a failed attempt keeps the ones after it waiting, so they go in order)."""
+    stmt = select(func.min(OutboxItem.id)).where(OutboxItem.status == "pending", ~_waiting(now))
+    if channels is not None:
+        stmt = stmt.where(OutboxItem.channel.in_(channels))
+    return stmt.group_by(OutboxItem.channel, OutboxItem.chat_id)
+
+
+async def chats_due(session: AsyncSession, now: datetime, limit: int = 256,
+                    channels: list[str] | None = None) -> list[tuple[str, str]]:
     stmt = (
         select(OutboxItem.channel, OutboxItem.chat_id)
-        .where(OutboxItem.id.in_(_heads()), OutboxItem.next_attempt_at <= now)
+        .where(OutboxItem.id.in_(_heads(now, channels)), OutboxItem.next_attempt_at <= now)
         .order_by(OutboxItem.id)
         .limit(limit)
     )
     return [(c, k) for c, k in (await session.execute(stmt)).all()]
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    stmt = select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.id.in_(_heads()))
+async def next_due_at(session: AsyncSession, now: datetime, channels: list[str] | None = None) -> datetime | None:
+    """The next moment a pending row falls due (after a back-off, or a notice scheduled for later)."""
+    stmt = select(func.min(OutboxItem.next_attempt_at)).where(
+        OutboxItem.status == "pending", OutboxItem.next_attempt_at > now)
+    if channels is not None:
+        stmt = stmt.where(OutboxItem.channel.in_(channels))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def head_of_chat(session: AsyncSession, channel: str, chat_id: str, limit: int = 20) -> list[OutboxItem]:
-    """The chat's pending rows in order; the first one decides when the chat may send next."""
+async def head_of_chat(session: AsyncSession, channel: str, chat_id: str, now: datetime,
+                       limit: int = 20) -> list[OutboxItem]:
+    """The chat's pending rows in order, less those scheduled for later; the first decides when it may send."""
     stmt = (
         select(OutboxItem)
-        .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.status == "pending")
+        .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.status == "pending",
+               ~_waiting(now))
         .order_by(OutboxItem.id)
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def pending_channels(session: AsyncSession) -> list[str]:
+    return list((await session.execute(
+        select(OutboxItem.channel).where(OutboxItem.status == "pending").distinct())).scalars())
+
+
+async def oldest_due_at(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the longest-waiting row that is due now fell due (readiness)."""
+    stmt = select(func.min(OutboxItem.next_attempt_at)).where(
+        OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def mark_sent(session: AsyncSession, ids: list[int], now: datetime, message_id: str | None) -> None:
@@ -103,6 +128,8 @@ async def release_held(session: AsyncSession, channel: str, chat_id: str, now: d
         .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.status == "held")
         .values(status="pending", next_attempt_at=now)
     )
+    if result.rowcount:
+        note_work(session, "out", channel, chat_id)
     return int(result.rowcount or 0)
 
 

@@ -1,0 +1,250 @@
+"""The sender: sends outbox rows through their channel, in order per chat, within the platform's limits.
+
+One process at a time sends for a channel (it holds `send:<channel>` while its heartbeat lives), so the
+platform's overall limit (Telegram: 30 messages a second) holds for the bot as a whole however many workers
+run; per-chat order needs no per-chat lease. Rows reach the sender in memory right after the transaction
+that wrote them commits; the database is scanned only as a fallback (see bot.workers.pool).
+
+Transient failures (429, 5xx, timeouts, any exception around a send) come back later with back-off and are
+counted, so a row that keeps failing ends `failed` and never holds back the chat's later messages; a final
+refusal is recorded and not retried; "window closed / quota spent" holds the row until the citizen writes
+again. Rows end `sent`, `failed` (visible to admins) or `held`; none is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import timedelta
+
+from bot.channels.model import Outbound, Rendered, SendOutcome, SendResult
+from bot.channels.ratelimit import ChatBuckets, TokenBucket
+from bot.channels.registry import ChannelRegistry, UnknownChannel
+from bot.channels.render import merge_plain, render
+from bot.channels.windows import Delivery, Grant, SendingWindows
+from bot.clock import Clock
+from bot.faults import crash_point
+from bot.workers.pool import Chat, ChatPool, Scan
+from bot.workers.presence import Presence
+from storage.models import OutboxItem
+from storage.repositories import leases, outbox, sending
+from storage.uow import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failures: 1, 2, 4 ... 300, with a little jitter."""
+    return min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        channels: ChannelRegistry,
+        clock: Clock,
+        *,
+        presence: Presence | None = None,
+        concurrency: int = 8,
+        fallback_poll: float = 5.0,
+        windows: SendingWindows | None = None,
+    ) -> None:
+        self.db, self.channels, self.clock = db, channels, clock
+        self.windows = windows or SendingWindows(db, clock)
+        self.presence = presence or Presence(db, clock)
+        self.presence.beat_hooks.append(self.claim_channels)
+        self.pool = ChatPool("sender", work=self._work_chat, scan=self._scan, concurrency=concurrency,
+                             fallback_poll=fallback_poll)
+        self.held: set[str] = set()  # the channels this process sends for
+        self._overall: dict[str, TokenBucket] = {}
+        self._per_chat: dict[str, ChatBuckets] = {}
+        db.work_listeners.append(self._on_new_work)
+
+    def _on_new_work(self, work: set[tuple[str, str, str]]) -> None:
+        for kind, channel, chat in work:
+            if kind == "out" and channel in self.held:
+                self.pool.offer((channel, chat))
+
+    def wake(self) -> None:
+        self.pool.wake()
+
+    def stop(self) -> None:
+        self.pool.stop()
+
+    async def run(self) -> None:
+        await self.pool.run()
+
+    async def drain(self) -> None:
+        """Send everything due now (tests and one-shot commands)."""
+        await self.presence.ensure()
+        await self.claim_channels()
+        await self.pool.drain()
+
+    # --- which channels are ours --------------------------------------------------------------------------
+
+    async def claim_channels(self) -> None:
+        """Hold the sending of every configured channel no other live process holds (run after each beat)."""
+        now = self.clock.now()
+        async with self.db.unit_of_work() as uow:
+            # Rows for a channel no process runs would wait forever: the holder of its name fails them.
+            names = {c.name for c in self.channels} | set(await outbox.pending_channels(uow.session))
+            held = set()
+            for name in names:
+                if await leases.take(uow.session, f"send:{name}", self.presence.owner, now,
+                                     self.presence.alive_since(now)):
+                    held.add(name)
+            await uow.commit()
+        gained = held - self.held
+        self.held = held
+        if gained:
+            self.pool.wake()
+
+    async def _scan(self) -> Scan:
+        if not self.held:
+            return Scan([])
+        now = self.clock.now()
+        async with self.db.unit_of_work(readonly=True) as uow:
+            chats = await outbox.chats_due(uow.session, now, channels=sorted(self.held))
+            due = await outbox.next_due_at(uow.session, now, channels=sorted(self.held))
+        return Scan(chats, (due - now).total_seconds() if due is not None else None)
+
+    async def poll_once(self) -> int:
+        """Offer every chat with a message due now; how many (tests)."""
+        found = await self._scan()
+        for chat in found.chats:
+            self.pool.offer(chat)
+        return len(found.chats)
+
+    # --- one chat -----------------------------------------------------------------------------------------
+
+    async def _work_chat(self, chat: Chat) -> None:
+        while not self.pool.stopping and chat[0] in self.held and await self._send_next(chat):
+            pass
+
+    async def _send_next(self, chat: Chat) -> bool:
+        """Send the chat's next due message (merging plain texts); False when the chat must wait."""
+        name, chat_id = chat
+        now = self.clock.now()
+        async with self.db.unit_of_work(readonly=True) as uow:
+            rows = await outbox.head_of_chat(uow.session, name, chat_id, now)
+        if not rows:
+            return False
+        if rows[0].next_attempt_at > now:
+            self.pool.offer_later(chat, (rows[0].next_attempt_at - now).total_seconds())
+            return False
+        try:
+            channel = self.channels.get(name)
+        except UnknownChannel:
+            await self._finish([rows[0]], SendResult.final(f"channel {name} is not configured"))
+            return True
+        try:
+            group, message = self._group(rows, channel.capabilities.max_text)
+        except Exception as exc:  # an unreadable payload: counted, so it ends `failed`
+            await self._finish([rows[0]], SendResult.retry(type(exc).__name__),
+                               max_attempts=channel.rules.max_attempts)
+            return True
+        note = await self.windows.held_note(name, chat_id, group)
+        if note is not None:
+            message = Outbound(f"{note}\n\n{message.text}", message.choices, message.attachment_ids,
+                               message.request, message.request_label)
+        parts = self._parts(render(message, channel.capabilities))
+        done = int(group[0].payload.get("_sent_parts", 0)) if len(group) == 1 else 0
+        # Inside the reply window, on the proactive quota, or held: a hold is final for this attempt.
+        grant = await self.windows.admit(name, channel.rules, chat_id, group, len(parts) - done)
+        if grant.delivery is Delivery.HELD:
+            await self._finish(group, SendResult.held(grant.reason or "held"))
+            return True
+        result = SendResult.sent()
+        sent = 0
+        for index in range(done, len(parts)):
+            await self.presence.ensure()  # a send never outlives our hold on the channel
+            if name not in self.held:
+                return False
+            await self._pace(name, chat_id, channel.rules.overall_per_second, channel.rules.chat_burst,
+                             channel.rules.chat_per_second)
+            try:
+                result = await channel.send(chat_id, parts[index])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # whatever `send` did not classify still counts as an attempt
+                log.warning("send on %s raised %s", name, type(exc).__name__)
+                result = SendResult.retry(type(exc).__name__)
+            crash_point("after_send")
+            if result.outcome is not SendOutcome.SENT:
+                break
+            sent += 1
+            if index < len(parts) - 1:
+                await self._note_part(group[0], index + 1)
+        await self._finish(group, result, max_attempts=channel.rules.max_attempts,
+                           settle=(chat, grant, sent))
+        crash_point("after_mark")
+        return True
+
+    def _group(self, rows: list[OutboxItem], limit: int) -> tuple[list[OutboxItem], Outbound]:
+        messages = [Outbound.from_json(r.payload) for r in rows]
+        now = self.clock.now()
+        count = 1
+        while count < len(rows) and rows[count].next_attempt_at <= now and rows[count].attempts == 0:
+            if merge_plain(messages[: count + 1], limit) is None:
+                break
+            count += 1
+        if count > 1 and rows[0].attempts == 0 and "_sent_parts" not in rows[0].payload:
+            merged = merge_plain(messages[:count], limit)
+            assert merged is not None
+            return rows[:count], merged
+        return rows[:1], messages[0]
+
+    @staticmethod
+    def _parts(rendered: Rendered) -> list[Rendered]:
+        """One platform message per text part; buttons and requests ride on the last, media on the first."""
+        last = len(rendered.texts) - 1
+        return [
+            Rendered(
+                texts=[text],
+                buttons=rendered.buttons if i == last else [],
+                attachment_ids=rendered.attachment_ids if i == 0 else [],
+                request=rendered.request if i == last else None,
+                request_label=rendered.request_label if i == last else None,
+            )
+            for i, text in enumerate(rendered.texts)
+        ]
+
+    async def _pace(self, name: str, chat_id: str, overall: float, burst: int, per_chat: float) -> None:
+        bucket = self._overall.setdefault(name, TokenBucket(overall, overall))
+        chats = self._per_chat.setdefault(name, ChatBuckets(per_chat, burst))
+        wait = max(bucket.reserve(), chats.reserve(chat_id))
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _note_part(self, row: OutboxItem, sent_parts: int) -> None:
+        async with self.db.unit_of_work() as uow:
+            item = await uow.session.get(OutboxItem, row.id)
+            if item is not None:
+                item.payload = {**item.payload, "_sent_parts": sent_parts}
+            await uow.commit()
+
+    async def _finish(self, group: list[OutboxItem], result: SendResult, *, max_attempts: int = 8,
+                      settle: tuple[tuple[str, str], Grant, int] | None = None) -> None:
+        ids = [r.id for r in group]
+        now = self.clock.now()
+        async with self.db.unit_of_work() as uow:
+            s = uow.session
+            if settle is not None:  # replies counted and unused quota given back with the row's outcome
+                (name, chat_id), grant, sent = settle
+                await self.windows.settle(s, name, chat_id, group, grant, sent)
+            if result.outcome is SendOutcome.SENT:
+                await outbox.mark_sent(s, ids, now, result.message_id)
+            elif result.outcome is SendOutcome.HELD:
+                await sending.mark_held(s, ids, now, result.reason)
+            elif result.outcome is SendOutcome.FINAL or group[0].attempts + 1 >= max_attempts:
+                log.warning("outbox %s failed for good: %s", ids, result.reason)
+                await outbox.mark_status(s, ids, "failed", result.reason)
+            else:
+                delay = result.retry_after if result.retry_after is not None else backoff(group[0].attempts + 1)
+                await outbox.mark_retry(s, ids, now + timedelta(seconds=delay), result.reason or "retry")
+            await uow.commit()
+
