@@ -1,5 +1,5 @@
-"""Command line: `tiepdan run | serve | worker | migrate | org check|load | outbox failed | invite |
-officials list|revoke | reveal | digest | sweep`."""
+"""Command line: `tiepdan run | serve | worker | migrate | org check|load | inbox failed|retry | outbox failed |
+invite | officials list|revoke | reveal | digest | sweep`."""
 
 from __future__ import annotations
 
@@ -48,9 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     load = org_sub.add_parser("load", help="load the file into the database in one transaction")
     load.add_argument("file", type=Path)
     load.add_argument("--if-empty", action="store_true", help="only when no organisation is loaded yet")
-    outbox = sub.add_parser("outbox", help="messages that could not be delivered")
-    outbox.add_argument("what", choices=["failed"])
-    from bot import cli_officials
+    from bot import cli_officials, cli_queues
+
+    cli_queues.add_parsers(sub)
 
     cli_officials.add_parsers(sub)
     from bot.cli_deadlines import add_parsers
@@ -81,8 +81,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "org":
         return await _org_load(settings, args.file, args.if_empty)
-    if args.command == "outbox":
-        return await _outbox_failed(settings)
+    if args.command in ("inbox", "outbox"):
+        from bot import cli_queues
+
+        return await cli_queues.run(settings, args)
     if args.command in ("invite", "officials", "reveal"):
         from bot import cli_officials
 
@@ -127,22 +129,6 @@ async def _org_load(settings: Settings, path: Path, if_empty: bool) -> int:
         return 0
     finally:
         await engine.dispose()
-
-
-async def _outbox_failed(settings: Settings) -> int:
-    from storage.repositories import outbox
-    from storage.uow import Database
-
-    db = Database(settings.database_url)
-    try:
-        async with db.unit_of_work(readonly=True) as uow:
-            rows = await outbox.failed(uow.session)
-        for row in rows:
-            print(f"#{row.id} {row.channel}:{row.chat_id} {row.purpose} attempts={row.attempts}: {row.last_error}")
-        print(f"{len(rows)} failed message(s)")
-        return 0
-    finally:
-        await db.dispose()
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:

@@ -55,7 +55,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     default_language: str = "vi"
     demo: bool = False
-    lease_seconds: float = Field(default=30.0, gt=0)
+    # A process whose heartbeat is this old is taken for dead: its chats and channels go to the others.
+    lease_seconds: float = Field(default=5.0, gt=0)
+    worker_port: int = Field(default=8081, ge=0, le=65535)  # `tiepdan worker`'s /healthz and /readyz
+    ready_max_age_seconds: float = Field(default=120.0, gt=0)  # /readyz: oldest waiting inbox/outbox row
+    health_token: SecretStr | None = None  # shows /readyz's detail to a caller that is not on localhost
     public_base_url: str = "http://127.0.0.1:8080"
 
     @field_validator("telegram_bot_token", "zalo_bot_token")

@@ -8,10 +8,9 @@ import secrets
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
 
-from bot.channels.dispatcher import Dispatcher
 from bot.channels.registry import ChannelRegistry
+from bot.channels.sender import Sender
 from bot.channels.telegram import TelegramChannel
 from bot.channels.webchat import WebChatChannel
 from bot.channels.windows import SendingWindows
@@ -19,7 +18,6 @@ from bot.channels.zalo_setup import zalo_bot_from, zalo_oa_from
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import ConversationEngine
-from bot.engine import Consumer
 from bot.jobs.media import MediaFetcher
 from bot.jobs.scheduler import Ticker, application_ticks
 from bot.services.context import AppContext
@@ -33,19 +31,25 @@ from bot.web.signing import Signer
 from bot.web.telegram_webhook import add_telegram_webhook
 from bot.web.track import TrackingRoutes
 from bot.web.zalo_webhooks import add_zalo_bot_webhook, add_zalo_oa_webhook
+from bot.workers.consumer import Consumer
+from bot.workers.health import Health
+from bot.workers.listen import Notifier
+from bot.workers.presence import Presence
+from bot.workers.supervise import supervised
 from handlers import build_router
-from storage.models import InboxItem, OutboxItem
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
-STOP_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 7.0  # SIGTERM to exit stays under 10 s with the channels' and the database's own stop
+POOL_SIZE = 12  # PostgreSQL: the consumer's and the sender's slots plus the jobs, without opening more
 
 
 class Container:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None, *, mode: str = "test") -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, pool_size=POOL_SIZE)
+        self.presence = Presence(self.db, self.clock, mode=mode, stale_after=settings.lease_seconds)
         self.org = OrgCache()
         self.app = AppContext(
             clock=self.clock, tz=settings.tz, org=self.org, default_language=settings.default_language,
@@ -69,21 +73,22 @@ class Container:
                 self.channels.add(zalo)
         self.conversation = ConversationEngine(self.channels, build_router(), self.app)
         windows = SendingWindows(self.db, self.clock, tz=settings.tz, track_url=f"{settings.public_base_url}/track")
-        self.dispatcher = Dispatcher(self.db, self.channels, self.clock, lease_seconds=settings.lease_seconds,
-                                     windows=windows)
+        # New work is handed over in memory on commit (storage.uow.note_work): the receiver's rows go to the
+        # consumer, the flows' replies to the sender, recorded evidence to the media job.
+        self.sender = Sender(self.db, self.channels, self.clock, presence=self.presence, windows=windows)
         # Evidence citizens send is downloaded by its own worker, never inside a conversation's transaction.
-        self.media_jobs = MediaFetcher(self.db, self.channels, self.clock, settings.tz,
-                                       after_commit=self.dispatcher.wake)
-        self.consumer = Consumer(
-            self.db, self.channels, self.conversation.process, self.conversation.on_failure, self.clock,
-            lease_seconds=settings.lease_seconds, after_commit=self._after_turn,
-        )
-        self.receiver = Receiver(self.db, self.clock, wake=self.consumer.wake)
-        self.web_chat = WebChat(self.db, self.clock, self.webchat, wake=self.consumer.wake)
+        self.media_jobs = MediaFetcher(self.db, self.channels, self.clock, settings.tz)
+        self.consumer = Consumer(self.db, self.conversation.process, self.conversation.on_failure, self.clock,
+                                 presence=self.presence)
+        self.notifier = None if self.db.sqlite else Notifier(self.db, self.presence, self._scan_all)
+        self.receiver = Receiver(self.db, self.clock)
+        self.web_chat = WebChat(self.db, self.clock, self.webchat)
         self._tasks: list[asyncio.Task[Any]] = []
+        self.restarts: dict[str, int] = {}
         # Periodic catch-up jobs (deadline sweep, weekly digest, rating expiry, idle drafts); started by the
         # long-running modes only, so tests drive those jobs with their own clock.
-        self.ticker = Ticker(application_ticks(self.db, self.clock, self.org, settings.tz, self.dispatcher.wake))
+        self.ticker = Ticker(application_ticks(self.db, self.clock, self.org, settings.tz, self.sender.wake))
+        self.health = Health(self)
 
     async def start_channels(self) -> None:
         for channel in self.channels:
@@ -92,14 +97,15 @@ class Container:
                 await start()
 
     async def stop(self) -> None:
+        """SIGTERM: take no new work, finish what is in hand, give the leases back, then close."""
         await self.ticker.shutdown()
-        # Receivers stop at once; the consumer and dispatcher finish the unit in hand, so no transaction is
-        # cut in half (it would be redone after a restart anyway, but a clean stop logs no errors).
-        workers = {"consumer": self.consumer, "dispatcher": self.dispatcher}
+        # Receivers and helpers stop at once; the consumer and the sender finish the unit in hand, so no
+        # transaction is cut in half (it would be redone after a restart anyway, but a clean stop logs no errors).
+        pools = {"consumer": self.consumer, "sender": self.sender}
         for task in self._tasks:
-            if task.get_name() not in workers:
+            if task.get_name() not in pools:
                 task.cancel()
-        for worker in workers.values():
+        for worker in pools.values():
             worker.stop()
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
@@ -107,30 +113,38 @@ class Container:
                 task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await self.presence.leave()
         for channel in self.channels:
             stop = getattr(channel, "stop", None)
             if stop is not None:
                 try:
-                    await stop()
+                    await asyncio.wait_for(stop(), 2.0)
                 except Exception:
                     log.warning("channel %s did not stop cleanly", channel.name, exc_info=True)
         await self.db.dispose()
 
-    def _after_turn(self) -> None:
-        """A conversation committed: its replies may go, and any evidence it recorded may be fetched."""
-        self.dispatcher.wake()
-        self.media_jobs.wake()
+    def _scan_all(self) -> None:
+        self.consumer.wake()
+        self.sender.wake()
 
-    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro, name=name)
+    def spawn(self, coro_factory: Any, name: str) -> asyncio.Task[Any]:
+        """Run a long-lived loop under supervision: restarted (and counted) if it ever dies."""
+        task = asyncio.create_task(supervised(name, coro_factory, log, self.restarts), name=name)
         self._tasks.append(task)
         return task
 
+    @property
+    def tasks(self) -> list[asyncio.Task[Any]]:
+        return list(self._tasks)
+
     def start_workers(self) -> None:
-        self.spawn(self.consumer.run(), "consumer")
-        self.spawn(self.dispatcher.run(), "dispatcher")
-        self.spawn(self.media_jobs.run(), "media-fetch")
-        self.spawn(self.webchat.follow(), "webchat-follow")
+        self.spawn(self.presence.run, "presence")
+        self.spawn(self.consumer.run, "consumer")
+        self.spawn(self.sender.run, "sender")
+        self.spawn(self.media_jobs.run, "media-fetch")
+        self.spawn(self.webchat.follow, "webchat-follow")
+        if self.notifier is not None:
+            self.spawn(self.notifier.run, "notifications")
 
     def start_ticker(self) -> None:
         self.ticker.start()
@@ -138,16 +152,19 @@ class Container:
     def start_polling(self) -> None:
         if self.telegram is not None:
             telegram = self.telegram
-            self.spawn(telegram.poll(lambda _name, batch: self._store(telegram, batch)), "telegram-poll")
+            self.spawn(lambda: telegram.poll(lambda _name, batch: self.receiver.store(telegram, batch)),
+                       "telegram-poll")
         if self.zalo is not None:
             zalo = self.zalo
-            self.spawn(zalo.poll(lambda _name, batch: self.receiver.store(zalo, batch)), "zalo-poll")
+            self.spawn(lambda: zalo.poll(lambda _name, batch: self.receiver.store(zalo, batch)), "zalo-poll")
 
-    async def _store(self, channel: TelegramChannel, batch: list[dict[str, Any]]) -> None:
-        await self.receiver.store(channel, batch)
+    def health_app(self) -> web.Application:
+        token = self.settings.health_token.get_secret_value() if self.settings.health_token else None
+        return build_app(self.health, health_token=token)
 
     def web_app(self) -> web.Application:
-        app = build_app(self.health)
+        token = self.settings.health_token.get_secret_value() if self.settings.health_token else None
+        app = build_app(self.health, health_token=token)
         # Without WEB_SECRET (tests, one-off runs) cookies are signed with a key that dies with the process.
         secret = self.settings.web_secret.get_secret_value() if self.settings.web_secret else secrets.token_hex(32)
         signer = Signer(secret.encode())
@@ -161,14 +178,3 @@ class Container:
         if self.zalo_oa is not None:
             add_zalo_oa_webhook(app, self.zalo_oa, self.receiver)
         return app
-
-    async def health(self) -> dict[str, object]:
-        async with self.db.unit_of_work(readonly=True) as uow:
-            pending_in = (await uow.session.execute(
-                select(func.count(InboxItem.id)).where(InboxItem.status == "new"))).scalar_one()
-            pending_out = (await uow.session.execute(
-                select(func.count(OutboxItem.id)).where(OutboxItem.status == "pending"))).scalar_one()
-            failed_out = (await uow.session.execute(
-                select(func.count(OutboxItem.id)).where(OutboxItem.status == "failed"))).scalar_one()
-        return {"inbox_pending": pending_in, "outbox_pending": pending_out, "outbox_failed": failed_out,
-                "channels": [c.name for c in self.channels]}

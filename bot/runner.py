@@ -24,7 +24,7 @@ async def run(mode: str, settings: Settings) -> int:
         return 2
     stop = asyncio.Event()
     install_stop_signals(stop)
-    container = Container(settings)
+    container = Container(settings, mode=mode)
     runner: web.AppRunner | None = None
     try:
         await container.start_channels()
@@ -33,7 +33,7 @@ async def run(mode: str, settings: Settings) -> int:
         if mode == "run":
             container.start_polling()
         if mode in ("run", "serve"):
-            runner = web.AppRunner(container.web_app())
+            runner = web.AppRunner(container.web_app(), access_log=None)
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             log.info("listening on http://%s:%d", settings.host, settings.port)
@@ -41,6 +41,11 @@ async def run(mode: str, settings: Settings) -> int:
                 print(_started(settings, chat_url(settings.host, runner.addresses)), flush=True)
             if mode == "serve":
                 await _set_webhooks(container, settings)
+        else:  # a worker answers only /healthz and /readyz, on its own port
+            runner = web.AppRunner(container.health_app(), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, settings.worker_port).start()
+            log.info("health on http://%s:%d/readyz", settings.host, settings.worker_port)
         log.info("running (%s) with channels: %s", mode, ", ".join(c.name for c in container.channels) or "none")
         await stop.wait()
         return 0

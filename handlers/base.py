@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 OFFERED = "_offered"  # the choices of the last question, to read "2" or a label typed back
+FLOOD = "_flood"  # the chat's message count this minute (the engine's flood control); outlives flows
 
 
 @dataclass(slots=True)
@@ -64,8 +65,8 @@ class Turn:
 
     def goto(self, flow: str | None, step: str | None = None) -> None:
         if flow != self.state.flow:
-            offered = self.state.data.get(OFFERED, [])
-            self.state.data = {OFFERED: offered}
+            kept = {k: self.state.data[k] for k in (FLOOD,) if k in self.state.data}
+            self.state.data = {OFFERED: self.state.data.get(OFFERED, []), **kept}
         self.state.flow, self.state.step = flow, step
 
     def finish(self) -> None:

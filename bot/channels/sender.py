@@ -182,7 +182,9 @@ class Sender:
         await self._finish(group, result, max_attempts=channel.rules.max_attempts,
                            settle=(chat, grant, sent))
         crash_point("after_mark")
-        return True
+        # More rows were read than went out, or this one must be tried again: look again. Rows written since
+        # the read were offered to the pool, which brings the chat back; no need to read for them now.
+        return len(rows) > len(group) or result.outcome is SendOutcome.RETRY
 
     def _group(self, rows: list[OutboxItem], limit: int) -> tuple[list[OutboxItem], Outbound]:
         messages = [Outbound.from_json(r.payload) for r in rows]

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.domain.media import MediaRejected
 from bot.i18n import translator
 from bot.services.evidence import Fetch, claim_due, fetch_failed, store_fetched
+from bot.workers.supervise import Outage, is_transient
 from storage.models import Attachment, Case, CaseDraft, ChannelIdentity
 from storage.repositories import outbox
 from storage.uow import Database
@@ -30,11 +31,17 @@ log = logging.getLogger(__name__)
 
 class MediaFetcher:
     def __init__(self, db: Database, channels: ChannelRegistry, clock: Clock, tz: ZoneInfo, *,
-                 idle_poll: float = 2.0, timeout: float = 60.0,
+                 idle_poll: float = 5.0, timeout: float = 60.0,
                  after_commit: Callable[[], None] = lambda: None) -> None:
         self.db, self.channels, self.clock, self.tz = db, channels, clock, tz
         self._idle_poll, self._timeout, self._after_commit = idle_poll, timeout, after_commit
         self._wake = asyncio.Event()
+        self.outage = Outage("media job", log)
+        db.work_listeners.append(self._on_new_work)
+
+    def _on_new_work(self, work: set[tuple[str, str, str]]) -> None:
+        if any(kind == "media" for kind, _, _ in work):
+            self._wake.set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -43,15 +50,18 @@ class MediaFetcher:
         """Until cancelled: fetch whatever is due, then wait to be woken (or poll now and then)."""
         while True:
             self._wake.clear()
+            wait = self._idle_poll
             try:
                 fetched = await self.fetch_due()
-            except Exception:  # the database is away: try again on the next round
-                log.exception("media job round failed")
-                fetched = 0
+                self.outage.ok()
+            except Exception as exc:  # the database is away: try again after a back-off, logged once
+                if not is_transient(exc):
+                    log.exception("media job round failed")
+                fetched, wait = 0, self.outage.failed(exc)
             if fetched:
                 continue
             try:
-                await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+                await asyncio.wait_for(self._wake.wait(), wait)
             except TimeoutError:
                 pass
 

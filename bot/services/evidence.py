@@ -19,6 +19,7 @@ from bot.domain.intake import MEDIA_LIMITS
 from bot.domain.media import MediaRejected, check_media, strip_metadata
 from storage.models import Attachment
 from storage.repositories.dialect import is_postgres
+from storage.uow import note_work
 
 CLAIM_FOR = timedelta(minutes=2)  # a worker that died holding a file gives it up after this long
 MAX_FETCH_ATTEMPTS = 5
@@ -53,6 +54,7 @@ class Evidence:
         )
         self.session.add(row)
         await self.session.flush()
+        note_work(self.session, "media", channel, str(row.id))  # the media job hears of it on commit
         return row
 
     async def move_to_case(self, draft_id: int, case_id: int) -> int:

@@ -55,7 +55,7 @@ async def test_a_held_answer_is_on_the_tracking_page_at_once(db_url: str) -> Non
             actions = Services(uow, bot.app, org).case_actions
             await actions.accept(officer, receipt.case_id)
             await actions.answer(officer, receipt.case_id, ANSWER)
-            uow.after_commit(bot.dispatcher.wake)
+            uow.after_commit(bot.sender.wake)
             await uow.commit()
         async with bot.db.unit_of_work(readonly=True) as uow:
             row_id = (await uow.session.execute(select(OutboxItem.id).where(

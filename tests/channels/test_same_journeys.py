@@ -79,7 +79,7 @@ class Scene:
 async def on_telegram(db_url: str) -> AsyncIterator[Scene]:
     clock = FakeClock(NOW)
     async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
-        yield Scene(TelegramDriver(tg, USERS), bot.db, clock, bot.dispatcher.wake)
+        yield Scene(TelegramDriver(tg, USERS), bot.db, clock, bot.sender.wake)
 
 
 @asynccontextmanager
@@ -88,7 +88,7 @@ async def on_zalo(db_url: str) -> AsyncIterator[Scene]:
     zalo = await FakeZaloBot().start()
     try:
         async with running_bot(db_url, None, clock=clock, **zalo.settings()) as bot:  # type: ignore[arg-type]
-            yield Scene(ZaloDriver(zalo, USERS), bot.db, clock, bot.dispatcher.wake)
+            yield Scene(ZaloDriver(zalo, USERS), bot.db, clock, bot.sender.wake)
     finally:
         await zalo.stop()
 
@@ -101,7 +101,7 @@ async def on_zalo_oa(db_url: str) -> AsyncIterator[Scene]:
         async with running_bot(db_url, None, polling=False, clock=clock,  # type: ignore[arg-type]
                                **oa.settings()) as bot:
             await oa.connect(bot.web_app())
-            yield Scene(ZaloOADriver(oa, USERS), bot.db, clock, bot.dispatcher.wake)
+            yield Scene(ZaloOADriver(oa, USERS), bot.db, clock, bot.sender.wake)
     finally:
         await oa.stop()
 
@@ -113,7 +113,7 @@ async def on_web(db_url: str) -> AsyncIterator[Scene]:
     async with serving(container) as base:
         driver = await WebDriver(base).open(*USERS)
         try:
-            yield Scene(driver, container.db, clock, container.dispatcher.wake)
+            yield Scene(driver, container.db, clock, container.sender.wake)
         finally:
             await driver.close()
 

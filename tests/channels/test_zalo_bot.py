@@ -92,7 +92,7 @@ async def test_a_long_reply_is_split_under_the_limit_and_each_part_counts(db_url
         async with bot.db.unit_of_work() as uow:
             await outbox.add(uow.session, channel="zalo", chat_id=USER, payload=Outbound(long_text).to_json(),
                              now=bot.clock.now(), purpose="answer")
-            uow.after_commit(bot.dispatcher.wake)
+            uow.after_commit(bot.sender.wake)
             await uow.commit()
         texts = await zb.wait_for(USER, before + 3)
         row = await _settled(bot, OutboxItem.purpose == "answer")
@@ -189,7 +189,7 @@ async def test_a_transient_error_is_retried_and_a_refusal_is_not(db_url: str) ->
             for text in ("Tin thứ nhất", "Tin thứ hai"):
                 await outbox.add(uow.session, channel="zalo", chat_id=USER, payload=Outbound(text).to_json(),
                                  now=bot.clock.now(), dedup_key=text)
-            uow.after_commit(bot.dispatcher.wake)
+            uow.after_commit(bot.sender.wake)
             await uow.commit()
         # Merged, the two texts meet the 500 and are retried one by one: the first meets the 403 (final), the
         # second goes through.

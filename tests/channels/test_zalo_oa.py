@@ -91,7 +91,7 @@ async def _queue(bot, text: str, purpose: str, case_id: int | None = None) -> in
         await outbox.add(uow.session, channel="zalo_oa", chat_id=USER, payload=Outbound(text).to_json(),
                          now=bot.clock.now(), purpose=purpose, case_id=case_id, dedup_key=f"{purpose}:{text}")
         row_id = (await uow.session.execute(select(func.max(OutboxItem.id)))).scalar_one()
-        uow.after_commit(bot.dispatcher.wake)
+        uow.after_commit(bot.sender.wake)
         await uow.commit()
     return row_id
 
@@ -270,7 +270,7 @@ async def test_an_answer_after_three_days_is_held_then_delivered_when_the_citize
             1, "reply window closed; no proactive quota", clock.now())
         # Held is final for the attempt: more dispatcher passes and a second of waiting send nothing.
         for _ in range(3):
-            await bot.dispatcher.poll_once()
+            await bot.sender.poll_once()
         await asyncio.sleep(1.5)
         assert len(oa.send_attempts) == before
         assert (await _row(bot, row_id, until="held")).attempts == 1

@@ -25,7 +25,7 @@ async def test_the_head_acknowledges_with_the_button_and_nobody_else_can(db_url:
         await submit(bot.db, clock)
         await tg.wait_for(HEAD, 1)  # the new case's card to the ward's desk
         clock.set(vn(2026, 2, 27, 17, 0))
-        await run_sweep(bot.db, clock, org=bot.org, wake=bot.dispatcher.wake)
+        await run_sweep(bot.db, clock, org=bot.org, wake=bot.sender.wake)
         texts = await tg.wait_for(HEAD, 2)
         assert texts[1] == REPORT  # nobody at the desk is linked: only the head hears, at the due moment
         assert tg.last_buttons(HEAD) == [("Đã nắm PA-2026-000001", "ack:1")]
@@ -56,7 +56,7 @@ async def test_a_typed_number_or_the_words_acknowledge_where_there_are_no_button
         await submit(bot.db, clock, text="Cống thoát nước trước chợ Sao Đỏ bị tắc, nước tràn lên đường.")
         await tg.wait_for(HEAD, 2)
         clock.set(vn(2026, 2, 27, 17, 0))
-        await run_sweep(bot.db, clock, org=bot.org, wake=bot.dispatcher.wake)
+        await run_sweep(bot.db, clock, org=bot.org, wake=bot.sender.wake)
         texts = await tg.wait_for(HEAD, 4)
         assert [t[:30] for t in texts[2:4]] == ["Báo cáo quá hạn số 1: hồ sơ PA", "Báo cáo quá hạn số 2: hồ sơ PA"]
         # "1" answers the numbered choice of the last report received (report 2), as on Zalo.
@@ -77,7 +77,7 @@ async def test_several_reports_waiting_are_offered_as_a_list(db_url: str) -> Non
         await submit(bot.db, clock, text="Cống thoát nước trước chợ Sao Đỏ bị tắc, nước tràn lên đường.")
         await tg.wait_for(HEAD, 2)
         clock.set(vn(2026, 2, 27, 17, 0))
-        await run_sweep(bot.db, clock, org=bot.org, wake=bot.dispatcher.wake)
+        await run_sweep(bot.db, clock, org=bot.org, wake=bot.sender.wake)
         await tg.wait_for(HEAD, 4)
         tg.says(HEAD, "/ack")
         texts = await tg.wait_for(HEAD, 5)

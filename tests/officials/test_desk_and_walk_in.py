@@ -42,7 +42,7 @@ async def test_queue_walk_in_and_extension_by_numbers(db_url: str) -> None:
                 clock.set(datetime(2026, 3, 2, 9, n, tzinfo=VN))
                 await world.submit(citizen, text=f"Đèn đường số {n + 1} trên phố Nguyễn Trãi bị hỏng.",
                                    category="chieu_sang")
-            bot.dispatcher.wake()
+            bot.sender.wake()
             await d.next("mai", 6)
             d.says("mai", "/queue")
             page = await d.one("mai")

@@ -94,7 +94,7 @@ class Scene:
 async def on_telegram(db_url: str) -> AsyncIterator[Scene]:
     clock = FakeClock(MONDAY_9)
     async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
-        yield Scene(TelegramDriver(tg, USERS), World(bot.db, clock), bot.dispatcher.wake, clock)
+        yield Scene(TelegramDriver(tg, USERS), World(bot.db, clock), bot.sender.wake, clock)
 
 
 @asynccontextmanager
@@ -103,7 +103,7 @@ async def on_zalo(db_url: str) -> AsyncIterator[Scene]:
     zalo = await FakeZaloBot().start()
     try:
         async with running_bot(db_url, None, clock=clock, **zalo.settings()) as bot:  # type: ignore[arg-type]
-            yield Scene(ZaloDriver(zalo, USERS), World(bot.db, clock), bot.dispatcher.wake, clock)
+            yield Scene(ZaloDriver(zalo, USERS), World(bot.db, clock), bot.sender.wake, clock)
     finally:
         await zalo.stop()
 

@@ -51,7 +51,7 @@ async def test_the_reporter_stays_sealed_and_a_reveal_is_recorded(db_url: str, c
                       accused_unit="P_SAODO"),
                 citizen_id=reporter.citizen_id, identity_id=reporter.identity_id)
             pseudonym = citizen.pseudonym
-        bot.dispatcher.wake()
+        bot.sender.wake()
         secrets = ("9001", pseudonym, "Nguyễn Văn An", "0912345678", "0912 345 678")
         assert (receipt.code, receipt.unit.code) == ("TC-2026-000001", "TTRA")  # never the unit concerned
 

@@ -43,7 +43,7 @@ async def test_forged_stale_malformed_and_oversized_actions_change_nothing(db_ur
             for account in (citizen, stranger):
                 await s.identities.grant_consent(account.citizen_id or 0, s.org.notice_version, clock.now())
         case_id = await world.submit(citizen, kind=CaseKind.REPORT)
-        bot.dispatcher.wake()
+        bot.sender.wake()
         await d.one("mai")  # the card
         before = await _state(world, case_id)
 
@@ -115,7 +115,7 @@ async def test_a_refused_press_in_the_middle_of_an_answer_loses_nothing(db_url: 
         await d.next("mai", 2)
         citizen = await world.account("8003")
         case_id = await world.submit(citizen)
-        bot.dispatcher.wake()
+        bot.sender.wake()
         await d.one("mai")
         d.chooses("mai", "Nhận xử lý")
         await d.one("mai")

@@ -27,7 +27,7 @@ def test_run_without_a_token_serves_the_web_chat_and_prints_its_address(tmp_path
         assert '<select id="demo-seat" name="as"' in body  # demo mode is on: the "act as" switch is there
         with urllib.request.urlopen(f"{app.base_url}/track") as page:
             assert page.status == 200
-        with urllib.request.urlopen(f"{app.base_url}/healthz") as health:
+        with urllib.request.urlopen(f"{app.base_url}/readyz") as health:
             assert b'"channels": ["web"]' in health.read()
     assert app.process.returncode == 0  # SIGTERM stops it cleanly
 
