@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.sqlite_driver import connector
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Outage drills: while the file this variable names exists, every statement fails as a lost disk or server would.
 FAULT_FILE_VARIABLE = "TIEPDAN_DB_FAULT_FILE"
@@ -56,7 +58,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_async_engine(
+        url, echo=echo, async_creator=connector(database or ":memory:", SQLITE_BUSY_TIMEOUT_MS / 1000))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

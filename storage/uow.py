@@ -7,6 +7,7 @@ without polling, and `before_commit` (PostgreSQL's NOTIFY) tells the other proce
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
@@ -35,6 +36,9 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         self.work_listeners: list[WorkListener] = []
         self.before_commit: BeforeCommit | None = None
+        # SQLite has one writer: this process's writers queue here, in memory, instead of in SQLite's busy
+        # handler, which sleeps and polls (up to 100 ms a try) and so turns a queue of writers into latency.
+        self.writer = WriterTurn() if self.sqlite else None
 
     def unit_of_work(self, *, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self._sessions, readonly=readonly, database=self)
@@ -47,6 +51,29 @@ class Database:
         await self.engine.dispose()
 
 
+class WriterTurn:
+    """A lock that the task holding it may take again (a unit opened inside another in the same task)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+        self._depth = 0
+
+    async def acquire(self) -> None:
+        task = asyncio.current_task()
+        if self._holder is task and task is not None:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._holder, self._depth = task, 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._holder = None
+            self._lock.release()
+
+
 class UnitOfWork:
     def __init__(self, factory: async_sessionmaker[AsyncSession], *, readonly: bool,
                  database: Database | None = None) -> None:
@@ -56,12 +83,22 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         self._committed = False
         self._work: set[Work] = set()
+        self._writer: WriterTurn | None = None
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._factory()
-        if self._readonly:
-            await self.session.connection(execution_options={"readonly": True})
+        writer = None if self._readonly or self._database is None else self._database.writer
+        if writer is not None:
+            await writer.acquire()
+        self._writer = writer
+        try:
+            self.session = self._factory()
+            if self._readonly:
+                await self.session.connection(execution_options={"readonly": True})
+        except BaseException:
+            if writer is not None:
+                writer.release()
+            raise
         return self
 
     async def __aexit__(
@@ -69,7 +106,11 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed; unlike rollback() it leaves the rows read so far
         # readable (detached), which the sender relies on after a read-only unit.
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            if self._writer is not None:
+                self._writer.release()
         if self._committed:
             if self._work and self._database is not None:
                 self._database.new_work(self._work)

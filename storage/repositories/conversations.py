@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
 
+_LOAD = select(Conversation).where(Conversation.channel == bindparam("b_channel"),  # built once: hot path
+                                   Conversation.chat_id == bindparam("b_chat"))
+
 
 async def load(session: AsyncSession, channel: str, chat_id: str) -> Conversation | None:
-    stmt = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return (await session.execute(_LOAD, {"b_channel": channel, "b_chat": chat_id})).scalar_one_or_none()
 
 
 async def save(

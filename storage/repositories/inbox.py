@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxItem
@@ -58,28 +58,31 @@ def _due(now: datetime) -> Any:
     return InboxItem.next_attempt_at.is_(None) | (InboxItem.next_attempt_at <= now)
 
 
+_NEXT = (  # built once: see storage.repositories.leases
+    select(InboxItem)
+    .where(InboxItem.status == "new", InboxItem.channel == bindparam("b_channel"),
+           InboxItem.chat_key == bindparam("b_chat"))
+    .order_by(InboxItem.id)
+    .limit(2)
+)
+_inbox = InboxItem.__table__
+_MARK = update(_inbox).where(_inbox.c.id == bindparam("b_id")).values(
+    status=bindparam("b_status"), processed_at=bindparam("b_now"), error=bindparam("b_error"))
+
+
 async def next_for_chat(session: AsyncSession, channel: str, chat_key: str,
                         now: datetime) -> tuple[InboxItem | None, bool]:
     """The chat's next row (None while it waits out a failed attempt: later rows wait behind it), and whether
     another row follows it."""
-    stmt = (
-        select(InboxItem)
-        .where(InboxItem.status == "new", InboxItem.channel == channel, InboxItem.chat_key == chat_key)
-        .order_by(InboxItem.id)
-        .limit(2)
-    )
-    rows = list((await session.execute(stmt)).scalars())
+    rows = list((await session.execute(_NEXT, {"b_channel": channel, "b_chat": chat_key})).scalars())
     if not rows or (rows[0].next_attempt_at is not None and rows[0].next_attempt_at > now):
         return None, False
     return rows[0], len(rows) > 1
 
 
 async def mark(session: AsyncSession, item_id: int, status: str, now: datetime, error: str | None = None) -> None:
-    await session.execute(
-        update(InboxItem)
-        .where(InboxItem.id == item_id)
-        .values(status=status, processed_at=now, error=error)
-    )
+    connection = await session.connection()  # Core: a statement with parameters, not an ORM bulk update
+    await connection.execute(_MARK, {"b_id": item_id, "b_status": status, "b_now": now, "b_error": error})
 
 
 async def record_failure(session: AsyncSession, item_id: int, error: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem
@@ -38,7 +38,7 @@ async def add(
     return bool(result.rowcount)
 
 
-def _waiting(now: datetime) -> Any:
+def _waiting(now: Any) -> Any:
     """A fresh row scheduled for later (a notice for the morning): it holds back none of the chat's others."""
     return (OutboxItem.attempts == 0) & (OutboxItem.next_attempt_at > now)
 
@@ -72,17 +72,20 @@ async def next_due_at(session: AsyncSession, now: datetime, channels: list[str] 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+_HEAD = (  # built once: the sender runs it for every message
+    select(OutboxItem)
+    .where(OutboxItem.channel == bindparam("b_channel"), OutboxItem.chat_id == bindparam("b_chat"),
+           OutboxItem.status == "pending", ~_waiting(bindparam("b_now", type_=OutboxItem.next_attempt_at.type)))
+    .order_by(OutboxItem.id)
+    .limit(bindparam("b_limit"))
+)
+
+
 async def head_of_chat(session: AsyncSession, channel: str, chat_id: str, now: datetime,
                        limit: int = 20) -> list[OutboxItem]:
     """The chat's pending rows in order, less those scheduled for later; the first decides when it may send."""
-    stmt = (
-        select(OutboxItem)
-        .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.status == "pending",
-               ~_waiting(now))
-        .order_by(OutboxItem.id)
-        .limit(limit)
-    )
-    return list((await session.execute(stmt)).scalars())
+    params = {"b_channel": channel, "b_chat": chat_id, "b_now": now, "b_limit": limit}
+    return list((await session.execute(_HEAD, params)).scalars())
 
 
 async def pending_channels(session: AsyncSession) -> list[str]:
