@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="migrate, load the organisation if empty, and run (long polling / web chat)")
     sub.add_parser("serve", help="webhook mode: the aiohttp server receives updates")
-    sub.add_parser("worker", help="only the consumer and dispatcher (for extra processes)")
+    sub.add_parser("worker", help="only the consumer and the sender, with health on WORKER_PORT (for extra processes)")
     sub.add_parser("migrate", help="apply database migrations")
     org = sub.add_parser("org", help="the organisation file")
     org_sub = org.add_subparsers(dest="org_command", required=True)

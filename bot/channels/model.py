@@ -109,7 +109,7 @@ class Capabilities:
 
 @dataclass(frozen=True, slots=True)
 class SendingRules:
-    """What a platform allows; the dispatcher obeys it."""
+    """What a platform allows; the sender obeys it."""
 
     overall_per_second: float = 30.0
     chat_burst: int = 3

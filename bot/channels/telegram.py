@@ -43,6 +43,7 @@ from bot.channels.model import (
     SendingRules,
     SendResult,
 )
+from bot.workers.supervise import Outage, is_transient
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, without a warning
 
@@ -142,23 +143,28 @@ class TelegramChannel:
         """Long polling: store each batch, and only then confirm it with the next offset."""
         await self.bot.delete_webhook()
         offset: int | None = None
-        failures = 0
+        fetching, storing = Outage("telegram getUpdates", log), Outage("telegram: storing updates", log)
         while stop is None or not stop.is_set():
             try:
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
                 )
-                failures = 0
+                fetching.ok()
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
             except (NetworkError, TelegramError) as exc:
-                failures += 1
-                log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+                await asyncio.sleep(fetching.failed(exc))
                 continue
             if updates:
-                await store(self.name, [u.to_dict() for u in updates])
+                try:  # not confirmed (no new offset) until stored: a failed store is fetched again
+                    await store(self.name, [u.to_dict() for u in updates])
+                    storing.ok()
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    await asyncio.sleep(storing.failed(exc))
+                    continue
                 offset = updates[-1].update_id + 1
                 await self._answer_queries(updates)
 

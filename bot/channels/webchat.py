@@ -1,7 +1,7 @@
 """The web chat channel: the browser page at /chat, talking over a WebSocket.
 
 Receiving: the web route (bot/web/chat.py) validates a visitor's frame, builds the raw update below and stores
-it in the inbox like any platform update, so the same consumer and flows handle it. Sending: the dispatcher
+it in the inbox like any platform update, so the same consumer and flows handle it. Sending: the sender
 calls `send`, which records the message in the chat's transcript (the database is the truth: a reload, served
 by any process, shows it) and then pushes it to the sockets of that chat open in THIS process. Sockets elsewhere
 catch up through `follow`, a per-process poll that runs only while sockets are open.
@@ -32,6 +32,7 @@ from bot.channels.model import (
     SendResult,
 )
 from bot.clock import Clock
+from bot.workers.supervise import Outage
 from storage.models import Attachment, WebMessage
 from storage.repositories import web_messages
 from storage.uow import Database
@@ -160,6 +161,7 @@ class WebChatChannel:
 
     async def follow(self, interval: float = FOLLOW_SECONDS) -> None:
         """Until cancelled: bring open pages the messages another process wrote (one query per round)."""
+        outage = Outage("web chat follower", log)
         while True:
             await asyncio.sleep(interval)
             chats = self.open_chats()
@@ -170,8 +172,9 @@ class WebChatChannel:
             try:
                 async with self.db.unit_of_work(readonly=True) as uow:
                     rows = await web_messages.newer_for(uow.session, chats, self._watermark)
-            except (SQLAlchemyError, OSError):
-                log.warning("web chat follower could not read the transcript", exc_info=True)
+                outage.ok()
+            except (SQLAlchemyError, OSError) as exc:
+                await asyncio.sleep(outage.failed(exc))
                 continue
             # A row committed late with a lower id is not pushed live; the page's next load shows it.
             self._watermark = max([self._watermark, *(r.id for r in rows)])

@@ -2,7 +2,7 @@
 
 Zalo lets an Official Account reply only for a while after the citizen's last message, and only a few times;
 anything else is a proactive message, which needs a verified account and draws on a monthly quota. So before a
-message goes out, the dispatcher asks `admit`: a reply inside the window, a proactive message worth the quota
+message goes out, the sender asks `admit`: a reply inside the window, a proactive message worth the quota
 (an answer, an official's question, a deadline change), or held. A hold is final for that attempt: the row
 waits, untouched, until the citizen writes again (`Identities.arrive` releases it), and then it carries a note
 saying when it was written and where the case can be looked up meanwhile.
@@ -89,7 +89,7 @@ class SendingWindows:
         if grant.delivery is not Delivery.PROACTIVE or rules.proactive_quota is None:
             return grant
         period = quota_period(now, self.tz)
-        async with self.db.unit_of_work() as uow:  # atomic: dispatchers of other chats share the quota
+        async with self.db.unit_of_work() as uow:  # atomic: senders of other chats share the quota
             if not await sending.reserve_quota(uow.session, channel, period, messages, rules.proactive_quota):
                 return Grant(Delivery.HELD, f"{grant.reason}; proactive quota for {period} spent")
             await uow.commit()
@@ -97,7 +97,7 @@ class SendingWindows:
 
     async def settle(self, session: AsyncSession, channel: str, chat_id: str, rows: list[OutboxItem],
                      grant: Grant, sent: int) -> None:
-        """After the attempt, in the dispatcher's transaction: count replies, give back unused quota."""
+        """After the attempt, in the sender's transaction: count replies, give back unused quota."""
         if grant.delivery is Delivery.FREE:
             return
         if sent and grant.delivery in (Delivery.REPLY, Delivery.PROACTIVE):

@@ -26,6 +26,7 @@ from bot.channels.model import (
     SendingRules,
     SendResult,
 )
+from bot.workers.supervise import Outage, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -217,45 +218,42 @@ class ZaloBotChannel:
 
     async def poll(self, store: StoreUpdates, *, stop: asyncio.Event | None = None) -> None:
         """Development mode: long polling (the webhook must be off, the two exclude each other)."""
-        failures = 0
         webhook_off = False
+        fetching = Outage("zalo getUpdates", log)
         while stop is None or not stop.is_set():
             try:
                 if not webhook_off:
                     await self.api.delete_webhook()
                     webhook_off = True
                 updates = await self.api.get_updates(self.poll_timeout)
-                failures = 0
+                fetching.ok()
             except ZaloBotError as exc:
                 if exc.code == NOTHING_YET:
-                    failures = 0
+                    fetching.ok()
                     continue
-                failures = await self._pause(failures, str(exc))
+                await asyncio.sleep(fetching.failed(exc))
                 continue
             except (aiohttp.ClientError, TimeoutError) as exc:
-                failures = await self._pause(failures, type(exc).__name__)
+                await asyncio.sleep(fetching.failed(exc))
                 continue
             for update in updates:
                 await self._store(store, update)
 
-    async def _pause(self, failures: int, reason: str) -> int:
-        failures += 1
-        log.warning("Zalo getUpdates failed (%s); retrying", reason)
-        await asyncio.sleep(min(30.0, 0.5 * 2**failures))
-        return failures
-
     async def _store(self, store: StoreUpdates, update: dict[str, Any]) -> None:
         """Keep trying until the update is in the inbox: polling cannot ask Zalo for it again."""
+        storing = Outage("zalo: storing an update", log)
         while True:
             try:
                 await store(self.name, [unwrap_update(update)])
+                storing.ok()
                 return
             except UpdateRejected as exc:
                 log.warning("Zalo update ignored: %s", exc)
                 return
-            except Exception:
-                log.exception("could not store a Zalo update; retrying")
-                await asyncio.sleep(1.0)
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("could not store a Zalo update; retrying")
+                await asyncio.sleep(storing.failed(exc))
 
     # --- sending -----------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from bot.services.drafts import remind_idle_drafts
 from bot.services.org_view import OrgCache
 from bot.services.privacy import complete_erasures
 from bot.services.sweep import run_sweep
+from bot.workers.supervise import Outage, is_transient
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Ticker:
         self.ticks = ticks
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[None]] = set()
+        self._outages: dict[str, Outage] = {}
 
     def start(self) -> None:
         for tick in self.ticks:
@@ -84,11 +86,16 @@ class Ticker:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
+        outage = self._outages.setdefault(tick.name, Outage(f"periodic job {tick.name}", log))
         try:
             await tick.run()
-        except Exception:
+            outage.ok()
+        except Exception as exc:
             # The next tick retries: the jobs are catch-up functions, so nothing is lost by failing once.
-            log.exception("periodic job %s failed", tick.name)
+            if is_transient(exc):
+                outage.failed(exc)  # logged once per outage
+            else:
+                log.exception("periodic job %s failed", tick.name)
         finally:
             if task is not None:
                 self._running.discard(task)

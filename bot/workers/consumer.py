@@ -103,12 +103,18 @@ class Consumer:
                     raise
                 log.warning("update %s of %s failed in the flow: %s", row_id, channel, type(exc).__name__,
                             exc_info=True)
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                failure = None
+            if failure is not None:
                 await uow.rollback()
-                return await self._attempt_failed(chat, row_id, f"{type(exc).__name__}: {exc}")
-            await inbox.mark(session, row_id, "done", self.clock.now())
-            if not more:  # a row stored meanwhile is offered to the pool again, which brings us back
-                await leases.release(session, self._lease(chat), self.presence.owner)
-            await uow.commit()
+            else:
+                await inbox.mark(session, row_id, "done", self.clock.now())
+                if not more:  # a row stored meanwhile is offered to the pool again, which brings us back
+                    await leases.release(session, self._lease(chat), self.presence.owner)
+                await uow.commit()
+        if failure is not None:
+            return await self._attempt_failed(chat, row_id, failure)
         crash_point("after_flow_commit")
         return more
 
