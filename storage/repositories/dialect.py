@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
@@ -16,3 +16,11 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+async def core_connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection for a prepared Core statement, after the ORM's pending changes are written
+    (as `session.execute` would do), so statements keep their order."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return await session.connection()

@@ -9,7 +9,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxItem
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import core_connection, insert_for
 from storage.uow import note_work
 
 
@@ -81,7 +81,7 @@ async def next_for_chat(session: AsyncSession, channel: str, chat_key: str,
 
 
 async def mark(session: AsyncSession, item_id: int, status: str, now: datetime, error: str | None = None) -> None:
-    connection = await session.connection()  # Core: a statement with parameters, not an ORM bulk update
+    connection = await core_connection(session)  # Core: a statement with parameters, not an ORM bulk update
     await connection.execute(_MARK, {"b_id": item_id, "b_status": status, "b_now": now, "b_error": error})
 
 

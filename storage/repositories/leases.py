@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Lease, Worker
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import core_connection, insert_for
 
 
 async def acquire(session: AsyncSession, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
@@ -36,7 +36,7 @@ async def renew(session: AsyncSession, name: str, owner: str, now: datetime, ttl
 
 
 async def release(session: AsyncSession, name: str, owner: str) -> None:
-    await (await session.connection()).execute(_RELEASE, {"b_name": name, "b_owner": owner})
+    await (await core_connection(session)).execute(_RELEASE, {"b_name": name, "b_owner": owner})
 
 
 # The hot path's statements are built once per dialect with bound parameters: building and hashing a statement
@@ -67,7 +67,7 @@ async def take(session: AsyncSession, name: str, owner: str, now: datetime, aliv
 
     Meant to run inside the work transaction itself: the hold commits (or rolls back) with the work.
     """
-    connection = await session.connection()  # Core: a statement with parameters, not an ORM bulk insert
+    connection = await core_connection(session)  # Core: a statement with parameters, not an ORM bulk insert
     result = await connection.execute(_take_statement(session), {
         "b_name": name, "b_owner": owner, "b_now": now, "b_alive_since": alive_since})
     return bool(result.rowcount)

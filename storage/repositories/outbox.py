@@ -9,8 +9,20 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import core_connection, insert_for
 from storage.uow import note_work
+
+_outbox = OutboxItem.__table__
+_ADD: dict[tuple[str, bool], Any] = {}
+
+
+def _add_statement(session: AsyncSession, dedup: bool) -> Any:
+    """The insert, built once per dialect (with ON CONFLICT DO NOTHING when the row has a dedup key)."""
+    key = (session.get_bind().dialect.name, dedup)
+    if key not in _ADD:
+        stmt = insert_for(session, _outbox)
+        _ADD[key] = stmt.on_conflict_do_nothing(index_elements=["dedup_key"]) if dedup else stmt
+    return _ADD[key]
 
 
 async def add(
@@ -26,13 +38,11 @@ async def add(
     not_before: datetime | None = None,
 ) -> bool:
     """Queue a message; with a `dedup_key` a second add of the same key is a no-op (returns False)."""
-    stmt = insert_for(session, OutboxItem).values(
-        channel=channel, chat_id=chat_id, payload=payload, purpose=purpose, case_id=case_id,
-        dedup_key=dedup_key, status="pending", attempts=0, next_attempt_at=not_before or now, created_at=now,
-    )
-    if dedup_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
-    result = await session.execute(stmt)
+    connection = await core_connection(session)
+    result = await connection.execute(_add_statement(session, dedup_key is not None), {
+        "channel": channel, "chat_id": chat_id, "payload": payload, "purpose": purpose, "case_id": case_id,
+        "dedup_key": dedup_key, "status": "pending", "attempts": 0, "next_attempt_at": not_before or now,
+        "created_at": now})
     if result.rowcount:
         note_work(session, "out", channel, chat_id)
     return bool(result.rowcount)
