@@ -14,6 +14,7 @@ import socket
 import time
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.workers.supervise import Outage, is_transient
@@ -33,6 +34,24 @@ class Presence:
         self._last_beat = -1e9
         self.outage = Outage("heartbeat", log)
         self.beat_hooks: list = []  # coroutines run after each beat (channel claims)
+        self._first_beat = True
+        self.host = _machine()
+
+    async def _reap_local_predecessors(self, now: datetime) -> None:
+        """A process of this machine that is gone (its pid no longer runs) and has missed its last beat is
+        dead for sure: free what it held at once, instead of waiting for its heartbeat to go stale. This is
+        what makes a restart after a crash quick."""
+        quiet_since = now - timedelta(seconds=3 * self.interval)
+        async with self.db.unit_of_work() as uow:
+            dead = [w.owner for w in await workers.listing(uow.session)
+                    if w.host == self.host and w.pid != os.getpid() and w.heartbeat_at < quiet_since
+                    and not _pid_runs(w.pid)]
+            for owner in dead:
+                await leases.release_all(uow.session, owner)
+                await workers.forget(uow.session, owner)
+            await uow.commit()
+        if dead:
+            log.info("freed the leases of %d crashed process(es) of this machine", len(dead))
 
     def alive_since(self, now: datetime) -> datetime:
         return now - timedelta(seconds=self.stale_after)
@@ -43,9 +62,12 @@ class Presence:
 
     async def beat(self) -> None:
         now = self.clock.now()
+        if self._first_beat:
+            await self._reap_local_predecessors(now)
+            self._first_beat = False
         async with self.db.unit_of_work() as uow:
-            await workers.beat(uow.session, owner=self.owner, mode=self.mode, host=socket.gethostname()[:255],
-                               pid=os.getpid(), now=now)
+            await workers.beat(uow.session, owner=self.owner, mode=self.mode, host=self.host, pid=os.getpid(),
+                               now=now)
             live = await workers.live_count(uow.session, self.alive_since(now))
             await uow.commit()
         self._last_beat = time.monotonic()
@@ -79,3 +101,22 @@ class Presence:
                 await uow.commit()
         except Exception as exc:
             log.warning("could not give back leases on stop: %s", type(exc).__name__)
+
+
+def _machine() -> str:
+    """This machine: the host name and the kernel's boot id (two containers may share a host name)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        boot = "?"
+    return f"{socket.gethostname()[:200]}/{boot}"
+
+
+def _pid_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # runs, as another user
+        return True
+    return True
