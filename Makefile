@@ -32,8 +32,10 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
+# TEST_WORKERS: pytest-xdist processes (one per core by default); 0 runs the suite in this process.
+TEST_WORKERS ?= auto
 test: install catalogs lint browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=20 --timeout=900
 
 bench: install catalogs
 	$(BIN)/python -m benchmarks
