@@ -134,6 +134,9 @@ class ChatPool:
             await self._handle(chat)
 
     async def _handle(self, chat: Chat) -> None:
+        if chat in self._busy:  # one worker per chat in this process, whoever asks
+            self._again.add(chat)
+            return
         self._busy.add(chat)
         try:
             await self._work(chat)

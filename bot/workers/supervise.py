@@ -8,8 +8,10 @@ dies anyway, counting the restarts, so no task of the process ends by accident.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import random
+import socket
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -36,9 +38,12 @@ except ImportError:  # pragma: no cover
     _PG_TRANSIENT = ()
 
 _TRANSIENT: tuple[type[BaseException], ...] = (
-    OperationalError, InterfaceError, DisconnectionError, TimeoutError, OSError, ConnectionError,
+    OperationalError, InterfaceError, DisconnectionError, TimeoutError, ConnectionError, socket.gaierror,
     asyncio.TimeoutError, sqlite3.OperationalError, *_PG_TRANSIENT,
 )
+# Of the other OS errors, only a full or failing disk and an unreachable network pass by themselves; a missing
+# file is a bug or lost data, and retrying it forever would block the chat.
+_TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -46,6 +51,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, _TRANSIENT):
+        return True
+    if isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNOS:
         return True
     cause = exc.__cause__ or exc.__context__
     return isinstance(cause, _PG_TRANSIENT) if cause is not None else False
