@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     demo: bool = False
     lease_seconds: float = Field(default=30.0, gt=0)
     public_base_url: str = "http://127.0.0.1:8080"
+    # Open to the city: Open311, /metrics, exports, the leaders' dashboard.
+    open311_jurisdiction: str = "tiepdan"  # the jurisdiction_id Open311 clients may send
+    open311_contact: str = ""  # who runs the API, shown in discovery
+    metrics_token: SecretStr | None = None  # /metrics needs "Authorization: Bearer ..."; unset: localhost only
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # `worker`: serve /metrics on this port
+    export_columns_file: Path | None = None  # YAML column mapping for exports (e.g. the national system's)
+    dashboard_link_minutes: int = Field(default=10, ge=1, le=60)  # how long a /dashboard sign-in link works
+    dashboard_session_hours: int = Field(default=8, ge=1, le=24)
 
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod
@@ -170,7 +178,7 @@ class Settings(BaseSettings):
         """Every secret value, so the log filter can mask it."""
         values = [self.telegram_bot_token, self.zalo_bot_token, self.webhook_secret, self.zalo_webhook_secret,
                   self.web_secret, self.zalo_oa_app_secret, self.zalo_oa_secret_key, self.zalo_oa_access_token,
-                  self.zalo_oa_refresh_token]
+                  self.zalo_oa_refresh_token, self.metrics_token]
         return [v.get_secret_value() for v in values if v is not None]
 
 

@@ -29,6 +29,7 @@ from bot.services.receiving import Receiver
 from bot.services.webchat import WebChat
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
+from bot.web.open_routes import install_open
 from bot.web.signing import Signer
 from bot.web.telegram_webhook import add_telegram_webhook
 from bot.web.track import TrackingRoutes
@@ -154,6 +155,7 @@ class Container:
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language).install(app)
         TrackingRoutes(self.db, self.app, signer).install(app)
+        install_open(app, self, signer)  # Open311, /metrics, the dashboard
         if self.telegram is not None and self.settings.webhook_secret is not None:
             add_telegram_webhook(app, self.telegram, self.receiver, self.settings.webhook_secret.get_secret_value())
         if self.zalo is not None and self.settings.zalo_webhook_secret is not None:

@@ -1,0 +1,19 @@
+"""What the city may open: Open311, /metrics and the leaders' dashboard, installed on the web app in one call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.web.open311 import Open311Routes
+from bot.web.signing import Signer
+
+if TYPE_CHECKING:
+    from bot.container import Container
+
+
+def install_open(app: web.Application, container: Container, signer: Signer) -> None:
+    settings = container.settings
+    Open311Routes(container.db, container.app, jurisdiction=settings.open311_jurisdiction,
+                  contact=settings.open311_contact, wake=container.dispatcher.wake).install(app)
