@@ -32,6 +32,8 @@ async def run(mode: str, settings: Settings) -> int:
         container.start_ticker()
         if mode == "run":
             container.start_polling()
+        if mode == "worker" and settings.metrics_port is not None:
+            runner = await _worker_metrics(container, settings)
         if mode in ("run", "serve"):
             runner = web.AppRunner(container.web_app())
             await runner.setup()
@@ -48,6 +50,13 @@ async def run(mode: str, settings: Settings) -> int:
         if runner is not None:
             await runner.cleanup()
         await container.stop()
+
+
+async def _worker_metrics(container: Container, settings: Settings) -> web.AppRunner:
+    from bot.web.metrics import serve_metrics
+
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    return await serve_metrics(container.db, container.clock, token, settings.host, settings.metrics_port or 0)
 
 
 async def _set_webhooks(container: Container, settings: Settings) -> None:

@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 from aiohttp import web
 
+from bot import metrics
 from bot.i18n import translator
 from bot.services import Services
 from bot.services.context import AppContext
@@ -62,9 +63,11 @@ class Open311Routes:
             fmt = request.match_info["fmt"]
             try:
                 self._jurisdiction(request)
-                return await handler(request)
+                response = await handler(request)
             except Open311Error as error:
-                return errors(fmt, error.code, error.description)
+                response = errors(fmt, error.code, error.description)
+            metrics.open311_request(handler.__name__, response.status)
+            return response
         return wrapped
 
     def _jurisdiction(self, request: web.Request) -> None:

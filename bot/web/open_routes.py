@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.web.metrics import MetricsRoutes
 from bot.web.open311 import Open311Routes
 from bot.web.signing import Signer
 
@@ -17,3 +18,5 @@ def install_open(app: web.Application, container: Container, signer: Signer) -> 
     settings = container.settings
     Open311Routes(container.db, container.app, jurisdiction=settings.open311_jurisdiction,
                   contact=settings.open311_contact, wake=container.dispatcher.wake).install(app)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    MetricsRoutes(container.db, container.clock, token).install(app)
