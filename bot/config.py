@@ -63,7 +63,6 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None  # /metrics needs "Authorization: Bearer ..."; unset: localhost only
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # `worker`: serve /metrics on this port
     export_columns_file: Path | None = None  # YAML column mapping for exports (e.g. the national system's)
-    dashboard_link_minutes: int = Field(default=10, ge=1, le=60)  # how long a /dashboard sign-in link works
     dashboard_session_hours: int = Field(default=8, ge=1, le=24)
 
     @field_validator("telegram_bot_token", "zalo_bot_token")

@@ -32,7 +32,7 @@ MAX_RESULTS = 1000
 COORDINATE_DECIMALS = 3  # 0.001 degree: about 111 m of latitude, less of longitude
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 REPORT = CaseKind.REPORT.value
-CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
+CONTACT_FIELDS = ("first_name", "last_name", "phone", "email")  # shown to the unit on the card, never served
 
 
 class Open311Error(Exception):
@@ -175,10 +175,10 @@ class Open311:
         text = description or category.name(self.app.default_language)
         if address:
             text = f"{text}\n({address[:500]})"
-        contact = {f: form[f][:200] for f in CONTACT_FIELDS if form.get(f, "").strip()}
+        contact = ", ".join(form[f].strip()[:200] for f in CONTACT_FIELDS if form.get(f, "").strip())
         details: dict[str, Any] = {"open311": {"api_key": key.id, "client": key.name}}
         if contact:
-            details["contact"] = contact  # for the unit only; never served back
+            details["contact"] = contact  # on the unit's card, like a walk-in's; never served back
         media_url = form.get("media_url", "").strip()
         if media_url:
             details["media_url"] = media_url[:1000]

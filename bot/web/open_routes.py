@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.web.dashboard import DashboardRoutes
 from bot.web.metrics import MetricsRoutes
 from bot.web.open311 import Open311Routes
 from bot.web.signing import Signer
@@ -20,3 +21,5 @@ def install_open(app: web.Application, container: Container, signer: Signer) -> 
                   contact=settings.open311_contact, wake=container.dispatcher.wake).install(app)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     MetricsRoutes(container.db, container.clock, token).install(app)
+    DashboardRoutes(container.db, container.app, signer, session_hours=settings.dashboard_session_hours,
+                    columns_file=settings.export_columns_file).install(app)

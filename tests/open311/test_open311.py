@@ -129,9 +129,10 @@ async def test_a_posted_request_is_a_case_in_the_units_queue_with_a_card(db_url:
         assert (case.kind, case.source, case.status) == (CaseKind.REPORT.value, "open311", "submitted")
         assert case.unit_id == s.world.app.org._snapshot.units["P_SAODO"].id  # routed by where it is
         assert case.due_at is not None and case.accept_due_at is not None and check_pin(answer["pin"], case.pin_hash)
-        assert case.details["contact"]["email"] == "dan@example.vn"  # for the unit, never served
-        assert len(cards) == 1 and cards[0].purpose == "notice" and code in json.dumps(cards[0].payload,
-                                                                                         ensure_ascii=False)
+        assert case.details["contact"] == "Lan, 0912345678, dan@example.vn"  # for the unit, never served
+        card = json.dumps(cards[0].payload, ensure_ascii=False)
+        assert len(cards) == 1 and cards[0].purpose == "notice" and code in card
+        assert "Open311" in card and "0912345678" in card  # the unit may call the reporter back
         async with s.world.services() as services:
             queue = await services.case_actions.queue(s.officer_id, 0)
         assert [line.code for line in queue.lines] == [code]
