@@ -129,6 +129,7 @@ class DashboardRoutes:
         figures = await figures_table(scope.session, scope.org, scope.viewer, period)
         overdue = await scope.overdue()
         return self._page(request, "overview.html", scope=scope, period=period, figures=figures,
+                          period_title=period_title(period),
                           overdue=overdue, bands=OVERDUE_BANDS, period_query=self._period_query(request),
                           csrf=csrf)
 
@@ -137,7 +138,7 @@ class DashboardRoutes:
         rates = await DigestQueries(scope.session, scope.org.calendar.tz).unit_rates(list(scope.viewer.units), period)
         bars = sorted((Bar(scope.org.units_by_id[r.unit_id].code, r.on_time / r.resolved)
                        for r in rates if r.resolved), key=lambda bar: (-bar.rate, bar.label))
-        return web.Response(body=on_time_chart(period.label, bars), content_type="image/png",
+        return web.Response(body=on_time_chart(period_title(period), bars), content_type="image/png",
                             headers={"Cache-Control": "no-store"})
 
     async def cases(self, request: web.Request, scope: Scope, csrf: str) -> web.Response:
@@ -211,6 +212,13 @@ class DashboardRoutes:
             viewer=scope.viewer if scope else None, org=scope.org if scope else None, **values)
         return web.Response(body=body.encode("utf-8"), status=status, content_type="text/html", charset="utf-8",
                             headers=SECURITY_HEADERS)
+
+
+def period_title(period: Period) -> str:
+    """2026-W09, 2026-03, or the first and last day of any other span."""
+    if period.kind is PeriodKind.DAYS:
+        return f"{period.start:%d/%m/%Y} - {period.last_day:%d/%m/%Y}"
+    return period.label
 
 
 def _download(table: Table, fmt: str, name: str) -> web.Response:

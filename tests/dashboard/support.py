@@ -6,6 +6,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -36,11 +37,11 @@ class City:
         async with self.world.db.unit_of_work(readonly=True) as uow:
             return (await uow.session.execute(select(Official.id).where(Official.seat == seat))).scalar_one()
 
-    async def link(self, seat: str) -> str:
-        """A fresh one-time sign-in token for the official in `seat`."""
+    async def link(self, seat: str, later: timedelta = timedelta(0)) -> str:
+        """A fresh one-time sign-in token for the official in `seat` (issued `later` than now)."""
         async with self.world.services() as services:
             issued = await DashboardLinks(services.session, services.app).issue(await self.official_id(seat),
-                                                                                self.clock.now())
+                                                                                self.clock.now() + later)
             assert issued is not None
         found = TOKEN.search(issued.url)
         assert found
