@@ -72,7 +72,8 @@ async def test_counters_move_through_a_journey(db_url: str) -> None:
                 - value(before, "tiepdan_updates_received_total", channel="web"))
     assert received == 2  # the visitor's start and words
     assert value(after, "tiepdan_cases", status="submitted") == 1  # the Open311 case
-    assert value(after, "tiepdan_inbox_depth", status="done") >= received
+    stored = value(after, "tiepdan_inbox_depth", status="done") + value(after, "tiepdan_inbox_depth", status="new")
+    assert stored == received  # the rows are in the inbox, done or about to be
     assert value(after, "tiepdan_inbox_oldest_age_seconds") >= 0
     assert value(after, "tiepdan_outbox_depth", status="sent") >= 1
     assert (value(after, "tiepdan_open311_requests_total", endpoint="post", status="201")
@@ -116,3 +117,22 @@ async def test_without_a_token_only_this_machine_reads(db_url: str) -> None:
         async with http.get(f"{base}/metrics") as response:  # the test client is on 127.0.0.1
             assert response.status == 200
             assert "tiepdan_cases" in await response.text()
+
+
+async def test_a_worker_serves_metrics_on_its_own_port(db_url: str) -> None:
+    from bot.web.metrics import serve_metrics
+    from storage.uow import Database
+
+    db = Database(db_url)
+    runner = await serve_metrics(db, FakeClock(MONDAY_9), TOKEN, "127.0.0.1", 0)
+    try:
+        port = runner.addresses[0][1]
+        async with aiohttp.ClientSession() as http:
+            found = await scrape(http, f"http://127.0.0.1:{port}")
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as refused:
+                assert refused.status == 403
+        assert value(found, "tiepdan_outbox_depth", status="pending") == 0
+        assert ("tiepdan_inbox_oldest_age_seconds", ()) in found
+    finally:
+        await runner.cleanup()
+        await db.dispose()
