@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # `worker`: serve /metrics on this port
     export_columns_file: Path | None = None  # YAML column mapping for exports (e.g. the national system's)
     dashboard_session_hours: int = Field(default=8, ge=1, le=24)
+    # The dashboard map's tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; unset: no tiles (markers only).
+    dashboard_map_tiles: str | None = None
+    dashboard_map_attribution: str = ""
 
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod

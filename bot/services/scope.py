@@ -256,6 +256,28 @@ class Scope:
             bands[band_of(row.working_days_late)][1].append(row)
         return bands
 
+    async def map_points(self, limit: int = 2000) -> list[dict[str, Any]]:
+        """Open reports of the scope on the map: the case's own point, else its area's centre (rounded to
+        about 100 m either way); cases with neither are left off."""
+        if self.viewer.aggregates_only:
+            return []
+        stmt = (select(Case).where(*self._where(CaseFilter(status="open")), Case.kind == CaseKind.REPORT.value)
+                .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
+        points = []
+        for case in (await self.session.execute(stmt)).scalars():
+            lat, lon = case.lat, case.lon
+            if lat is None or lon is None:
+                area = self.org.areas_by_id.get(case.area_id or -1)
+                while area is not None and (area.lat is None or area.lon is None) and area.parent_code:
+                    area = self.org.areas.get(area.parent_code)
+                if area is None or area.lat is None or area.lon is None:
+                    continue
+                lat, lon = area.lat, area.lon
+            row = self.row(case)
+            points.append({"code": row.code, "category": row.category, "unit": row.unit, "late": row.working_days_late,
+                           "lat": round(lat, 3), "lon": round(lon, 3)})
+        return points
+
     def row(self, case: Case) -> CaseRow:
         calendar = self.org.calendar
         category = self.org.categories_by_id.get(case.category_id or -1)

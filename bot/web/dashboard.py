@@ -51,8 +51,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class DashboardRoutes:
     def __init__(self, db: Database, app: AppContext, signer: Signer, *, session_hours: int = 8,
-                 columns_file: Path | None = None) -> None:
+                 columns_file: Path | None = None, map_tiles: str | None = None, map_attribution: str = "") -> None:
         self.db, self.app, self.signer = db, app, signer
+        self.map_tiles, self.map_attribution = map_tiles, map_attribution
         self.session_seconds = session_hours * 3600
         self.columns = load_columns(columns_file) if columns_file else default_columns()
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
@@ -62,7 +63,10 @@ class DashboardRoutes:
         app.router.add_get("/dashboard/login", self.login_page)
         app.router.add_post("/dashboard/login", self.login)
         app.router.add_post("/dashboard/logout", self.logout)
-        app.router.add_get("/dashboard/static/dashboard.css", self.css)
+        app.router.add_get("/dashboard/static/{name:(dashboard.css|map.js)}", self.asset)
+        app.router.add_static("/dashboard/static/leaflet", HERE / "static" / "leaflet", show_index=False)
+        app.router.add_get("/dashboard/map", self._signed(self.map))
+        app.router.add_get("/dashboard/map.json", self._signed(self.map_points))
         app.router.add_get("/dashboard", self._signed(self.overview))
         app.router.add_get("/dashboard/chart.png", self._signed(self.chart))
         app.router.add_get("/dashboard/cases", self._signed(self.cases))
@@ -152,6 +156,29 @@ class DashboardRoutes:
                           areas=sorted(scope.org.areas.values(), key=lambda a: (a.parent_code or a.code, a.code)),
                           categories=scope.org.active_categories(), query=chosen.query())
 
+    async def map(self, request: web.Request, scope: Scope, csrf: str) -> web.Response:
+        """Open reports on a map (Leaflet, served from here); tiles only when configured."""
+        if scope.viewer.aggregates_only:
+            raise web.HTTPNotFound()
+        response = self._page(request, "map.html", scope=scope, tiles=self.map_tiles or "",
+                              attribution=self.map_attribution, centre=self._centre(scope.org))
+        if self.map_tiles:  # the tile server's images, and nothing else from outside
+            origin = "/".join(self.map_tiles.split("/")[:3])
+            response.headers["Content-Security-Policy"] = response.headers["Content-Security-Policy"].replace(
+                "img-src 'self'", f"img-src 'self' {origin}")
+        return response
+
+    async def map_points(self, _request: web.Request, scope: Scope, _csrf: str) -> web.Response:
+        if scope.viewer.aggregates_only:
+            raise web.HTTPNotFound()
+        return web.json_response(await scope.map_points(), headers={"Cache-Control": "no-store"})
+
+    def _centre(self, org: OrgSnapshot) -> tuple[float, float]:
+        located = [(a.lat, a.lon) for a in org.wards() if a.lat is not None and a.lon is not None]
+        if not located:
+            return (21.0278, 105.8342)
+        return (sum(p[0] for p in located) / len(located), sum(p[1] for p in located) / len(located))
+
     async def case(self, request: web.Request, scope: Scope, csrf: str) -> web.Response:
         detail = await scope.detail(request.match_info["code"])
         if detail is None:
@@ -200,8 +227,10 @@ class DashboardRoutes:
     def _today(self) -> Any:
         return self.app.clock.now().astimezone(self.app.tz).date()
 
-    async def css(self, _request: web.Request) -> web.Response:
-        return web.Response(body=(HERE / "static" / "dashboard.css").read_bytes(), content_type="text/css",
+    async def asset(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        return web.Response(body=(HERE / "static" / name).read_bytes(), content_type=kind,
                             headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
 
     def _page(self, request: web.Request, name: str, *, status: int = 200, **values: Any) -> web.Response:

@@ -22,4 +22,5 @@ def install_open(app: web.Application, container: Container, signer: Signer) -> 
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     MetricsRoutes(container.db, container.clock, token).install(app)
     DashboardRoutes(container.db, container.app, signer, session_hours=settings.dashboard_session_hours,
-                    columns_file=settings.export_columns_file).install(app)
+                    columns_file=settings.export_columns_file, map_tiles=settings.dashboard_map_tiles,
+                    map_attribution=settings.dashboard_map_attribution).install(app)

@@ -208,3 +208,28 @@ async def test_the_unit_publishes_a_case_for_open311(db_url: str) -> None:
             assert status == 404  # withheld
         finally:
             await officer.close()
+
+
+async def test_the_map_shows_open_reports_in_scope(db_url: str) -> None:
+    async with city(db_url, dashboard_map_tiles="https://tiles.example.vn/{z}/{x}/{y}.png") as c:
+        await answer(c.world, "SAODO_OFF1", c.codes["SAODO"][0])
+        officer = await c.signed_in("SAODO_OFF1")
+        overseer = await c.signed_in("HDND_OVERSEER")
+        try:
+            async with officer.get(f"{c.base}/dashboard/map") as page:
+                assert page.status == 200
+                assert "img-src 'self' https://tiles.example.vn " in page.headers["Content-Security-Policy"]
+                assert 'src="/dashboard/static/leaflet/leaflet.js"' in await page.text()
+            async with officer.get(f"{c.base}/dashboard/map.json") as response:
+                points = await response.json()
+            # The 22 open reports of Sao Đỏ, at the ward's centre; not the answered one, not the complaint.
+            assert len(points) == 22 and {p["code"] for p in points} == set(c.codes["SAODO"][1:23])
+            assert {(p["lat"], p["lon"]) for p in points} == {(21.11, 106.394)}  # 21.1105, 106.3935 rounded
+            for path in ("/dashboard/map", "/dashboard/map.json"):
+                status, _ = await get(overseer, c.base + path)
+                assert status == 404
+            async with officer.get(f"{c.base}/dashboard/static/leaflet/leaflet.js") as script:
+                assert script.status == 200 and "Leaflet" in (await script.text())[:400]
+        finally:
+            await officer.close()
+            await overseer.close()

@@ -164,6 +164,16 @@ def drive(driver: WebDriver, c: City, tokens: dict[str, str], late: str, loop: a
     wait_text(driver, "Quá trình xử lý")
     shot(driver, "dashboard-case-360.png")
 
+    # The map: Leaflet from this server, one marker per open report of the scope.
+    for width, name in ((1280, "dashboard-map-1280.png"), (360, "dashboard-map-360.png")):
+        viewport(driver, width)
+        driver.get(f"{base}/dashboard/map")
+        WebDriverWait(driver, WAIT).until(
+            lambda d: d.find_element(By.ID, "map").get_attribute("data-loaded") == "22")
+        assert len(driver.find_elements(By.CSS_SELECTOR, "path.case-marker")) == 22
+        assert fits(driver, width)
+        shot(driver, name)
+
 
 async def test_the_dashboard_in_chromium(db_url: str, browser: WebDriver, backend: str) -> None:
     if backend != "sqlite":
