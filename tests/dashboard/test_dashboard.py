@@ -145,6 +145,15 @@ async def test_filters_paging_figures_and_exports_agree(db_url: str) -> None:
             _, page = await get(head, f"{c.base}/dashboard/cases", unit="P_PHALAI")  # outside: ignored
             assert "24 hồ sơ" in Tables(page).visible() and phalai[0] not in page
 
+            # The list's cells are the export's cells: code, status, category, unit, received, due, days late.
+            _, page = await get(head, f"{c.base}/dashboard/cases")
+            shown_rows = Tables(page).tables["cases"][1:]
+            _, body, _ = await download(head, f"{c.base}/dashboard/export/cases.csv")
+            exported = {r[0]: r for r in csv_rows(body)[1:]}
+            for row in shown_rows:
+                e = exported[row[0]]
+                assert row == [e[0], e[5], e[2], e[4], e[6], e[7], e[10]]
+
             # Case exports: the filter's cases, nothing outside the scope, Vietnamese headers, dd/mm/yyyy.
             for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
                 status, body, disposition = await download(head, f"{c.base}/dashboard/export/cases.{fmt}")
