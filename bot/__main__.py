@@ -1,5 +1,5 @@
 """Command line: `tiepdan run | serve | worker | migrate | org check|load | inbox failed|retry | outbox failed |
-invite | officials list|revoke | reveal | digest | sweep`."""
+invite | officials list|revoke | reveal | digest | sweep | apikey`."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli_deadlines import add_parsers
 
     add_parsers(sub)
+    from bot import cli_open
+
+    cli_open.add_parsers(sub)
     return parser
 
 
@@ -89,6 +92,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot import cli_officials
 
         return await cli_officials.run(settings, args)
+    if args.command == "apikey":
+        from bot import cli_open
+
+        return await cli_open.run(settings, args)
     if args.command in ("digest", "sweep"):
         from bot.cli_deadlines import digest_command, sweep_command
 

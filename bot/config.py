@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     ready_max_age_seconds: float = Field(default=120.0, gt=0)  # /readyz: oldest waiting inbox/outbox row
     health_token: SecretStr | None = None  # shows /readyz's detail to a caller that is not on localhost
     public_base_url: str = "http://127.0.0.1:8080"
+    # Open to the city: Open311, /metrics, exports, the leaders' dashboard.
+    open311_jurisdiction: str = "tiepdan"  # the jurisdiction_id Open311 clients may send
+    open311_contact: str = ""  # who runs the API, shown in discovery
+    metrics_token: SecretStr | None = None  # /metrics needs "Authorization: Bearer ..."; unset: localhost only
+    export_columns_file: Path | None = None  # YAML column mapping for exports (e.g. the national system's)
+    dashboard_session_hours: int = Field(default=8, ge=1, le=24)
+    # The dashboard map's tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; unset: no tiles (markers only).
+    dashboard_map_tiles: str | None = None
+    dashboard_map_attribution: str = ""
 
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod
@@ -174,7 +183,7 @@ class Settings(BaseSettings):
         """Every secret value, so the log filter can mask it."""
         values = [self.telegram_bot_token, self.zalo_bot_token, self.webhook_secret, self.zalo_webhook_secret,
                   self.web_secret, self.zalo_oa_app_secret, self.zalo_oa_secret_key, self.zalo_oa_access_token,
-                  self.zalo_oa_refresh_token]
+                  self.zalo_oa_refresh_token, self.metrics_token]
         return [v.get_secret_value() for v in values if v is not None]
 
 

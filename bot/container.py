@@ -27,6 +27,8 @@ from bot.services.receiving import Receiver
 from bot.services.webchat import WebChat
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
+from bot.web.metrics import MetricsRoutes
+from bot.web.open_routes import install_open
 from bot.web.signing import Signer
 from bot.web.telegram_webhook import add_telegram_webhook
 from bot.web.track import TrackingRoutes
@@ -159,8 +161,12 @@ class Container:
             self.spawn(lambda: zalo.poll(lambda _name, batch: self.receiver.store(zalo, batch)), "zalo-poll")
 
     def health_app(self) -> web.Application:
+        """`tiepdan worker`'s own small server: health and metrics."""
         token = self.settings.health_token.get_secret_value() if self.settings.health_token else None
-        return build_app(self.health, health_token=token)
+        app = build_app(self.health, health_token=token)
+        metrics_token = self.settings.metrics_token.get_secret_value() if self.settings.metrics_token else None
+        MetricsRoutes(self.db, self.clock, metrics_token).install(app)
+        return app
 
     def web_app(self) -> web.Application:
         token = self.settings.health_token.get_secret_value() if self.settings.health_token else None
@@ -171,6 +177,7 @@ class Container:
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language).install(app)
         TrackingRoutes(self.db, self.app, signer).install(app)
+        install_open(app, self, signer)  # Open311, /metrics, the dashboard
         if self.telegram is not None and self.settings.webhook_secret is not None:
             add_telegram_webhook(app, self.telegram, self.receiver, self.settings.webhook_secret.get_secret_value())
         if self.zalo is not None and self.settings.zalo_webhook_secret is not None:

@@ -41,11 +41,11 @@ async def run(mode: str, settings: Settings) -> int:
                 print(_started(settings, chat_url(settings.host, runner.addresses)), flush=True)
             if mode == "serve":
                 await _set_webhooks(container, settings)
-        else:  # a worker answers only /healthz and /readyz, on its own port
+        else:  # a worker answers only /healthz, /readyz and /metrics, on its own port
             runner = web.AppRunner(container.health_app(), access_log=None)
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.worker_port).start()
-            log.info("health on http://%s:%d/readyz", settings.host, settings.worker_port)
+            log.info("health and metrics on http://%s:%d", settings.host, settings.worker_port)
         log.info("running (%s) with channels: %s", mode, ", ".join(c.name for c in container.channels) or "none")
         await stop.wait()
         return 0

@@ -11,6 +11,7 @@ from handlers.case_lookup import show_case
 from handlers.case_prompts import CasePrompts
 from handlers.case_reply import CaseReplyFlow
 from handlers.common import help_for, show_menu
+from handlers.dashboard import open_dashboard
 from handlers.digest import DigestFlow
 from handlers.language import LanguageFlow
 from handlers.menu import MenuFlow
@@ -91,6 +92,7 @@ def build_router() -> Router:
         "/lang": by_name[LanguageFlow.name].begin,
         "/case": show_case,
         "/privacy": privacy.begin,
+        "/dashboard": open_dashboard,  # officials: a one-time sign-in link to the leaders' dashboard
     }
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()
     digest = DigestFlow()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,6 +83,8 @@ class Category(Base):
     keywords: Mapped[list] = mapped_column(default=list)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Reports of this category are open data (Open311) unless their unit withholds one (Case.public).
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RoutingRule(Base):
@@ -244,6 +247,8 @@ class Case(Base):
     reopen_count: Mapped[int] = mapped_column(default=0)
     transfer_count: Mapped[int] = mapped_column(default=0)
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The unit's decision on publishing this case (Open311): None follows the category's default.
+    public: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class CaseEvent(Base):
@@ -513,3 +518,39 @@ class Escalation(Base):
     repeats: Mapped[int] = mapped_column(default=0)
     next_repeat_at: Mapped[datetime | None]  # None once acknowledged, resolved or superseded
     acknowledged_at: Mapped[datetime | None]
+
+
+# --- open to the city: Open311 clients and the leaders' dashboard ----------------------------------------
+
+
+class ApiKey(Base):
+    """An Open311 client allowed to file cases; only the SHA-256 of its key is kept (shown once at creation)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Open311Token(Base):
+    """The token an Open311 POST answers with, so a client can look its request up later (GET tokens/{token})."""
+
+    __tablename__ = "open311_tokens"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[datetime]
+
+
+class DashboardLink(Base):
+    """A one-time, short-lived sign-in link to the dashboard, bound to one official; only its SHA-256 is kept."""
+
+    __tablename__ = "dashboard_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

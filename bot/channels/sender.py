@@ -18,6 +18,7 @@ import logging
 import random
 from datetime import timedelta
 
+from bot import metrics
 from bot.channels.model import Outbound, Rendered, SendOutcome, SendResult
 from bot.channels.ratelimit import ChatBuckets, TokenBucket
 from bot.channels.registry import ChannelRegistry, UnknownChannel
@@ -240,13 +241,21 @@ class Sender:
                 await self.windows.settle(s, name, chat_id, group, grant, sent)
             if result.outcome is SendOutcome.SENT:
                 await outbox.mark_sent(s, ids, now, result.message_id)
+                outcome = "sent"
             elif result.outcome is SendOutcome.HELD:
                 await sending.mark_held(s, ids, now, result.reason)
+                outcome = "held"
             elif result.outcome is SendOutcome.FINAL or group[0].attempts + 1 >= max_attempts:
                 log.warning("outbox %s failed for good: %s", ids, result.reason)
                 await outbox.mark_status(s, ids, "failed", result.reason)
+                outcome = "failed"
             else:
                 delay = result.retry_after if result.retry_after is not None else backoff(group[0].attempts + 1)
                 await outbox.mark_retry(s, ids, now + timedelta(seconds=delay), result.reason or "retry")
+                outcome = "retry"
             await uow.commit()
+        channel = group[0].channel
+        metrics.send_result(channel, outcome, len(ids))
+        if result.retry_after is not None:
+            metrics.rate_limited(channel)
 

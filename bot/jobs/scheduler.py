@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.clock import Clock
 from bot.services.case_actions import expire_ratings
 from bot.services.digest import send_due_digests
@@ -49,8 +50,10 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
                       wake: Callable[[], None] | None = None) -> list[Tick]:
     """The application's periodic jobs, each bound to its database and clock."""
     return [
-        Tick("deadline-sweep", partial(run_sweep, db, clock, org=org, wake=wake), SWEEP_EVERY),
-        Tick("weekly-digest", partial(send_due_digests, db, clock, org=org, wake=wake), DIGEST_EVERY),
+        Tick("deadline-sweep", metrics.timed_job("sweep", partial(run_sweep, db, clock, org=org, wake=wake)),
+             SWEEP_EVERY),
+        Tick("weekly-digest", metrics.timed_job("digest", partial(send_due_digests, db, clock, org=org, wake=wake)),
+             DIGEST_EVERY),
         Tick("expire-ratings", partial(expire_ratings, db, clock), RATINGS_EVERY),
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),

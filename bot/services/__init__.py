@@ -8,6 +8,7 @@ from bot.i18n import Translator, translator
 from bot.services.case_actions import CaseActions
 from bot.services.cases import CaseQueries
 from bot.services.context import AppContext
+from bot.services.dashboard import DashboardLinks
 from bot.services.digest import Digests
 from bot.services.drafts import Drafts
 from bot.services.escalation import Escalations
@@ -75,3 +76,7 @@ class Services:
     @cached_property
     def digests(self) -> Digests:
         return Digests(self.session, self.org)
+
+    @cached_property
+    def dashboard(self) -> DashboardLinks:
+        return DashboardLinks(self.session, self.app)

@@ -59,6 +59,7 @@ class CategoryInfo:
     name_en: str
     keywords: tuple[str, ...]
     active: bool = True
+    public: bool = False  # its reports are open data unless their unit withholds one
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_vi
@@ -169,7 +170,8 @@ async def _read(session: AsyncSession, version: str, today: date) -> OrgSnapshot
             for a in areas
         },
         categories={
-            c.code: CategoryInfo(c.id, c.code, c.name_vi, c.name_en, tuple(c.keywords or ()), c.active)
+            c.code: CategoryInfo(c.id, c.code, c.name_vi, c.name_en, tuple(c.keywords or ()), c.active,
+                                   bool(c.public))
             for c in categories
         },
         rules=await read_rules(session),

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot import metrics
 from bot.channels.base import Channel, UpdateRejected
 from bot.clock import Clock
 from bot.faults import crash_point
@@ -32,6 +33,8 @@ class Receiver:
             uow.after_commit(self._wake)
             await uow.commit()
         crash_point("after_store")
+        metrics.update_received(channel.name, new)
+        metrics.update_repeated(channel.name, len(payloads) - new)
         if new < len(payloads):
             log.info("%s: %d repeated update(s) dropped", channel.name, len(payloads) - new)
         return new

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.channels.webchat import CHANNEL, WebChatChannel
 from bot.clock import Clock
 from bot.domain.media import check_media
@@ -51,12 +52,14 @@ class WebChat:
             new = await inbox.store(uow.session, channel=CHANNEL, platform_id=platform_id, chat_key=chat_id,
                                     payload=update, now=now)
             if not new:
+                metrics.update_repeated(CHANNEL)
                 return False
             row = None
             if shown is not None:
                 row = await web_messages.add(uow.session, chat_id=chat_id, direction="in", payload=shown, now=now)
             uow.after_commit(self._wake)
             await uow.commit()
+        metrics.update_received(CHANNEL)
         if row is not None:
             await self.channel.deliver(chat_id, [row])  # this page and the visitor's other open tabs
         return True

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot import metrics
 from bot.clock import Clock
 from bot.faults import crash_point
 from bot.workers.pool import Chat, ChatPool, Scan
@@ -95,7 +96,7 @@ class Consumer:
                 await leases.release(session, self._lease(chat), self.presence.owner)
                 await uow.commit()
                 return False
-            row_id = row.id
+            row_id, received_at = row.id, row.received_at
             try:
                 await self._process(uow, row)
             except Exception as exc:
@@ -116,6 +117,7 @@ class Consumer:
         if failure is not None:
             return await self._attempt_failed(chat, row_id, failure)
         crash_point("after_flow_commit")
+        metrics.update_processed(channel, (self.clock.now() - received_at).total_seconds())
         return more
 
     async def _attempt_failed(self, chat: Chat, row_id: int, error: str) -> bool:
@@ -133,6 +135,8 @@ class Consumer:
                 await inbox.retry_at(uow.session, row_id, self.clock.now() + timedelta(seconds=delay))
                 await leases.release(uow.session, self._lease(chat), self.presence.owner)
             await uow.commit()
-        if not final:
+        if final:
+            metrics.update_processed(chat[0], 0.0, ok=False)
+        else:
             self.pool.offer_later(chat, RETRY_SPACING[min(attempts, len(RETRY_SPACING)) - 1])
         return final

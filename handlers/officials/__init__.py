@@ -19,6 +19,7 @@ from bot.services.notify import action_choices
 from bot.services.officials import looks_like_code
 from handlers.base import OFFERED, Flow, Turn
 from handlers.case_keys import chosen_key
+from handlers.dashboard import open_dashboard
 from handlers.officials.answer import AnswerFlow
 from handlers.officials.ask import AskFlow
 from handlers.officials.common import done, say_refusal
@@ -51,7 +52,7 @@ class OfficialsDesk:
         self.commands: dict[str, Command] = {
             "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
-            "/invite": self.invite.begin, "/lang": self._language,
+            "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
         }
 
     async def dispatch(self, turn: Turn) -> bool:

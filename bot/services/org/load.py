@@ -290,7 +290,7 @@ async def _write_categories(conn: AsyncConnection, spec: OrgSpec) -> tuple[dict[
         existing,
         {
             c.code: {"name_vi": c.name.vi, "name_en": c.name.en, "keywords": list(c.keywords), "position": i,
-                     "active": True}
+                     "active": True, "public": c.public}
             for i, c in enumerate(spec.categories)
         },
     )

@@ -290,6 +290,7 @@ class CategorySpec(Spec):
     code: Code
     name: Names
     keywords: list[Text] = Field(min_length=1)
+    public: bool = False  # its reports are open data (Open311, the public map) unless their unit withholds one
 
 
 class RuleSpec(Spec):
