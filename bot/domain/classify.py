@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.lexicon import Lexicon, Word
@@ -62,7 +62,8 @@ class _Feature:
     weight: float
 
 
-def training_features(words: Sequence[Word], lexicon: Lexicon, *, phrase: bool) -> list[tuple[str, float]]:
+def training_features(words: Sequence[Word], is_function: Callable[[Word], bool], *,
+                      phrase: bool) -> list[tuple[str, float]]:
     """Both spellings of each feature (folded always, with marks when the words carry them), weighted.
 
     In a phrase (a keyword, a name) of several syllables the single syllables are parts of one word ("tục" of
@@ -73,13 +74,13 @@ def training_features(words: Sequence[Word], lexicon: Lexicon, *, phrase: bool) 
     for i, word in enumerate(words):
         if word.masked:
             continue
-        if not lexicon.is_function(word):
+        if not is_function(word):
             out.append((f"f:{word.folded}", part))
             if word.marked:
                 out.append((f"m:{word.marked}", part))
         if i + 1 < len(words):
             nxt = words[i + 1]
-            if nxt.masked or (lexicon.is_function(word) and lexicon.is_function(nxt)):
+            if nxt.masked or (is_function(word) and is_function(nxt)):
                 continue
             out.append((f"f:{word.folded} {nxt.folded}", 1.0))
             if word.marked and nxt.marked:
@@ -90,10 +91,16 @@ def training_features(words: Sequence[Word], lexicon: Lexicon, *, phrase: bool) 
 class TopicModel:
     def __init__(self, classes: int, texts: Iterable[TrainingText], lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        texts = [(item, lexicon.read(item.text)) for item in texts]
+        # "den" typed plain may be "đèn" as well as "đến": a plain word is a function word only when no
+        # topic word is spelled with the same letters.
+        self._topic_letters = frozenset(
+            w.folded for _, words in texts for w in words if w.marked and w.marked not in lexicon.function_words
+        )
         counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         totals = [0.0] * classes
-        for item in texts:
-            for feature, part in training_features(lexicon.read(item.text), lexicon, phrase=item.phrase):
+        for item, words in texts:
+            for feature, part in training_features(words, self.is_function, phrase=item.phrase):
                 counts[feature][item.category] += item.weight * part
                 totals[item.category] += item.weight * part
         size = max(1, len(counts))
@@ -112,6 +119,11 @@ class TopicModel:
         self._long = _DeletionIndex(
             f[2:] for f in self._features if f.startswith("f:") and " " not in f and len(f) - 2 >= TYPO_MIN_TARGET
         )
+
+    def is_function(self, word: Word) -> bool:
+        if word.marked:
+            return word.marked in self.lexicon.function_words
+        return word.folded in self.lexicon.function_words and word.folded not in self._topic_letters
 
     # --- reading a message ---------------------------------------------------------------------------------
 
@@ -134,16 +146,16 @@ class TopicModel:
         words = said if said is not None else self.lexicon.read(text)
         corrected = self._corrected(list(words))
         out: list[_Feature] = []
-        shown = [w.marked or w.folded for w in words]
+        shown = [w.written for w in words]
         first: int | None = None  # the first part of the message with a topic word: what it is about
         for i, (word, weight) in enumerate(corrected):
             if word.masked:
                 continue
-            if first is None and not self.lexicon.is_function(word) and word.key in self._features:
+            if first is None and not self.is_function(word) and word.key in self._features:
                 first = words[i].clause
             if first is not None and words[i].clause != first:
                 weight *= LATER_PART_WEIGHT
-            if not self.lexicon.is_function(word):
+            if not self.is_function(word):
                 out.append(_Feature(word.key, shown[i], weight))
             if i + 1 < len(corrected):
                 nxt, next_weight = corrected[i + 1]
@@ -151,26 +163,29 @@ class TopicModel:
                     continue
                 if first is not None and words[i + 1].clause != first:
                     next_weight *= LATER_PART_WEIGHT
-                if nxt.masked or (self.lexicon.is_function(word) and self.lexicon.is_function(nxt)):
+                if nxt.masked or (self.is_function(word) and self.is_function(nxt)):
                     continue
                 key = (f"m:{word.marked} {nxt.marked}" if word.marked and nxt.marked
                        else f"f:{word.folded} {nxt.folded}")
                 out.append(_Feature(key, f"{shown[i]} {shown[i + 1]}", min(weight, next_weight)))
         return [f for f in out if f.key in self._features]
 
-    def score(self, text: str, words: Sequence[Word] | None = None) -> list[Scored]:
-        """Every category with a positive score, best first, each with the features that decided."""
+    def score(self, text: str, words: Sequence[Word] | None = None, explain: int = 3) -> list[Scored]:
+        """Every category with a positive score, best first; the first `explain` with the features that
+        decided."""
         found = self.features(text, words)
         if not found:
             return []
         scores = [0.0] * self.classes
         for f in found:
             background, seen = self._features[f.key]
-            for c in range(self.classes):
-                share = self._default[c] + seen.get(c, 0.0) - background
-                scores[c] += f.weight * max(share, -NEG_CAP)
+            weight = f.weight
+            for c, default in enumerate(self._default):
+                share = default + seen[c] - background if c in seen else default - background
+                scores[c] += weight * (share if share > -NEG_CAP else -NEG_CAP)
         ranked = sorted((c for c in range(self.classes) if scores[c] > 0), key=lambda c: (-scores[c], c))
-        return [Scored(c, scores[c], self._evidence(c, found)) for c in ranked]
+        return [Scored(c, scores[c], self._evidence(c, found) if i < explain else ())
+                for i, c in enumerate(ranked)]
 
     def _evidence(self, category: int, found: list[_Feature]) -> tuple[Evidence, ...]:
         shares: dict[str, float] = {}

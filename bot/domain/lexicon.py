@@ -53,6 +53,12 @@ class Word:
     marked: str | None
     masked: bool = False  # part of a formula or a name that is never a place: no weight, never matched
     clause: int = 0  # which part of the message (split at . , ; : ! ? and line breaks)
+    spelled: str | None = None  # with the marks Telex/VNI keys put in too ("ddor" -> "đỏ"); None: as `marked`
+
+    @property
+    def written(self) -> str:
+        """The word with every mark the citizen typed, keys included: what places compare."""
+        return self.spelled or self.marked or self.folded
 
     @property
     def key(self) -> str:
@@ -81,9 +87,6 @@ class Lexicon:
         return replace(self, abbreviations=merged, formulas=_phrases([*map(" ".join, self.formulas), *formulas]),
                        not_places=_phrases([*map(" ".join, self.not_places), *not_places]))
 
-    def is_function(self, word: Word) -> bool:
-        return (word.marked or word.folded) in self.function_words
-
     def read(self, text: str) -> list[Word]:
         """The message's words: abbreviations expanded, formulas and never-places masked.
 
@@ -104,7 +107,9 @@ class Lexicon:
             for token in fold(repaired).split():
                 expansion = self.abbreviations.get(original.lower()) or self.abbreviations.get(token)
                 if expansion is None:
-                    words.append(Word(token, None if plain or repaired == token else repaired, clause=clause))
+                    marked = None if repaired == token else repaired
+                    words.append(Word(token, None if plain else marked, clause=clause,
+                                      spelled=marked if plain else None))
                 else:
                     words.extend(Word(folded, marked, clause=clause) for marked, folded in expansion)
         self._mask(words, self.formulas)
@@ -116,16 +121,23 @@ class Lexicon:
         if not phrases:
             return
         folded = [w.folded for w in words]
-        firsts = {p[0] for p in phrases}
+        firsts = _by_first(phrases)
         for start, token in enumerate(folded):
-            if token not in firsts:
-                continue
-            for phrase in phrases:
+            for phrase in firsts.get(token, ()):
                 end = start + len(phrase)
                 if tuple(folded[start:end]) == phrase:
                     for i in range(start, end):
                         words[i] = replace(words[i], masked=True)
                     break
+
+
+@lru_cache(maxsize=64)
+def _by_first(phrases: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases by their first word, longest first (phrases are kept sorted so)."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0], []).append(phrase)
+    return index
 
 
 def _abbreviations(raw: Mapping[str, str]) -> dict[str, tuple[tuple[str, str], ...]]:

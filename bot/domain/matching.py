@@ -184,11 +184,14 @@ class PlaceIndex:
         self.lexicon = lexicon or default_lexicon()
         self._by_first: dict[str, list[_Key]] = {}
         self._fuzzy_keys: list[_Key] = []
+        self._fuzzy_by_word: dict[str, list[_Key]] = {}  # a long message only tries keys sharing a word
         for index, place in enumerate(self.places):
             for key in _place_keys(index, place):
                 self._by_first.setdefault(key.folded[0], []).append(key)
                 if key.fuzzy:
                     self._fuzzy_keys.append(key)
+                    for word in key.folded:
+                        self._fuzzy_by_word.setdefault(word, []).append(key)
         by_code = {p.code: i for i, p in enumerate(self.places)}
         self._ancestors = [self._ancestry(i, by_code) for i in range(len(self.places))]
         self._streets: dict[str, list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
@@ -207,7 +210,7 @@ class PlaceIndex:
         return frozenset(found)
 
     def match(self, text: str) -> list[PlaceMatch]:
-        words = _split_glued([(w.marked or w.folded, _MASK if w.masked else w.folded)
+        words = _split_glued([(w.written, _MASK if w.masked else w.folded)
                               for w in self.lexicon.read(text)])
         if not words:
             return []
@@ -287,7 +290,9 @@ class PlaceIndex:
         plain = [t if s == t else _MASK for s, t in words]
         short_reply = len(_strip_prefix(query)) <= _SHORT_REPLY_WORDS
         lex = self.lexicon
-        for key in self._fuzzy_keys:
+        keys = self._fuzzy_keys if short_reply else list(dict.fromkeys(
+            key for word in set(plain) for key in self._fuzzy_by_word.get(word, ())))
+        for key in keys:
             if key.place in hits:
                 continue
             found = _best_window(plain, key.folded, every_window=short_reply)
