@@ -186,7 +186,7 @@ def test_match_nearest_accepts_tuples() -> None:
         ("o ga tren mat duong", ["duong_sa"], "o ga"),
         ("tranh chap dat dai voi hang xom", ["dat_dai"], "tranh chap"),
         ("bi no luong 3 thang", ["viec_lam"], "no luong"),
-        ("den duong hong, toi om", ["chieu_sang", "duong_sa"], "den duong"),
+        ("den duong hong, toi om", ["chieu_sang"], "den duong"),  # "hỏng" alone names no topic
         ("cây đổ chắn ngang đường", ["cay_xanh"], "cây đổ"),
         ("ong cong bi tac nuoc tran ra duong", ["ngap_nuoc"], "nuoc tran"),
         ("rac thai boc mui", ["rac_thai"], "boc mui"),
@@ -206,9 +206,9 @@ def test_suggest_categories(text: str, expected: list[str], why: str | None) -> 
 
 def test_scores_mean_something() -> None:
     """Shares of the evidence: they add up to one, the clearer topic has the larger share."""
-    got = suggest_categories("den duong hong, toi om", CATEGORY_INDEX)
+    got = suggest_categories("ngập nước, rác thải bốc mùi và khói bụi", CATEGORY_INDEX)
     assert sum(s.score for s in got) == pytest.approx(1.0, abs=0.002)
-    assert got[0].score > 0.5 > got[1].score
+    assert got[0].score > got[1].score > 0.1
 
 
 def test_suggest_categories_ranks_and_limits() -> None:
