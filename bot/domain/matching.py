@@ -445,7 +445,7 @@ KEYWORD_WEIGHT = 3.0  # a keyword is a strong prior: worth three example message
 NAME_WEIGHT = 1.0  # a title ("Xây dựng trái phép") is a weaker guide than a keyword
 EXAMPLE_WEIGHT = 1.0
 LEARNED_WEIGHT = 2.0  # an official's correction outweighs a written example
-MIN_SCORE = 1.0  # below this the words point nowhere in particular: no suggestion
+MIN_SCORE = 1.5  # below this the words point nowhere in particular: no suggestion
 SECOND_SHARE = 0.3  # further suggestions only with at least this fraction of the first one's score
 
 
