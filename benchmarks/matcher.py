@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     places, categories = demo_matchers()
     built_ms = 1000 * (time.perf_counter() - started)
     outcomes = run(rows, places, categories)
-    print(f"Matcher on {len(rows)} labelled messages ({LABELLED.relative_to(ROOT)}), demo organisation: "
+    print(f"\nMatcher on {len(rows)} labelled messages ({LABELLED.relative_to(ROOT)}), demo organisation: "
           f"{len(categories.categories)} categories, {len(places.places)} places (built in {built_ms:.0f} ms)")
     print(report(outcomes, show_failures=not opts.quiet))
     spec = parse_file(DEMO_ORG).spec
