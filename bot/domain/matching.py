@@ -1,8 +1,10 @@
 """Matching what citizens type against places, categories and the choices the bot offered.
 
-Everything compares `bot.domain.text.normalise` forms, so "phường Sao Đỏ", "phuong sao do", "P.Sao Đỏ" and
-"phuwowngf sao ddor" are the same words. Indexes (`PlaceIndex`, `CategoryIndex`) are built once from the
-organisation's lists; the module-level functions accept either an index or the plain list.
+Words are read through `bot.domain.lexicon` (teencode expanded, formulas masked) and compared folded, so
+"phường Sao Đỏ", "phuong sao do", "P.Sao Đỏ" and "phuwowngf sao ddor" are the same words; marks the citizen
+typed are compared too where they decide ("sao đo" is a near miss, "chỉ mình" no place at all, "có" no
+"cỏ"). Indexes (`PlaceIndex`, `CategoryIndex`, both from `build_matchers`) are built once per organisation
+snapshot; the module-level functions accept either an index or the plain list.
 """
 
 from __future__ import annotations
