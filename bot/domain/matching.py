@@ -235,6 +235,10 @@ class PlaceIndex:
                 end = start + len(folded)
                 if tuple(query[start:end]) != folded or _prefix_before(query, start)[0] is not None:
                     continue
+                if start == 0 and end == len(query):  # the whole reply: a place of that name wins, else a guess
+                    for ward in wards:
+                        self._record(hits, ward, _EXACT, None, exact=True, clear=False)
+                    continue
                 for i in range(start, end):
                     out[i] = (out[i][0], _MASK)
                 if start > 0 and query[start - 1] in self.lexicon.person_titles:

@@ -10,6 +10,7 @@ from bot.domain.matching import (
     Place,
     PlaceArea,
     PlaceIndex,
+    Street,
     match_nearest,
     match_place,
     parse_choice,
@@ -290,3 +291,33 @@ def test_parse_choice_ambiguity(text: str, options: list[tuple[str, str]], expec
 )
 def test_parse_yes_no(text: str, expected: bool | None) -> None:
     assert parse_yes_no(text) is expected
+
+
+# --- places: unambiguous mentions only (issue 13) --------------------------------------------------------
+
+STREETS_INDEX = PlaceIndex(
+    [*PLACES, Place("SAODO_NGUYENTRAI", "Khu dân cư Nguyễn Trãi 1", "residential", parent="SAODO",
+                    aliases=("Nguyễn Trãi",))],
+    streets=[Street("Nguyễn Trãi", ("SAODO",)), Street("Nguyễn Thái Học", ("SAODO",)),
+             Street("Trần Hưng Đạo", ("SAODO", "PHALAI"))],
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ổ gà trên đường Nguyễn Thái Học", [("SAODO", True)]),  # a listed street names its ward
+        ("số 5 Nguyễn Thái Học ngập", [("SAODO", False)]),  # no "đường": a guess
+        ("đường Trần Hưng Đạo sụt lún", [("SAODO", False), ("PHALAI", False)]),  # two wards list it: ask
+        ("khu Nguyễn Trãi mất điện", [("SAODO_NGUYENTRAI", True)]),  # after a place prefix: the area
+        ("nguyen trai", [("SAODO_NGUYENTRAI", True), ("SAODO", False)]),  # the whole reply: the area of that name
+        ("anh Nguyễn Thái Học hàng xóm", []),  # a person
+        ("phố Thái Học ngập", [("THAIHOC", False)]),  # a street of that name, not listed: ask
+        ("tôi chỉ mình biết", []),  # typed with its own marks: no place
+        ("toi chi minh biet", [("CHIMINH", False)]),  # plain letters in a sentence: ask
+        ("ở chi minh ngập", [("CHIMINH", True)]),  # after "ở": the place
+        ("ông Hòa say rượu", []),  # a neighbour, not Cộng Hòa
+    ],
+)
+def test_places_are_filled_in_only_when_unambiguous(text: str, expected: list[tuple[str, bool]]) -> None:
+    assert [(m.place.code, m.sure) for m in STREETS_INDEX.match(text)] == expected
