@@ -370,6 +370,9 @@ def _best_window(query: list[str], key: tuple[str, ...], *, every_window: bool) 
             if not 0 <= start <= last:
                 continue
             candidate = "".join(query[start:start + size])
+            # a slip in the very first letter is rare, and checking it first keeps long messages cheap
+            if candidate[0] != target[0] or abs(len(candidate) - len(target)) > allowed or _MASK in candidate:
+                continue
             distance = edit_distance(candidate, target, allowed)
             if distance <= allowed:
                 score = 1.0 - distance / max(len(candidate), len(target))
