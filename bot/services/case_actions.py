@@ -183,8 +183,9 @@ class CaseActions(CaseViews, Verdicts):
         routed = self.org.route(new.code, area.code if area else None, self.now.astimezone(self.app.tz).date())
         moves = (not case.sealed and routed.id != case.unit_id and transfer_reason is not None
                  and routed in self.transfer_targets(case.unit_id, case.sealed))
-        await teach(self.session, case, new.id, before.id if before else None, official.id,
-                    "transferred" if moves else "recategorised", self.now)
+        if not case.sealed:  # a denunciation's words stay with the inspection units, not in a word list
+            await teach(self.session, case, new.id, before.id if before else None, official.id,
+                        "transferred" if moves else "recategorised", self.now)
         transferred = await self.transfer(official_id, case_id, routed.code, transfer_reason or "") if moves else None
         return Recategorised(case.code, new.code, transferred)
 
