@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     demo: bool = False
     lease_seconds: float = Field(default=30.0, gt=0)
     public_base_url: str = "http://127.0.0.1:8080"
+    # Untrusted pictures: refused above this many pixels (read from the header, before decoding); decoded in a
+    # separate process capped at this much memory and killed after this many seconds.
+    media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
+    media_worker_memory_mb: int = Field(default=768, ge=128)
+    media_worker_seconds: float = Field(default=15.0, gt=0)
 
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod

@@ -23,6 +23,7 @@ from bot.engine import Consumer
 from bot.jobs.media import MediaFetcher
 from bot.jobs.scheduler import Ticker, application_ticks
 from bot.services.context import AppContext
+from bot.services.imaging import ImageWorker
 from bot.services.media import MediaStore
 from bot.services.org_view import OrgCache
 from bot.services.receiving import Receiver
@@ -72,14 +73,16 @@ class Container:
         self.dispatcher = Dispatcher(self.db, self.channels, self.clock, lease_seconds=settings.lease_seconds,
                                      windows=windows)
         # Evidence citizens send is downloaded by its own worker, never inside a conversation's transaction.
+        self.imaging = ImageWorker(max_pixels=settings.media_max_pixels, memory_mb=settings.media_worker_memory_mb,
+                                   timeout=settings.media_worker_seconds)  # untrusted pictures, off the loop
         self.media_jobs = MediaFetcher(self.db, self.channels, self.clock, settings.tz,
-                                       after_commit=self.dispatcher.wake)
+                                       after_commit=self.dispatcher.wake, imaging=self.imaging)
         self.consumer = Consumer(
             self.db, self.channels, self.conversation.process, self.conversation.on_failure, self.clock,
             lease_seconds=settings.lease_seconds, after_commit=self._after_turn,
         )
         self.receiver = Receiver(self.db, self.clock, wake=self.consumer.wake)
-        self.web_chat = WebChat(self.db, self.clock, self.webchat, wake=self.consumer.wake)
+        self.web_chat = WebChat(self.db, self.clock, self.webchat, wake=self.consumer.wake, imaging=self.imaging)
         self._tasks: list[asyncio.Task[Any]] = []
         # Periodic catch-up jobs (deadline sweep, weekly digest, rating expiry, idle drafts); started by the
         # long-running modes only, so tests drive those jobs with their own clock.
