@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -62,6 +63,26 @@ class Settings(BaseSettings):
     media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
     media_worker_memory_mb: int = Field(default=768, ge=128)
     media_worker_seconds: float = Field(default=15.0, gt=0)
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks); empty: the
+    # peer address is the client's.
+    trusted_proxies: str = ""
+    # Raw inbox payloads (once processed), sent messages and quiet web transcripts are deleted after this long.
+    retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"not an address or network: {item.strip()}") from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [v.strip() for v in self.trusted_proxies.split(",") if v.strip()]
 
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod

@@ -27,7 +27,9 @@ from bot.services.imaging import ImageWorker
 from bot.services.media import MediaStore
 from bot.services.org_view import OrgCache
 from bot.services.receiving import Receiver
+from bot.services.track_links import TrackLinks
 from bot.services.webchat import WebChat
+from bot.web.addresses import ClientAddress
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
 from bot.web.signing import Signer
@@ -52,6 +54,11 @@ class Container:
             clock=self.clock, tz=settings.tz, org=self.org, default_language=settings.default_language,
             public_base_url=settings.public_base_url,
         )
+        # Without WEB_SECRET (tests, one-off runs) cookies and links are signed with a key that dies with the process.
+        self.web_secret = (settings.web_secret.get_secret_value() if settings.web_secret
+                           else secrets.token_hex(32)).encode()
+        self.track_links = TrackLinks(self.web_secret, settings.public_base_url, self.clock)
+        self.app.track_links = self.track_links
         self.media = MediaStore(self.db)
         self.channels = ChannelRegistry()
         self.app.channels = self.channels
@@ -86,7 +93,8 @@ class Container:
         self._tasks: list[asyncio.Task[Any]] = []
         # Periodic catch-up jobs (deadline sweep, weekly digest, rating expiry, idle drafts); started by the
         # long-running modes only, so tests drive those jobs with their own clock.
-        self.ticker = Ticker(application_ticks(self.db, self.clock, self.org, settings.tz, self.dispatcher.wake))
+        self.ticker = Ticker(application_ticks(self.db, self.clock, self.org, settings.tz, self.dispatcher.wake,
+                                               retention_days=settings.retention_days))
 
     async def start_channels(self) -> None:
         for channel in self.channels:
@@ -151,12 +159,11 @@ class Container:
 
     def web_app(self) -> web.Application:
         app = build_app(self.health)
-        # Without WEB_SECRET (tests, one-off runs) cookies are signed with a key that dies with the process.
-        secret = self.settings.web_secret.get_secret_value() if self.settings.web_secret else secrets.token_hex(32)
-        signer = Signer(secret.encode())
+        signer = Signer(self.web_secret)
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language).install(app)
-        TrackingRoutes(self.db, self.app, signer).install(app)
+        TrackingRoutes(self.db, self.app, signer, self.track_links,
+                       ClientAddress(self.settings.trusted_proxy_list)).install(app)
         if self.telegram is not None and self.settings.webhook_secret is not None:
             add_telegram_webhook(app, self.telegram, self.receiver, self.settings.webhook_secret.get_secret_value())
         if self.zalo is not None and self.settings.zalo_webhook_secret is not None:

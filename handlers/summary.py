@@ -9,6 +9,7 @@ from bot.domain.cases import CaseKind
 from bot.domain.intake import TRIAGE, Step
 from bot.domain.matching import parse_yes_no
 from bot.services.drafts import OpenDraft
+from bot.services.track_links import receipt_link
 from handlers import denunciation, evidence, where
 from handlers.base import Turn
 from handlers.common import show_menu
@@ -127,8 +128,12 @@ async def submit(turn: Turn, draft: OpenDraft) -> None:
         language=turn.state.language, now=turn.now,
     )
     turn.finish()
+    app = turn.services.app
+    link = receipt_link(app.track_links, app.public_base_url, receipt.code)
+    # The PIN and the link are shown once: every stored copy of this message masks them once it is sent.
     turn.say(t("report.received", what=t(f"report.what.{_triage_key(kind)}"), code=receipt.code, pin=receipt.pin,
-               unit=receipt.unit.name(turn.state.language), due=t.due(receipt.due_at, turn.services.app.tz)))
+               unit=receipt.unit.name(turn.state.language), due=t.due(receipt.due_at, app.tz), link=link),
+             secrets=(receipt.pin, link))
     if kind is CaseKind.DENUNCIATION:
         denunciation.formal_steps(turn, receipt, facts.accused_unit, facts.text)
         # The raw messages of this chat carry the sender's profile: wipe them once they are all handled.

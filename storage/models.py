@@ -423,6 +423,7 @@ class WebMessage(Base):
     direction: Mapped[str] = mapped_column(String(3))  # in (the visitor) | out (the bot)
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    redact_at: Mapped[datetime | None] = mapped_column(index=True)  # secrets in it are masked from then on
 
 
 class PinAttempt(Base):
@@ -496,3 +497,7 @@ class Escalation(Base):
     repeats: Mapped[int] = mapped_column(default=0)
     next_repeat_at: Mapped[datetime | None]  # None once acknowledged, resolved or superseded
     acknowledged_at: Mapped[datetime | None]
+
+
+# Tables of the abuse limits, the PIN guard and the reveal audit (kept in their own module, same metadata).
+from storage.security_models import AbuseCounter, PinGuard, RevealAudit  # noqa: E402, F401

@@ -237,6 +237,7 @@ class Dispatcher:
                 await self.windows.settle(s, name, chat_id, group, grant, sent)
             if result.outcome is SendOutcome.SENT:
                 await outbox.mark_sent(s, ids, now, result.message_id)
+                await outbox.redact_secrets(s, ids, now)  # a PIN shown once is not kept readable (issue 11)
             elif result.outcome is SendOutcome.HELD:
                 await sending.mark_held(s, ids, now, result.reason)
             elif result.outcome is SendOutcome.FINAL or group[0].attempts + 1 >= max_attempts:

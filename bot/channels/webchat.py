@@ -53,7 +53,8 @@ class Socket(Protocol):
 
 def frame_of(row: WebMessage) -> dict[str, Any]:
     """A transcript row as the page receives it."""
-    return {"type": "message", "id": row.id, "dir": row.direction, "at": _iso(row.created_at), **row.payload}
+    shown = {k: v for k, v in row.payload.items() if k != "secrets"}
+    return {"type": "message", "id": row.id, "dir": row.direction, "at": _iso(row.created_at), **shown}
 
 
 def _iso(moment: datetime) -> str:

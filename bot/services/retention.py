@@ -1,0 +1,64 @@
+"""Personal data is kept no longer than its use: the retention job's catch-up over the database.
+
+Run every minute by the ticker (bot.jobs.scheduler) with the injected clock, so a missed run catches up:
+- transcript lines whose secrets' grace ran out are masked (bot: storage.repositories.outbox);
+- raw inbox payloads, once processed, and sent or failed outbox rows go after RETENTION_DAYS (default 30);
+- web transcripts go after RETENTION_DAYS of silence in their chat;
+- wrong-PIN addresses and idle PIN guards after a day, abuse counters after two;
+- photos uploaded to the web chat and never sent go after a day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from storage.models import AbuseCounter, Attachment, InboxItem, OutboxItem, PinAttempt, PinGuard, WebMessage
+from storage.repositories import outbox
+from storage.uow import Database
+
+RETENTION_DAYS = 30
+SHORT = timedelta(days=1)
+UPLOAD_PREFIX = "webupload:"
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    transcripts_masked: int
+    inbox: int
+    outbox: int
+    transcripts: int
+    pin_attempts: int
+    pin_guards: int
+    counters: int
+    uploads: int
+
+
+async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAYS) -> Purged:
+    now = clock.now()
+    keep = now - timedelta(days=days)
+    async with db.unit_of_work() as uow:
+        s = uow.session
+        masked = await outbox.redact_transcripts(s, now)
+        inbox_n = await _delete(s, delete(InboxItem).where(InboxItem.status != "new", InboxItem.received_at < keep))
+        outbox_n = await _delete(s, delete(OutboxItem).where(OutboxItem.status.in_(("sent", "failed")),
+                                                             OutboxItem.created_at < keep))
+        quiet = select(WebMessage.chat_id).group_by(WebMessage.chat_id).having(func.max(WebMessage.created_at) < keep)
+        transcripts = await _delete(s, delete(WebMessage).where(WebMessage.chat_id.in_(quiet)))
+        attempts = await _delete(s, delete(PinAttempt).where(PinAttempt.at < now - SHORT))
+        guards = await _delete(s, delete(PinGuard).where(PinGuard.updated_at < now - SHORT,
+                                                         PinGuard.next_try_at < now))
+        counters = await _delete(s, delete(AbuseCounter).where(AbuseCounter.window_start < now - 2 * SHORT))
+        uploads = await _delete(s, delete(Attachment).where(Attachment.owner_key.like(f"{UPLOAD_PREFIX}%"),
+                                                            Attachment.created_at < now - SHORT))
+        await uow.commit()
+    return Purged(masked, inbox_n, outbox_n, transcripts, attempts, guards, counters, uploads)
+
+
+async def _delete(session: AsyncSession, stmt: object) -> int:
+    result = await session.execute(stmt)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
