@@ -83,7 +83,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _org_load(settings, args.file, args.if_empty)
     if args.command == "outbox":
         return await _outbox_failed(settings)
-    if args.command in ("invite", "officials", "reveal"):
+    if args.command in ("invite", "officials", "reveal", "reveal-approve", "audit"):
         from bot import cli_officials
 
         return await cli_officials.run(settings, args)

@@ -34,16 +34,20 @@ class AbuseCounter(Base):
 
 
 class RevealAudit(Base):
-    """An append-only, hash-chained record of every identity reveal: each row's hash covers its fields and the
-    previous row's hash, so an edited or deleted row breaks the chain (`tiepdan audit verify`)."""
+    """An append-only, hash-chained record of identity reveals and their approvals: each row's hash covers its
+    fields and the previous row's hash (unique, so the chain cannot fork), so an edited or deleted row breaks
+    the chain (`tiepdan audit verify`). Nothing in the code updates or deletes a row."""
 
     __tablename__ = "reveal_audit"
     __table_args__ = (Index("ix_reveal_audit_case", "case_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))  # approved | revealed
     case_id: Mapped[int]
-    requested_by: Mapped[int]  # officials.id
-    approved_by: Mapped[int]  # a second official, who gave their approval code
+    official_id: Mapped[int]  # who approved, or who saw the identity
+    other_official_id: Mapped[int]  # approved: for whom; revealed: who approved it
+    approval_id: Mapped[int | None] = mapped_column(unique=True)  # revealed: the approval it used (once)
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # approved: the approval code, hashed
     reason: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
