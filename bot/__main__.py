@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc.code, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(),
+                  id_key=settings.web_secret.get_secret_value().encode() if settings.web_secret else None)
     return asyncio.run(_dispatch(args, settings))
 
 

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     zalo_oa_monthly_quota: int = Field(default=1000, ge=0)
     zalo_oa_reply_window_hours: float = Field(default=48.0, ge=0)
     zalo_oa_replies_per_window: int = Field(default=8, ge=0)
+    zalo_oa_max_event_age_seconds: float = Field(default=900.0, ge=0)  # older (or later) events are refused
     database_url: str = DEFAULT_DB
     org_file: Path = ROOT / "org" / "demo.yaml"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Raw inbox payloads (once processed), sent messages and quiet web transcripts are deleted after this long.
     retention_days: int = Field(default=30, ge=1)
+    # Sites allowed to frame the pages (Content-Security-Policy frame-ancestors), e.g. the city portal that
+    # embeds the chat: "https://portal.example.gov.vn". Default: nobody (also X-Frame-Options: DENY).
+    frame_ancestors: str = "'none'"
 
     @field_validator("trusted_proxies")
     @classmethod

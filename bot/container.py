@@ -158,7 +158,7 @@ class Container:
         await self.receiver.store(channel, batch)
 
     def web_app(self) -> web.Application:
-        app = build_app(self.health)
+        app = build_app(self.health, frame_ancestors=self.settings.frame_ancestors)
         signer = Signer(self.web_secret)
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language).install(app)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from bot.channels.registry import ChannelRegistry
 from bot.clock import Clock
 from bot.faults import crash_point
+from bot.logs import hashed_id
 from storage.models import InboxItem
 from storage.repositories import inbox, leases
 from storage.uow import Database, UnitOfWork
@@ -115,7 +116,7 @@ class Consumer:
                 while not self._stopping and await self._one(chat):
                     pass
             except Exception:  # a database outage: leave the rows for the next pass
-                log.exception("consumer stopped on chat %s:%s", *chat)
+                log.exception("consumer stopped on chat %s:%s", chat[0], hashed_id(chat[1]))
             finally:
                 self._busy.discard(chat)
                 try:
@@ -123,7 +124,7 @@ class Consumer:
                         await leases.release(uow.session, self._lease(chat), self.owner)
                         await uow.commit()
                 except Exception:
-                    log.exception("could not release lease %s", self._lease(chat))
+                    log.exception("could not release lease of chat %s:%s", chat[0], hashed_id(chat[1]))
                 self._wake.set()
 
     async def _one(self, chat: tuple[str, str]) -> bool:
@@ -143,7 +144,7 @@ class Consumer:
                 uow.after_commit(self._after_commit)
                 await uow.commit()
             except Exception as exc:
-                log.exception("update %s of %s failed", row.platform_id, channel)
+                log.exception("update %s of %s failed", hashed_id(row.platform_id), channel)
                 await session.rollback()
                 await self._record_failure(row_id, f"{type(exc).__name__}: {exc}")
                 return True

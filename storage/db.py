@@ -10,6 +10,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL gives up on a statement that runs, or waits for a lock, longer than this: one stuck query or a
+# forgotten lock cannot hold a connection (and a chat) for ever. Values are PostgreSQL's own settings.
+PG_STATEMENT_TIMEOUT = "30s"
+PG_LOCK_TIMEOUT = "10s"
+PG_IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 
 
 def is_sqlite(url: str) -> bool:
@@ -22,13 +27,17 @@ def create_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> AsyncE
         return _sqlite_engine(url, echo=echo)
     # `?schema=NAME` keeps the tables in one schema of a shared database (hosting, tests).
     schema = parsed.query.get("schema")
-    connect_args: dict[str, Any] = {}
+    server_settings = {
+        "statement_timeout": PG_STATEMENT_TIMEOUT, "lock_timeout": PG_LOCK_TIMEOUT,
+        "idle_in_transaction_session_timeout": PG_IDLE_IN_TRANSACTION_TIMEOUT,
+    }
     if schema:
         parsed = parsed.difference_update_query(["schema"])
-        connect_args["server_settings"] = {"search_path": str(schema)}
+        server_settings["search_path"] = str(schema)
+    # hide_parameters: an error's message names the statement, never its values (names, phones, texts).
     return create_async_engine(
         parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo,
-        connect_args=connect_args,
+        connect_args={"server_settings": server_settings}, hide_parameters=True,
     )
 
 
@@ -36,7 +45,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                                 hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

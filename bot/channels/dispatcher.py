@@ -20,6 +20,7 @@ from bot.channels.render import merge_plain, render
 from bot.channels.windows import Delivery, Grant, SendingWindows
 from bot.clock import Clock
 from bot.faults import crash_point
+from bot.logs import hashed_id
 from storage.models import OutboxItem
 from storage.repositories import leases, outbox, sending
 from storage.uow import Database
@@ -129,7 +130,7 @@ class Dispatcher:
                 while not self._stopping and await self._send_next(chat):
                     pass
             except Exception:
-                log.exception("dispatcher stopped on chat %s:%s", *chat)
+                log.exception("dispatcher stopped on chat %s:%s", chat[0], hashed_id(chat[1]))
             finally:
                 self._busy.discard(chat)
                 try:
@@ -137,7 +138,7 @@ class Dispatcher:
                         await leases.release(uow.session, self._lease(chat), self.owner)
                         await uow.commit()
                 except Exception:
-                    log.exception("could not release lease %s", self._lease(chat))
+                    log.exception("could not release lease of chat %s:%s", chat[0], hashed_id(chat[1]))
                 self._wake.set()
 
     async def _send_next(self, chat: tuple[str, str]) -> bool:

@@ -105,8 +105,19 @@ class WebChatRoutes:
     # --- who is asking -----------------------------------------------------------------------------------
 
     def visitor_of(self, request: web.Request) -> str | None:
-        visitor = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE))
-        return visitor if visitor is not None and VISITOR_ID.match(visitor) else None
+        """The visitor of a cookie we signed within COOKIE_MAX_AGE: the browser's expiry is not trusted, the
+        issue time inside the signed value is (an old, copied cookie is refused)."""
+        value = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE))
+        if value is None or value.count("~") != 1:
+            return None
+        visitor, issued = value.split("~")
+        if not VISITOR_ID.match(visitor) or not issued.isdigit():
+            return None
+        age = self.chat.clock.now().timestamp() - int(issued)
+        return visitor if -300 <= age <= COOKIE_MAX_AGE else None
+
+    def cookie_for(self, visitor: str) -> str:
+        return self.signer.sign(COOKIE_PURPOSE, f"{visitor}~{int(self.chat.clock.now().timestamp())}")
 
     async def visit_of(self, request: web.Request) -> Visit | None:
         visitor = self.visitor_of(request)
@@ -154,7 +165,7 @@ class WebChatRoutes:
         response = html_response(body, request, language)
         if fresh:
             response.set_cookie(
-                COOKIE, self.signer.sign(COOKIE_PURPOSE, visitor), max_age=COOKIE_MAX_AGE, path="/",
+                COOKIE, self.cookie_for(visitor), max_age=COOKIE_MAX_AGE, path="/",
                 httponly=True, samesite="Lax", secure=_secure(request),
             )
         return response
