@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # Sites allowed to frame the pages (Content-Security-Policy frame-ancestors), e.g. the city portal that
     # embeds the chat: "https://portal.example.gov.vn". Default: nobody (also X-Frame-Options: DENY).
     frame_ancestors: str = "'none'"
+    # Abuse limits of the web chat (see README "Abuse limits"): cases a day, the page's proof of work.
+    web_cases_per_visitor_per_day: int = Field(default=3, ge=1)
+    web_cases_per_address_per_day: int = Field(default=10, ge=1)
+    web_proof_bits: int = Field(default=16, ge=0, le=28)
 
     @field_validator("trusted_proxies")
     @classmethod

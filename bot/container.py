@@ -53,6 +53,8 @@ class Container:
         self.app = AppContext(
             clock=self.clock, tz=settings.tz, org=self.org, default_language=settings.default_language,
             public_base_url=settings.public_base_url,
+            web_cases_per_visitor=settings.web_cases_per_visitor_per_day,
+            web_cases_per_address=settings.web_cases_per_address_per_day,
         )
         # Without WEB_SECRET (tests, one-off runs) cookies and links are signed with a key that dies with the process.
         self.web_secret = (settings.web_secret.get_secret_value() if settings.web_secret
@@ -161,7 +163,9 @@ class Container:
         app = build_app(self.health, frame_ancestors=self.settings.frame_ancestors)
         signer = Signer(self.web_secret)
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
-                      default_language=self.settings.default_language).install(app)
+                      default_language=self.settings.default_language,
+                      addresses=ClientAddress(self.settings.trusted_proxy_list),
+                      proof_bits=self.settings.web_proof_bits).install(app)
         TrackingRoutes(self.db, self.app, signer, self.track_links,
                        ClientAddress(self.settings.trusted_proxy_list)).install(app)
         if self.telegram is not None and self.settings.webhook_secret is not None:

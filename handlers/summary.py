@@ -8,6 +8,7 @@ from bot.channels.model import Choice
 from bot.domain.cases import CaseKind
 from bot.domain.intake import TRIAGE, Step
 from bot.domain.matching import parse_yes_no
+from bot.services.abuse import DailyLimit
 from bot.services.drafts import OpenDraft
 from bot.services.track_links import receipt_link
 from handlers import denunciation, evidence, where
@@ -123,10 +124,14 @@ async def on_change(turn: Turn, draft: OpenDraft) -> Answer:
 async def submit(turn: Turn, draft: OpenDraft) -> None:
     t, facts = turn.t, draft.facts
     kind = facts.case_kind or CaseKind.REPORT
-    receipt = await turn.services.drafts.submit(
-        draft, citizen_id=turn.actor.citizen_id, identity_id=turn.actor.identity_id,
-        language=turn.state.language, now=turn.now,
-    )
+    try:
+        receipt = await turn.services.drafts.submit(
+            draft, citizen_id=turn.actor.citizen_id, identity_id=turn.actor.identity_id,
+            language=turn.state.language, now=turn.now, origin=turn.inbound.origin,
+        )
+    except DailyLimit as limit:  # the draft stays; tomorrow it can be sent
+        turn.say(t("report.daily_limit", limit=limit.limit))
+        return
     turn.finish()
     app = turn.services.app
     link = receipt_link(app.track_links, app.public_base_url, receipt.code)

@@ -45,6 +45,7 @@ class Inbound:
     language: str | None = None
     display_name: str | None = None
     message_id: str | None = None
+    origin: str | None = None  # web: a keyed hash of the sender's address, for per-address limits
 
     @property
     def command(self) -> str | None:

@@ -89,6 +89,7 @@ class WebChatChannel:
         base: dict[str, Any] = {
             "channel": self.name, "chat_id": payload["chat"], "user_id": payload["user"],
             "language": payload.get("language"), "message_id": payload["id"],
+            "origin": payload.get("origin") if isinstance(payload.get("origin"), str) else None,
         }
         if kind == "start":
             return Inbound(kind=InboundKind.TEXT, text="/start", **base)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.model import Outbound
@@ -35,6 +36,7 @@ async def _dump_every_table(container) -> dict[str, str]:
     return dumps
 
 
+@pytest.mark.slow  # whole report journeys on the live app
 async def test_after_a_web_journey_no_table_holds_the_pin_or_the_link(db_url: str) -> None:
     container = web_container(db_url)
     async with serving(container) as base:
