@@ -14,7 +14,7 @@ from bot.services.context import AppContext
 from handlers import Router
 from handlers.base import OFFERED, Actor, State, Turn
 from storage.models import InboxItem
-from storage.repositories import conversations, outbox
+from storage.repositories import conversations, inbox, outbox
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class ConversationEngine:
         self.channels, self.router, self.app = channels, router, app
 
     async def process(self, uow: UnitOfWork, row: InboxItem) -> None:
-        inbound = self.channels.get(row.channel).to_inbound(row.payload)
+        inbound = self.channels.get(row.channel).to_inbound(inbox.readable(row))
         if inbound is None:
             return
         now = self.app.clock.now()
@@ -70,7 +70,7 @@ class ConversationEngine:
     async def on_failure(self, uow: UnitOfWork, row: InboxItem) -> None:
         """A message we could not handle after several tries: say so, never stay silent."""
         try:
-            inbound = self.channels.get(row.channel).to_inbound(row.payload)
+            inbound = self.channels.get(row.channel).to_inbound(inbox.readable(row))
         except Exception:
             log.exception("unreadable update %s", row.id)
             return

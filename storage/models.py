@@ -350,6 +350,9 @@ class InboxItem(Base):
     platform_id: Mapped[str] = mapped_column(String(128))
     chat_key: Mapped[str] = mapped_column(String(160))
     payload: Mapped[dict] = mapped_column(JSON)
+    # Names, usernames and phones the platform sent, taken out of the payload when stored (see
+    # storage.repositories.inbox.split_profile); cleared once the update is handled.
+    profile: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,8 @@
 """Personal data is kept no longer than its use: the retention job's catch-up over the database.
 
 Run every minute by the ticker (bot.jobs.scheduler) with the injected clock, so a missed run catches up:
-- transcript lines whose secrets' grace ran out are masked (bot: storage.repositories.outbox);
+- transcript lines whose secrets' grace ran out are masked (storage.repositories.outbox);
+- the profile fields (names, usernames, phones) set apart from handled inbox rows are dropped;
 - raw inbox payloads, once processed, and sent or failed outbox rows go after RETENTION_DAYS (default 30);
 - web transcripts go after RETENTION_DAYS of silence in their chat;
 - wrong-PIN addresses and idle PIN guards after a day, abuse counters after two;
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -29,6 +30,7 @@ UPLOAD_PREFIX = "webupload:"
 @dataclass(frozen=True, slots=True)
 class Purged:
     transcripts_masked: int
+    profiles: int
     inbox: int
     outbox: int
     transcripts: int
@@ -44,6 +46,8 @@ async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAY
     async with db.unit_of_work() as uow:
         s = uow.session
         masked = await outbox.redact_transcripts(s, now)
+        profiles = await _delete(s, update(InboxItem).where(InboxItem.status != "new", InboxItem.profile.is_not(None))
+                                 .values(profile=None))  # handled: the names and phones are not needed any more
         inbox_n = await _delete(s, delete(InboxItem).where(InboxItem.status != "new", InboxItem.received_at < keep))
         outbox_n = await _delete(s, delete(OutboxItem).where(OutboxItem.status.in_(("sent", "failed")),
                                                              OutboxItem.created_at < keep))
@@ -56,7 +60,7 @@ async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAY
         uploads = await _delete(s, delete(Attachment).where(Attachment.owner_key.like(f"{UPLOAD_PREFIX}%"),
                                                             Attachment.created_at < now - SHORT))
         await uow.commit()
-    return Purged(masked, inbox_n, outbox_n, transcripts, attempts, guards, counters, uploads)
+    return Purged(masked, profiles, inbox_n, outbox_n, transcripts, attempts, guards, counters, uploads)
 
 
 async def _delete(session: AsyncSession, stmt: object) -> int:

@@ -53,12 +53,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("reveal_audit", schema=None) as batch_op:
         batch_op.create_index("ix_reveal_audit_case", ["case_id"], unique=False)
+    with op.batch_alter_table("inbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("profile", sa.JSON(), nullable=True))
     with op.batch_alter_table("web_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("redact_at", storage.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_web_messages_redact_at"), ["redact_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inbox", schema=None) as batch_op:
+        batch_op.drop_column("profile")
     with op.batch_alter_table("web_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_messages_redact_at"))
         batch_op.drop_column("redact_at")
