@@ -16,7 +16,7 @@ from bot.services.retention import run_retention
 from storage.models import ChannelIdentity, InboxItem
 from storage.repositories.inbox import split_profile, with_profile
 from storage.uow import Database
-from tests.flows.test_privacy_rights import _erase_when_sent
+from tests.flows.test_privacy_rights import _citizen, _erase_when_sent
 from tests.support.harness import fake_telegram, running_bot
 from tests.support.web_client import WebVisitor, serving
 from tests.web.test_webchat import FRIDAY, web_container
@@ -103,3 +103,18 @@ async def test_after_a_web_visitors_deletion_nothing_of_them_is_left(db_url: str
             await visitor.close()
         assert await _columns_holding(container.db, account) <= {"leases.name"}
         assert await _columns_holding(container.db, pseudonym) == {"citizens.pseudonym"}
+
+
+async def test_after_a_telegram_journey_the_pin_is_nowhere_at_rest(db_url: str) -> None:
+    clock = FakeClock(FRIDAY)
+    async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
+        me = await _citizen(tg, CHAT)
+        code = await me.report("Đèn đường hỏng cả dãy phố Nguyễn Trãi từ tuần trước", "chieu_sang")
+        receipt = next(m["text"] for m in tg.sent if code in m.get("text", "") and "PIN" in m["text"])
+        pin = receipt.split("Mã PIN tra cứu: ")[1][:6]
+        link_token = receipt.split("/track?t=")[1].split()[0]
+        assert pin.isdigit()
+        await run_retention(bot.db, clock)
+        assert await _columns_holding(bot.db, f"PIN tra cứu: {pin}") == set()
+        assert await _columns_holding(bot.db, link_token) == set()
+        assert await _columns_holding(bot.db, "PIN tra cứu: \u2022\u2022\u2022\u2022\u2022\u2022") == {"outbox.payload"}
