@@ -5,7 +5,8 @@ Run every minute by the ticker (bot.jobs.scheduler) with the injected clock, so 
 - the profile fields (names, usernames, phones) set apart from handled inbox rows are dropped;
 - raw inbox payloads, once processed, and sent or failed outbox rows go after RETENTION_DAYS (default 30);
 - web transcripts go after RETENTION_DAYS of silence in their chat;
-- wrong-PIN addresses and idle PIN guards after a day, abuse counters after two;
+- wrong-PIN addresses after a day, clean PIN guards after a day (others after RETENTION_DAYS), abuse
+  counters after two;
 - photos uploaded to the web chat and never sent go after a day.
 """
 
@@ -54,8 +55,11 @@ async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAY
         quiet = select(WebMessage.chat_id).group_by(WebMessage.chat_id).having(func.max(WebMessage.created_at) < keep)
         transcripts = await _delete(s, delete(WebMessage).where(WebMessage.chat_id.in_(quiet)))
         attempts = await _delete(s, delete(PinAttempt).where(PinAttempt.at < now - SHORT))
-        guards = await _delete(s, delete(PinGuard).where(PinGuard.updated_at < now - SHORT,
-                                                         PinGuard.next_try_at < now))
+        # A code's count is forgotten only when it is clean, or after the retention period: a pause of a day
+        # must not give a guesser a fresh set of free tries.
+        guards = await _delete(s, delete(PinGuard).where(
+            PinGuard.next_try_at < now,
+            ((PinGuard.failures == 0) & (PinGuard.updated_at < now - SHORT)) | (PinGuard.updated_at < keep)))
         counters = await _delete(s, delete(AbuseCounter).where(AbuseCounter.window_start < now - 2 * SHORT))
         uploads = await _delete(s, delete(Attachment).where(Attachment.owner_key.like(f"{UPLOAD_PREFIX}%"),
                                                             Attachment.created_at < now - SHORT))
