@@ -58,7 +58,7 @@ async def digest_command(settings: Settings, args: argparse.Namespace) -> int:
             if period is None:
                 print(f"cannot read the period {args.period!r}: use 2026-W09 or 2026-02")
                 return 2
-            message = await Digests(uow.session, org).message(unit.id, period, args.lang)
+            message = await Digests(uow.session, org).message(unit.id, period, args.lang, now)
             print(message.text)
             if args.chart is not None:
                 args.chart.write_bytes(message.chart)
