@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.domain.media import MediaRejected
 from bot.i18n import translator
 from bot.services.evidence import Fetch, claim_due, fetch_failed, store_fetched
+from bot.services.reply_media import relay_stored
 from storage.models import Attachment, Case, CaseDraft, ChannelIdentity
 from storage.repositories import outbox
 from storage.uow import Database
@@ -77,7 +78,9 @@ class MediaFetcher:
             return
         async with self.db.unit_of_work() as uow:
             try:
-                await store_fetched(uow.session, fetch, content)
+                stored = await store_fetched(uow.session, fetch, content)
+                if stored is not None and await relay_stored(uow.session, stored, self.clock.now()):
+                    uow.after_commit(self._after_commit)  # a citizen's answer photo goes to the official
             except MediaRejected as exc:
                 row = await fetch_failed(uow.session, fetch, exc.reason, self.clock.now(), final=True)
                 if row is not None:
