@@ -158,12 +158,18 @@ async def revoke_command(settings: Settings, db: Database, args: argparse.Namesp
                 state = "was already used" if invite.used_at else "revoked"
                 print(f"invite #{invite.id}: {state}", file=out)
                 return 0
-            official, accounts, invites = await services.officials.revoke(args.official)
+            revoked = await services.case_actions.revoke_official(args.official)
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()
-    print(f"{official.name}: {accounts} account(s) unlinked, {invites} invite(s) revoked"
+    official = revoked.official
+    print(f"{official.name}: {revoked.accounts} account(s) unlinked, {revoked.invites} invite(s) revoked"
           + ("" if official.seat else ", deactivated"), file=out)
+    if revoked.handed_back:
+        print(f"{len(revoked.handed_back)} open case(s) handed back to their unit, the card sent again to its "
+              "officers and head:", file=out)
+        for code, unit in revoked.handed_back:
+            print(f"  {code} ({unit})", file=out)
     return 0
 
 

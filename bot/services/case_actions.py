@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from bot.channels.model import MediaRef
-from bot.domain.cases import Action
+from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus
 from bot.domain.media import MediaRejected, check_media
 from bot.services.action_keys import Verb
 from bot.services.authz import Act, Refused, may_record
@@ -38,6 +38,9 @@ from bot.services.sweep import rearm
 from bot.services.verdicts import Verdict, Verdicts, expire_ratings
 from storage.models import Attachment, Case, CaseEvent, Official
 from storage.repositories import cases as case_rows
+
+OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
+HANDED_BACK = (CaseStatus.ASSIGNED.value, CaseStatus.IN_PROGRESS.value)  # a waiting case stays waiting
 
 __all__ = ["EXTENSION_DAYS", "REJECT_REASONS", "CaseActions", "Verdict", "expire_ratings"]
 
@@ -64,6 +67,14 @@ class Extension:
     days: int
     new_due: datetime
     granted: bool  # False: waiting for the head's approval
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    official: Official
+    accounts: int
+    invites: int
+    handed_back: list[tuple[str, str]]  # (case code, unit code) of the cases given back to their unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +322,34 @@ class CaseActions(CaseViews, Verdicts):
         if other is None or other.id == case.id:
             raise Refused("officials.reject.no_duplicate", code=code[:32])
         return other.code
+
+    # --- taking an official's access away --------------------------------------------------------------------
+
+    async def revoke_official(self, ref: str) -> Revoked:
+        """Unlink the official's accounts (they are told their access ended) and hand every open case they
+        held back to its unit, whose officers and head get the card again: no case stays with nobody able
+        to act on it."""
+        official = await self.officials.resolve(ref)
+        accounts = await self.notifier.accounts_of([official.id]) if official is not None else []
+        official, unlinked, invites = await self.officials.revoke(ref)
+        name = official.name
+        await self.notifier.tell(accounts, lambda t: t("officials.access_ended", name=name), case_id=None)
+        return Revoked(official, unlinked, invites, await self.hand_back(official))
+
+    async def hand_back(self, official: Official) -> list[tuple[str, str]]:
+        stmt = (select(Case).where(Case.assignee_id == official.id, Case.status.in_(OPEN_VALUES))
+                .order_by(Case.id).with_for_update())
+        given: list[tuple[str, str]] = []
+        name = official.name
+        for case in (await self.session.execute(stmt)).scalars():
+            moved = self._move(case, Action.HAND_BACK) if case.status in HANDED_BACK else None
+            case.assignee_id = None
+            rearm(case, self.now)
+            await self._event(case, "handed_back", moved=moved, data={"from": official.id})
+            await self.notifier.card(case, await self.notifier.receivers(case.unit_id),
+                                     lambda t: t("officials.card_handed_back", name=name))
+            given.append((case.code, self._unit(case.unit_id).code))
+        return given
 
     # --- recording a case for a citizen who came in or called ---------------------------------------------
 

@@ -130,6 +130,11 @@ class Officials:
         stmt = select(Official).where(Official.seat == ref.upper())
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def was_linked(self, identity_id: int) -> bool:
+        """Whether this account once spoke for an official (it used an invite)."""
+        stmt = select(OfficialInvite.id).where(OfficialInvite.used_by_identity_id == identity_id).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
     def can_share_contact(self, channel: str) -> bool:
         """Whether the channel can share an account's own, verified phone number (Telegram can)."""
         channels = self.app.channels

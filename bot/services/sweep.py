@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -36,7 +36,7 @@ from bot.i18n import Translator, translator
 from bot.services.escalation import ACK_PREFIX
 from bot.services.notices import Letter, Letterbox, Person, Recipients, release_held
 from bot.services.org_view import OrgCache, OrgSnapshot
-from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official
+from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
 from storage.repositories.dialect import insert_for, is_postgres
 from storage.uow import Database
 
@@ -59,14 +59,21 @@ class SweepReport:
     messages: int = 0  # outbox rows written
     overdue_lists: int = 0
     released: int = 0  # held notices whose quiet hours ended
+    would_send: list[OutboxItem] = field(default_factory=list)  # a what-if run: the rows it would have written
 
 
 async def run_sweep(db: Database, clock: Clock, *, org: OrgCache | None = None,
-                    wake: Callable[[], None] | None = None, batch: int = SWEEP_BATCH) -> SweepReport:
-    """Everything due by `clock.now()` that is not yet done; safe to run late, twice, or in two processes."""
+                    wake: Callable[[], None] | None = None, batch: int = SWEEP_BATCH,
+                    what_if: bool = False) -> SweepReport:
+    """Everything due by `clock.now()` that is not yet done; safe to run late, twice, or in two processes.
+
+    `what_if`: do it all in one transaction, keep the messages it wrote in the report, and roll it back -
+    nothing is sent, nothing moves on (`tiepdan sweep --at` without `--send`)."""
     now = clock.now()
     cache = org or OrgCache()
     report = SweepReport()
+    if what_if:
+        return await _what_if(db, cache, now, report, batch)
     first = True
     while True:
         async with db.unit_of_work() as uow:
@@ -84,6 +91,26 @@ async def run_sweep(db: Database, clock: Clock, *, org: OrgCache | None = None,
             if report.cases or report.messages or report.released:
                 log.info("deadline sweep: %s", report)
             return report
+
+
+async def _what_if(db: Database, cache: OrgCache, now: datetime, report: SweepReport, batch: int) -> SweepReport:
+    async with db.unit_of_work() as uow:  # never committed: the unit of work rolls back
+        last = (await uow.session.execute(select(func.coalesce(func.max(OutboxItem.id), 0)))).scalar_one()
+        first = True
+        while True:
+            sweep = Sweep(uow.session, await _snapshot(uow.session, cache, now), now, report)
+            taken = await sweep.run_batch(batch)
+            if first:
+                report.released = await release_held(uow.session, now)
+                await sweep.overdue_lists()
+            report.messages += await sweep.box.post(uow.session, now)
+            first = False
+            if taken < batch:
+                break
+        report.would_send = list((await uow.session.execute(
+            select(OutboxItem).where(OutboxItem.id > last).order_by(OutboxItem.id))).scalars())
+        uow.session.expunge_all()
+    return report
 
 
 async def _snapshot(session: AsyncSession, cache: OrgCache, now: datetime) -> OrgSnapshot:

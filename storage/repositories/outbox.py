@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem
@@ -35,13 +35,24 @@ async def add(
     return bool(result.rowcount)
 
 
+def _position() -> Any:
+    """Where a row stands in its chat's line: the moment it was first meant to go. A row written for later
+    (a notice held to office hours, a what-if sweep's reminder) takes its place at that moment, so it never
+    holds back the replies written meanwhile; a row already tried keeps its place (order is kept on retry)."""
+    scheduled = and_(OutboxItem.attempts == 0, OutboxItem.next_attempt_at > OutboxItem.created_at)
+    return case((scheduled, OutboxItem.next_attempt_at), else_=OutboxItem.created_at)
+
+
 def _heads() -> Select[tuple[int]]:
-    """Each chat's first pending row: only it decides when the chat may send (rows go out in order)."""
-    return (
-        select(func.min(OutboxItem.id))
+    """Each chat's first pending row in line: only it decides when the chat may send (rows go out in order)."""
+    line = (
+        select(OutboxItem.id, func.row_number().over(
+            partition_by=(OutboxItem.channel, OutboxItem.chat_id), order_by=(_position(), OutboxItem.id),
+        ).label("place"))
         .where(OutboxItem.status == "pending")
-        .group_by(OutboxItem.channel, OutboxItem.chat_id)
+        .subquery()
     )
+    return select(line.c.id).where(line.c.place == 1)
 
 
 async def chats_due(session: AsyncSession, now: datetime, limit: int = 128) -> list[tuple[str, str]]:
@@ -62,11 +73,11 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
 
 
 async def head_of_chat(session: AsyncSession, channel: str, chat_id: str, limit: int = 20) -> list[OutboxItem]:
-    """The chat's pending rows in order; the first one decides when the chat may send next."""
+    """The chat's pending rows in line; the first one decides when the chat may send next."""
     stmt = (
         select(OutboxItem)
         .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.status == "pending")
-        .order_by(OutboxItem.id)
+        .order_by(_position(), OutboxItem.id)
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())

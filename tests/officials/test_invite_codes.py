@@ -184,6 +184,8 @@ async def test_an_admin_invites_from_the_chat_and_revoking_takes_the_account_bac
             identity = (await uow.session.execute(
                 select(ChannelIdentity).where(ChannelIdentity.chat_id == "7005"))).scalar_one()
         assert (identity.official_id, identity.citizen_id is not None) == (None, True)
+        assert (await d.one("newbie")).startswith("Quyền truy cập hệ thống tiếp nhận phản ánh của đồng chí Đỗ Thị "
+                                                  "Hoa đã kết thúc.")  # she is told
         d.says("newbie", "/queue")
         assert "Hồ sơ đang mở" not in await d.one("newbie")  # the citizen side answers now
         d.says("impostor", code)  # and the code stays used

@@ -1,0 +1,51 @@
+"""Revoking an official never strands a case: their open cases go back to the unit (the card again to its
+officers and head), the command lists them, the official is told their access ended, and a button they press
+afterwards says so instead of opening the citizen welcome."""
+
+from __future__ import annotations
+
+from bot.clock import FakeClock
+from bot.services.sweep import run_sweep
+from tests.flows.chat_driver import CHANNEL, make_bot
+from tests.officials.world import MONDAY_9, World
+
+HANDED_BACK = "Hồ sơ được giao lại cho đơn vị vì Trần Thị Mai không còn quyền truy cập. Đề nghị nhận xử lý."
+
+
+async def test_revoking_hands_the_cases_back_and_the_unit_takes_them(database) -> None:
+    world = World(database)
+    citizen = await world.account("cit-1")
+    mai = await world.official("SAODO_OFF1", chat="7101", channel=CHANNEL)
+    tu, head = await world.official("SAODO_OFF2"), await world.official("SAODO_HEAD")
+    held, waiting = await world.submit(citizen), await world.submit(citizen)
+    async with world.services() as s:
+        await s.case_actions.accept(mai.official_id, held)
+        await s.case_actions.accept(mai.official_id, waiting)
+        await s.case_actions.ask(mai.official_id, waiting, "Xin cho biết số nhà cụ thể.")
+
+    async with world.services() as s:
+        revoked = await s.case_actions.revoke_official("SAODO_OFF1")
+    assert (revoked.accounts, revoked.handed_back) == (1, [("PA-2026-000001", "P_SAODO"), ("PA-2026-000002",
+                                                                                          "P_SAODO")])
+    first, second = await world.case(held), await world.case(waiting)
+    assert (first.status, first.assignee_id, second.status, second.assignee_id) == (
+        "submitted", None, "waiting", None)
+    assert (await world.texts_to("7101"))[-1].startswith(
+        "Quyền truy cập hệ thống tiếp nhận phản ánh của đồng chí Trần Thị Mai đã kết thúc.")
+    for chat in (tu.chat, head.chat):
+        cards = [t for t in await world.texts_to(chat) if t.startswith(HANDED_BACK)]
+        assert len(cards) == 2
+
+    # Another officer takes it (no "already taken by Mai"), and the sweep's notices no longer name Mai.
+    async with world.services() as s:
+        taken = await s.case_actions.accept(tu.official_id, held)
+    assert taken.code == "PA-2026-000001"
+    await run_sweep(database, FakeClock(MONDAY_9.replace(day=9, hour=10)))
+    assert not [t for t in await world.texts_to("7101") if "PA-2026-000001" in t and "Nhắc" in t]
+
+    # Mai's old button: told, not welcomed as a new citizen.
+    bot = make_bot(database, MONDAY_9)
+    replies = await bot.chat(7101).presses(f"acc:{held}")
+    assert [r.text for r in replies] == [
+        "Tài khoản này không còn quyền cán bộ nên không thực hiện được thao tác này. Nếu đây là nhầm lẫn, xin liên "
+        "hệ quản trị viên để được cấp mã mời mới."]
