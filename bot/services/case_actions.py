@@ -36,7 +36,7 @@ from bot.services.notify import action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.sweep import rearm
 from bot.services.verdicts import Verdict, Verdicts, expire_ratings
-from storage.models import Attachment, Case, CaseEvent, Official
+from storage.models import Attachment, Case, CaseEvent, CaseReminder, Official
 from storage.repositories import cases as case_rows
 
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
@@ -138,14 +138,18 @@ class CaseActions(CaseViews, Verdicts):
         await self._event(case, "transferred", official=official, moved=moved, note=reason, data={
             "from": source.code, "to": destination.code, "proposed": target.code if bounced else None,
         })
+        # The citizen's clock stays; the receiving unit inherits the reminders (the old unit's claims go) and
+        # the escalation ladder (bot.services.sweep climbs the new unit's chain).
+        await self.session.execute(delete(CaseReminder).where(CaseReminder.case_id == case.id))
         code, count = case.code, case.transfer_count
+        late = self._late_words(case)
         if bounced:
             def header(t):
                 return t("officials.card_bounced", source=source.name(t.language), count=count,
-                         proposed=target.name(t.language), reason=reason)
+                         proposed=target.name(t.language), reason=reason) + late(t)
         else:
             def header(t):
-                return t("officials.card_transferred", source=source.name(t.language), reason=reason)
+                return t("officials.card_transferred", source=source.name(t.language), reason=reason) + late(t)
         await self.notifier.card(case, await self.notifier.receivers(destination.id), header)
         if bounced:
             await self.notifier.to_citizen(case, lambda t: t(
@@ -156,6 +160,15 @@ class CaseActions(CaseViews, Verdicts):
                 "officials.citizen.transferred", code=code, unit=destination.name(t.language), reason=reason,
             ), purpose="notice")
         return Transferred(case.code, destination, bounced, target if bounced else None)
+
+    def _late_words(self, case: Case):
+        """A line for a card whose case is already past its due date (empty otherwise)."""
+        due, now, calendar = case.due_at, self.now, self.org.calendar
+        if due is None or due >= now or case.paused_at is not None:
+            return lambda t: ""
+        days = max(1, calendar.working_days_between(calendar.local(due).date(), calendar.local(now).date()))
+        tz = self.app.tz
+        return lambda t: "\n" + t("officials.card_overdue", due=t.due(due, tz), days=days)
 
     async def request_extension(self, official_id: int | None, case_id: int, days: int,
                                 reason: str) -> Extension:

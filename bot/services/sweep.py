@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice
 from bot.clock import Clock
-from bot.domain.cases import OPEN_STATUSES, CaseStatus
+from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus, next_status
 from bot.domain.deadlines import TimeUnit, pick_policy
 from bot.domain.reminders import (
     Deadlines,
@@ -37,6 +37,7 @@ from bot.services.escalation import ACK_PREFIX
 from bot.services.notices import Letter, Letterbox, Person, Recipients, release_held
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
+from storage.repositories.cases import add_event
 from storage.repositories.dialect import insert_for, is_postgres
 from storage.uow import Database
 
@@ -59,6 +60,7 @@ class SweepReport:
     messages: int = 0  # outbox rows written
     overdue_lists: int = 0
     released: int = 0  # held notices whose quiet hours ended
+    repaired: int = 0  # open cases that had no next action or an inactive holder, put right
     would_send: list[OutboxItem] = field(default_factory=list)  # a what-if run: the rows it would have written
 
 
@@ -80,6 +82,7 @@ async def run_sweep(db: Database, clock: Clock, *, org: OrgCache | None = None,
             sweep = Sweep(uow.session, await _snapshot(uow.session, cache, now), now, report)
             taken = await sweep.run_batch(batch)
             if first:  # once per run, in the first batch's transaction: an idle sweep is one transaction
+                report.repaired = await sweep.invariants()
                 report.released = await release_held(uow.session, now)
                 await sweep.overdue_lists()
             report.messages += await sweep.box.post(uow.session, now)
@@ -101,6 +104,7 @@ async def _what_if(db: Database, cache: OrgCache, now: datetime, report: SweepRe
             sweep = Sweep(uow.session, await _snapshot(uow.session, cache, now), now, report)
             taken = await sweep.run_batch(batch)
             if first:
+                report.repaired = await sweep.invariants()
                 report.released = await release_held(uow.session, now)
                 await sweep.overdue_lists()
             report.messages += await sweep.box.post(uow.session, now)
@@ -132,6 +136,33 @@ class Sweep:
         self.recipients = Recipients(session, org)
         self.box = Letterbox(self.calendar, self.quiet)
 
+    # --- invariants -------------------------------------------------------------------------------------
+
+    async def invariants(self) -> int:
+        """Every open case has a next action and a holder who can act: a case with no next action is looked
+        at now; one held by an official whose access ended goes back to its unit (to be taken again, its
+        reminders to the unit's desk). Returns how many cases were put right."""
+        orphans = list((await self.session.execute(
+            select(Case).where(Case.next_action_at.is_(None), Case.status.in_(OPEN), Case.due_at.is_not(None))
+        )).scalars())
+        for case in orphans:
+            log.warning("open case %s had no next action: looked at now", case.code)
+            case.next_action_at = self.now
+        stranded = list((await self.session.execute(
+            select(Case).join(Official, Official.id == Case.assignee_id)
+            .where(Case.status.in_(OPEN), Official.active.is_(False))
+        )).scalars())
+        for case in stranded:
+            log.warning("open case %s was held by an inactive official: handed back to its unit", case.code)
+            before, holder = case.status, case.assignee_id
+            if before in ACCEPTED and before != CaseStatus.WAITING_CITIZEN.value:
+                case.status = next_status(before, Action.HAND_BACK).value
+            case.assignee_id, case.next_action_at = None, self.now
+            await add_event(self.session, case, at=self.now, action="handed_back", actor_kind="system",
+                            actor_id=None, from_status=before if case.status != before else None,
+                            to_status=case.status if case.status != before else None, data={"from": holder})
+        return len(orphans) + len(stranded)
+
     # --- due cases --------------------------------------------------------------------------------------
 
     async def run_batch(self, limit: int) -> int:
@@ -161,10 +192,14 @@ class Sweep:
             # The clock is stopped while the citizen is asked; look again at the next office opening.
             case.next_action_at = self._recheck()
             return
-        current = [e for e in escalations if e.due_at == case.due_at]
+        # A ladder belongs to a due date and to the unit's chain it climbed: after an extension, or a transfer
+        # to another unit, the old ladder stops and the new unit's head and leader are told afresh (the
+        # citizen's clock - the due date - stays as it was).
+        chain = set(ancestors(self.org, case.unit_id))
+        current = [e for e in escalations if e.due_at == case.due_at and e.unit_id in chain]
         for escalation in escalations:
-            if escalation.due_at != case.due_at:
-                escalation.next_repeat_at = None  # the deadline moved (an extension): old ladders stop
+            if escalation not in current:
+                escalation.next_repeat_at = None
         facts = Deadlines(
             created_at=case.created_at, due_at=case.due_at, accept_due_at=case.accept_due_at,
             accepted=case.status in ACCEPTED, calendar_time=self._calendar_time(case),
@@ -320,9 +355,16 @@ class Sweep:
 
     async def _overdue_list(self, head_id: int, unit_id: int) -> None:
         scope = subtree(self.org, unit_id)
-        where = (Case.unit_id.in_(scope), Case.status.in_(OPEN), Case.due_at < self.now)
+        # A case waiting for the citizen has its clock stopped: never overdue, listed apart as paused.
+        where = (Case.unit_id.in_(scope), Case.status.in_(OPEN), Case.status != CaseStatus.WAITING_CITIZEN.value,
+                 Case.paused_at.is_(None), Case.due_at < self.now)
         total = (await self.session.execute(select(func.count(Case.id)).where(*where))).scalar_one()
-        if not total:
+        paused = (await self.session.execute(
+            select(Case.code, Case.unit_id, Case.paused_at)
+            .where(Case.unit_id.in_(scope), Case.status == CaseStatus.WAITING_CITIZEN.value,
+                   Case.paused_at.is_not(None), Case.due_at < self.now)
+            .order_by(Case.paused_at, Case.id).limit(OVERDUE_LIST_LINES))).all()
+        if not total and not paused:
             return
         rows = (await self.session.execute(
             select(Case.code, Case.unit_id, Case.due_at, Official.name)
@@ -342,7 +384,22 @@ class Sweep:
                                assignee=assignee or t("deadline.nobody")))
             if total > len(rows):
                 lines.append(t("deadline.overdue_more", count=total - len(rows)))
+            if paused:
+                lines.append(t("deadline.paused_list", count=len(paused)))
+            for code, case_unit, since in paused:
+                waited = self.calendar.working_days_between(self.calendar.local(since).date(), today)
+                lines.append(t("deadline.paused_line", code=code, unit=self.org.units_by_id[case_unit].code,
+                               days=waited, since=self.calendar.local(since).strftime("%d/%m/%Y")))
             self.box.add(Letter(reach, "\n".join(lines), f"odl:{today.isoformat()}:{head_id}:{reach.identity_id}"))
+
+
+def ancestors(org: OrgSnapshot, unit_id: int) -> list[int]:
+    """The unit and every unit above it."""
+    found, unit = [], org.units_by_id.get(unit_id)
+    while unit is not None and unit.id not in found:
+        found.append(unit.id)
+        unit = org.units.get(unit.parent_code) if unit.parent_code else None
+    return found
 
 
 def subtree(org: OrgSnapshot, unit_id: int) -> list[int]:

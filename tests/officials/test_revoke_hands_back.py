@@ -4,8 +4,11 @@ afterwards says so instead of opening the citizen welcome."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from bot.clock import FakeClock
 from bot.services.sweep import run_sweep
+from storage.models import Case, Official
 from tests.flows.chat_driver import CHANNEL, make_bot
 from tests.officials.world import MONDAY_9, World
 
@@ -49,3 +52,21 @@ async def test_revoking_hands_the_cases_back_and_the_unit_takes_them(database) -
     assert [r.text for r in replies] == [
         "Tài khoản này không còn quyền cán bộ nên không thực hiện được thao tác này. Nếu đây là nhầm lẫn, xin liên "
         "hệ quản trị viên để được cấp mã mời mới."]
+
+
+async def test_the_sweep_puts_right_a_case_without_next_action_or_with_an_inactive_holder(database) -> None:
+    world = World(database)
+    citizen = await world.account("cit-1")
+    hoa = await world.new_official("P_SAODO", "officer", "Đỗ Thị Hoa")
+    stranded, forgotten = await world.submit(citizen), await world.submit(citizen)
+    async with world.services() as s:
+        await s.case_actions.accept(hoa.official_id, stranded)
+    async with database.unit_of_work() as uow:  # as an older version, or a hand edit, could leave them
+        await uow.session.execute(update(Official).where(Official.id == hoa.official_id).values(active=False))
+        await uow.session.execute(update(Case).where(Case.id == forgotten).values(next_action_at=None))
+        await uow.commit()
+    report = await run_sweep(database, FakeClock(MONDAY_9.replace(hour=3)))
+    assert report.repaired == 2
+    first, second = await world.case(stranded), await world.case(forgotten)
+    assert (first.status, first.assignee_id, second.next_action_at is not None) == ("submitted", None, True)
+    assert (await world.events(stranded))[-1] == ("handed_back", "system", None)
