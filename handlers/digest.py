@@ -91,4 +91,4 @@ class DigestFlow:
             turn.say(turn.t("digest.not_allowed"))
             return
         text, chart_id = await turn.services.digests.for_reader(reader, period, turn.state.language, turn.now)
-        turn.say(text, attachment_ids=(chart_id,))
+        turn.say(text, attachment_ids=(chart_id,), caption=text.split("\n", 1)[0])  # one photo, captioned

@@ -74,6 +74,7 @@ class Outbound:
     attachment_ids: tuple[int, ...] = ()
     request: str | None = None  # location | contact
     request_label: str | None = None
+    caption: str | None = None  # words on the first attachment itself, where the channel has captions
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -89,6 +90,7 @@ class Outbound:
             attachment_ids=tuple(data.get("attachment_ids", [])),
             request=data.get("request"),
             request_label=data.get("request_label"),
+            caption=data.get("caption"),
         )
 
     @property
@@ -160,3 +162,4 @@ class Rendered:
     attachment_ids: list[int] = field(default_factory=list)
     request: str | None = None
     request_label: str | None = None
+    caption: str | None = None

@@ -181,8 +181,9 @@ class TelegramChannel:
     async def send(self, chat_id: str, message: Rendered) -> SendResult:
         try:
             sent = None
-            for attachment_id in message.attachment_ids:
-                sent = await self._send_attachment(chat_id, attachment_id)
+            for index, attachment_id in enumerate(message.attachment_ids):
+                caption = message.caption if index == 0 else None
+                sent = await self._send_attachment(chat_id, attachment_id, caption)
             text = message.texts[0] if message.texts else ""
             if text:
                 sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message))
@@ -196,12 +197,13 @@ class TelegramChannel:
         except NetworkError as exc:
             return SendResult.retry(f"network: {exc.message}")
 
-    async def _send_attachment(self, chat_id: str, attachment_id: int) -> Any:
+    async def _send_attachment(self, chat_id: str, attachment_id: int, caption: str | None = None) -> Any:
         if self._load_attachment is None:
             raise BadRequest("no media store")
         content, _mime, kind = await self._load_attachment(attachment_id)
         if kind == "photo":
-            return await self.bot.send_photo(chat_id=chat_id, photo=content)
+            return await self.bot.send_photo(chat_id=chat_id, photo=content,
+                                             caption=caption[:CAPTION_LIMIT] if caption else None)
         if kind == "voice":
             return await self.bot.send_voice(chat_id=chat_id, voice=content)
         return await self.bot.send_document(chat_id=chat_id, document=content)
@@ -209,6 +211,9 @@ class TelegramChannel:
     async def fetch_media(self, ref: str) -> bytes:
         file = await self.bot.get_file(ref)
         return bytes(await file.download_as_bytearray())
+
+
+CAPTION_LIMIT = 1024  # Bot API: a photo's caption
 
 
 def _chat_of(payload: dict[str, Any]) -> int | None:

@@ -43,7 +43,7 @@ class DigestData:
     top_categories: list[Ranked]
     top_areas: list[Ranked]
     most_overdue: list[OverdueCase]
-    bars: list[Bar]
+    rates: list[tuple[int, int, int]]  # (unit id, answered, on time) of each unit with answers
     as_of: datetime  # where the overdue figures were read: the period's end, or now for one in progress
     so_far: bool = False  # the period is still in progress
 
@@ -75,22 +75,19 @@ class Digests:
         previous = period.previous()
         facts = await self.queries.facts(period, now)
         before = await self.queries.facts(previous, now)
-        bars = sorted(
-            (Bar(self.org.units_by_id[u].code, f.on_time / f.resolved)
-             for u in units if (f := facts.by_unit.get(u)) is not None and f.resolved),
-            key=lambda bar: (-bar.rate, bar.label),
-        )
+        rates = [(u, f.resolved, f.on_time) for u in units if (f := facts.by_unit.get(u)) is not None and f.resolved]
         return DigestData(
             unit_id=unit_id, period=period, previous=previous, now=facts.of(units), before=before.of(units),
             top_categories=facts.top(units, "category_id"), top_areas=facts.top(units, "area_id"),
-            most_overdue=await self.queries.most_overdue(facts, units), bars=bars,
+            most_overdue=await self.queries.most_overdue(facts, units), rates=rates,
             as_of=facts.as_of, so_far=in_progress(period, now),
         )
 
     async def message(self, unit_id: int, period: Period, language: str,
                       now: datetime | None = None) -> DigestMessage:
         data = await self.data(unit_id, period, now)
-        return DigestMessage(render(data, self.org, translator(language)), on_time_chart(period.label, data.bars))
+        t = translator(language)
+        return DigestMessage(render(data, self.org, t), chart(data, self.org, t))
 
     async def for_reader(self, reader: Person, period: Period, language: str, now: datetime) -> tuple[str, int]:
         """The digest as text plus the id of its chart, stored as a photo attachment."""
@@ -143,6 +140,29 @@ def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
         ]
     lines.append(t("digest.chart_note"))
     return "\n".join(lines)
+
+
+def chart_bars(data: DigestData, org: OrgSnapshot, t: Translator) -> list[Bar]:
+    """The reader's unit as a whole first (when units below it answered too), then each unit, best first."""
+    units = [Bar(org.units_by_id[u].name(t.language), answered, on_time) for u, answered, on_time in data.rates]
+    units.sort(key=lambda bar: (-bar.rate, -bar.answered, bar.label))
+    own = org.units_by_id[data.unit_id]
+    if len(units) > 1 or (units and data.rates[0][0] != data.unit_id):
+        whole = Bar(t("digest.chart_total", unit=own.name(t.language)), data.now.resolved, data.now.on_time,
+                    total=True)
+        units.insert(0, whole)
+    return units
+
+
+def chart_words(data: DigestData, org: OrgSnapshot, t: Translator) -> tuple[str, list[Bar], str]:
+    """The chart's title, bars and empty-period note (bot.services.chart.layout places them)."""
+    title = t("digest.chart_title", unit=org.units_by_id[data.unit_id].name(t.language),
+              period=period_words(data.period, t))
+    return title, chart_bars(data, org, t), t("digest.chart_empty")
+
+
+def chart(data: DigestData, org: OrgSnapshot, t: Translator) -> bytes:
+    return on_time_chart(*chart_words(data, org, t))
 
 
 def period_words(period: Period, t: Translator) -> str:
@@ -256,6 +276,6 @@ async def deliver(session: AsyncSession, org: OrgSnapshot, official_id: int, per
             by_language[account.language] = await digests.for_reader(reader, period, account.language, now)
         text, chart_id = by_language[account.language]
         box.add(Letter(account, text, f"digest:{period.label}:{official_id}:{account.identity_id}",
-                       attachment_ids=(chart_id,), purpose="digest"))
+                       attachment_ids=(chart_id,), purpose="digest", caption=text.split("\n", 1)[0]))
     await box.post(session, now)
     return True

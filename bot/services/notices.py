@@ -58,6 +58,7 @@ class Letter:
     case_id: int | None = None
     attachment_ids: tuple[int, ...] = ()
     purpose: str = "deadline"
+    caption: str | None = None
 
 
 class Recipients:
@@ -161,7 +162,8 @@ class Letterbox:
     async def _write(self, session: AsyncSession, letter: Letter, now: datetime) -> int:
         release = now if letter.to.opt_out else self.quiet.next_allowed(now, self.calendar)
         held = release > now
-        payload = Outbound(text=letter.text, choices=letter.choices, attachment_ids=letter.attachment_ids)
+        payload = Outbound(text=letter.text, choices=letter.choices, attachment_ids=letter.attachment_ids,
+                           caption=letter.caption)
         stmt = insert_for(session, OutboxItem).values(
             channel=letter.to.channel, chat_id=letter.to.chat_id, payload=payload.to_json(),
             purpose=letter.purpose, case_id=letter.case_id, dedup_key=letter.dedup_key,
