@@ -36,6 +36,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     invite.add_argument("--role", choices=ROLES)
     invite.add_argument("--name", help="the official's full name")
     invite.add_argument("--phone", help="linking then also requires sharing this number where the channel can")
+    invite.add_argument("--replace", action="store_true",
+                        help="with --role head: replace the unit's current head (their access ends)")
     invite.add_argument("--seat", help="invite for a seat of the organisation file (unit, role and name from it)")
     invite.add_argument("--view-identity", action="store_true",
                         help="grant seeing a denunciation's sender (tiepdan reveal)")
@@ -88,7 +90,7 @@ async def invite_command(settings: Settings, db: Database, args: argparse.Namesp
         try:
             issued = await services.officials.invite(
                 unit=args.unit, role=args.role, name=args.name, phone=args.phone, seat=args.seat,
-                view_identity=args.view_identity)
+                view_identity=args.view_identity, replace=getattr(args, "replace", False))
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()

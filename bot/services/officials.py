@@ -148,8 +148,9 @@ class Officials:
 
     async def invite(self, *, unit: str | None = None, role: str | None = None, name: str | None = None,
                      phone: str | None = None, seat: str | None = None, view_identity: bool = False,
-                     by: int | None = None) -> IssuedInvite:
-        """A new one-time code for a seat of the organisation file, or for a new official of a unit."""
+                     by: int | None = None, replace: bool = False) -> IssuedInvite:
+        """A new one-time code for a seat of the organisation file, or for a new official of a unit. A unit
+        has one head: inviting another is refused unless `replace`, which takes the old head's access away."""
         now = self.app.clock.now()
         if seat is not None:
             official = await self.resolve(seat)
@@ -165,6 +166,8 @@ class Officials:
             clean = " ".join((name or "").split())
             if not 2 <= len(clean) <= MAX_NAME:
                 raise Refused("officials.invite.no_name")
+            if role == "head":
+                await self._one_head(self.org.units[unit].id, unit, replace)
             official = Official(unit_id=self.org.units[unit].id, name=clean, role=role, phone=phone,
                                 view_identity=view_identity, active=True)
             self.session.add(official)
@@ -179,6 +182,17 @@ class Officials:
         unit_code = self.org.units_by_id[official.unit_id].code
         return IssuedInvite(row.id, code, official.id, official.name, unit_code, official.role, row.phone,
                             row.expires_at)
+
+    async def _one_head(self, unit_id: int, unit: str, replace: bool) -> None:
+        heads = list((await self.session.execute(select(Official).where(
+            Official.unit_id == unit_id, Official.role == "head", Official.active.is_(True)))).scalars())
+        if heads and not replace:
+            raise Refused("officials.invite.head_exists", unit=unit, name=heads[0].name)
+        for head in heads:  # replaced: the old seat gives way, its accounts unlinked
+            await self.session.execute(
+                update(ChannelIdentity).where(ChannelIdentity.official_id == head.id).values(official_id=None))
+            head.active = False
+        await self.session.flush()
 
     async def check(self, code: str, identity_id: int) -> PendingLink:
         """A code someone sent: refused (with the reason) unless it can link this account now."""
