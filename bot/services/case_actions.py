@@ -101,6 +101,41 @@ class CaseActions(CaseViews, Verdicts):
         assert seat is not None
         return Taken(case.id, case.code, case.due_at, await self.available(seat, case))
 
+    async def assignable(self, official_id: int | None, case_id: int) -> list[tuple[int, str]]:
+        """(id, name) of the officers the head may give this case to: the unit's active officers."""
+        _, case = await self._authorised(official_id, case_id, Act.ASSIGN)
+        rows = await self.session.execute(
+            select(Official.id, Official.name).where(Official.unit_id == case.unit_id, Official.active.is_(True),
+                                                     Official.role == "officer").order_by(Official.name))
+        return [(i, n) for i, n in rows.all()]
+
+    async def assign(self, official_id: int | None, case_id: int, officer_id: int) -> Taken:
+        """The head gives the case to a named officer, who is told with the card's actions."""
+        head, case = await self._authorised(official_id, case_id, Act.ASSIGN)
+        if officer_id not in {i for i, _ in await self.assignable(official_id, case_id)}:
+            raise Refused("officials.assign.not_officer", code=case.code)
+        officer = await self.officials.get(officer_id)
+        assert officer is not None
+        moved = self._move(case, Action.ACCEPT) if case.assignee_id is None else None
+        previous = case.assignee_id
+        case.assignee_id = officer.id
+        case.accepted_at = case.accepted_at or self.now
+        rearm(case, self.now)
+        await self._event(case, "assigned", official=head, moved=moved, data={"to": officer.id, "from": previous})
+        code, name, head_name, due, tz, case_key = case.code, officer.name, head.name, case.due_at, self.app.tz, case.id
+        await self.notifier.tell(
+            await self.notifier.accounts_of([officer.id]),
+            lambda t: t("officials.assign.to_you", code=code, head=head_name,
+                        due=t.due(due, tz) if due else t("common.none")),
+            case_id=case.id,
+            choices=lambda t: action_choices(t, case_key, (Verb.ANSWER, Verb.ASK, Verb.EXTEND, Verb.VIEW)),
+        )
+        others = [i for i in await self.notifier.receivers(case.unit_id) if i.official_id not in (officer.id, head.id)]
+        await self.notifier.tell(others, lambda t: t("officials.notice.taken", code=code, name=name), case_id=case.id)
+        seat = await self.officials.seat(head.id)
+        assert seat is not None
+        return Taken(case.id, case.code, case.due_at, await self.available(seat, case))
+
     async def ask(self, official_id: int | None, case_id: int, question: str) -> str:
         official, case = await self._authorised(official_id, case_id, Act.ASK)
         question = self._text(question)

@@ -59,6 +59,7 @@ class Letter:
     attachment_ids: tuple[int, ...] = ()
     purpose: str = "deadline"
     caption: str | None = None
+    code: str | None = None  # the case's code, to tell its choices apart in a bundle
 
 
 class Recipients:
@@ -177,7 +178,8 @@ def combine(letters: list[Letter]) -> Letter:
     first = letters[0]
     t = translator(first.to.language)
     text = "\n".join([t("deadline.bundle", count=len(letters)), *(f"- {letter.text}" for letter in letters)])
-    choices = tuple(dict.fromkeys(c for letter in letters for c in letter.choices))
+    choices = tuple(dict.fromkeys(
+        Choice(c.key, f"{c.label} {letter.code}") if letter.code else c for letter in letters for c in letter.choices))
     digest = hashlib.sha256("\n".join(sorted(letter.dedup_key for letter in letters)).encode()).hexdigest()
     return Letter(to=first.to, text=text, dedup_key=f"bundle:{digest[:48]}", choices=choices,
                   purpose=first.purpose)

@@ -41,6 +41,7 @@ def action_choices(t: Translator, case_id: int, verbs: Iterable[Verb]) -> list[C
         Verb.VIEW: t("officials.action.view"),
         Verb.APPROVE_EXTENSION: t("officials.action.approve_extension"),
         Verb.DECLINE_EXTENSION: t("officials.action.decline_extension"),
+        Verb.ASSIGN: t("officials.action.assign"),
     }
     return [Choice(key(verb, case_id), labels[verb]) for verb in verbs]
 

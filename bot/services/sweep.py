@@ -33,8 +33,10 @@ from bot.domain.reminders import (
     plan,
 )
 from bot.i18n import Translator, translator
+from bot.services.action_keys import Verb
 from bot.services.escalation import ACK_PREFIX
 from bot.services.notices import Letter, Letterbox, Person, Recipients, release_held
+from bot.services.notify import action_choices
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
 from storage.repositories.cases import add_event
@@ -244,12 +246,18 @@ class Sweep:
         self.report.reminders += 1
         people = await self._reminded(case, kind)
         assignee = await self.recipients.name(case.assignee_id)
+        # Each notice carries the action it asks for: take the case, or answer (or extend) the one held.
+        held = case.status in ACCEPTED and case.assignee_id is not None
+        chiefs = {p.id for p in people if p.role in ("head", "leader")}
         for reach in await self.recipients.reach(p.id for p in people):
+            verbs = ((Verb.ANSWER, Verb.EXTEND, Verb.VIEW) if held
+                     else (Verb.ACCEPT, Verb.ASSIGN, Verb.VIEW) if reach.official_id in chiefs
+                     else (Verb.ACCEPT, Verb.VIEW))
             t = translator(reach.language)
             params = self._case_words(case, t, about)
             text = t(f"deadline.remind.{kind.value}", **params, assignee=assignee or t("deadline.nobody"))
             self.box.add(Letter(reach, text, f"dl:{case.id}:{kind.value}:{_stamp(about)}:{reach.identity_id}",
-                                case_id=case.id))
+                                case_id=case.id, choices=tuple(action_choices(t, case.id, verbs)), code=case.code))
 
     async def _reminded(self, case: Case, kind: NoticeKind) -> list[Person]:
         """The holder of the case; the unit's officers when nobody holds it; the whole desk when late to accept."""

@@ -27,13 +27,15 @@ async def test_what_if_prints_and_changes_nothing(db_url: str, database: Databas
 
     report = await run_sweep(database, FakeClock(vn(2026, 3, 2, 15, 30)), what_if=True)
     assert (report.reminders, await _state(database)) == (1, before)
-    assert [(r.chat_id, r.purpose) for r in report.would_send] == [("1001", "deadline")]
+    assert [(r.chat_id, r.purpose, [k for k, _ in r.payload["choices"]]) for r in report.would_send] == [
+        ("1001", "deadline", ["acc:1", "cv:1"])]
 
     code, out = await tiepdan(db_url, "sweep", "--at", "2026-03-02T15:30+07:00")
     lines = out.splitlines()
     assert code == 0, out
     assert lines[0] == "what if the clock read 15:30 02/03/2026: nothing was sent or changed (add --send to do it)"
     assert lines[1].startswith("- to Trần Thị Mai (telegram:1001) at 15:30 02/03: Chưa tiếp nhận: hồ sơ PA-2026-000001")
+    assert lines[1].endswith(" [Nhận xử lý, Xem hồ sơ và quá trình]")  # the notice carries its actions
     assert await _state(database) == before
 
     code, out = await tiepdan(db_url, "sweep", "--at", "2026-03-02T15:30+07:00", "--send")
