@@ -116,7 +116,7 @@ class CaseViews(CaseWork):
             for e in events if e.action != "identity_revealed" or seat.view_identity
         )
         return OfficialCaseView(
-            case.id, case.code, case.status, names.get(case.assignee_id or 0), self.notifier.card_text(t, case),
+            case.id, case.code, case.status, names.get(case.assignee_id or 0), self.notifier.card_text(t, case, whole=True),
             case.original_due_at, bool(case.extended), case.transfer_count, case.reopen_count, history,
             await self.available(seat, case),
         )
