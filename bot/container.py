@@ -29,6 +29,7 @@ from bot.services.receiving import Receiver
 from bot.services.webchat import WebChat
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
+from bot.web.media import MediaLinks
 from bot.web.signing import Signer
 from bot.web.telegram_webhook import add_telegram_webhook
 from bot.web.track import TrackingRoutes
@@ -63,7 +64,14 @@ class Container:
                 load_attachment=self.media.load,
             )
             self.channels.add(self.telegram)
-        self.zalo, self.zalo_oa = zalo_bot_from(settings), zalo_oa_from(settings, self.db, self.clock)
+        # Without WEB_SECRET (tests, one-off runs) cookies and media links are signed with a key that dies with
+        # the process.
+        secret = settings.web_secret.get_secret_value() if settings.web_secret else secrets.token_hex(32)
+        self.signer = Signer(secret.encode())
+        # Zalo takes a photo by URL: a signed link to /media that expires (bot.web.media).
+        self.media_links = MediaLinks(self.signer, settings.public_base_url, self.clock)
+        self.zalo = zalo_bot_from(settings, media_url=self.media_links.url)
+        self.zalo_oa = zalo_oa_from(settings, self.db, self.clock, media_url=self.media_links.url)
         for zalo in (self.zalo, self.zalo_oa):
             if zalo is not None:
                 self.channels.add(zalo)
@@ -148,9 +156,8 @@ class Container:
 
     def web_app(self) -> web.Application:
         app = build_app(self.health)
-        # Without WEB_SECRET (tests, one-off runs) cookies are signed with a key that dies with the process.
-        secret = self.settings.web_secret.get_secret_value() if self.settings.web_secret else secrets.token_hex(32)
-        signer = Signer(secret.encode())
+        signer = self.signer
+        self.media_links.install(app, self.media)
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language).install(app)
         TrackingRoutes(self.db, self.app, signer).install(app)
