@@ -141,9 +141,14 @@ async def list_command(settings: Settings, db: Database, args: argparse.Namespac
     for o in lines:
         flags = [o.role] + (["view_identity"] if o.view_identity else []) + ([] if o.active else ["inactive"])
         accounts = ",".join(o.accounts) or "-"
+        # Reachability: each account, "ok" or how many notices wait unseen there (a closed reply window, no
+        # quota); an official with no account, or with every account holding notices, is unreachable.
+        reach = ", ".join(f"{channel} {state}" for channel, state in zip(o.accounts, o.reach, strict=False))
+        reachable = any(state == "ok" for state in o.reach)
         invites = ",".join(f"#{i}" for i in o.pending_invites) or "-"
         print(f"{o.id:>5} {o.seat or '-':<16} {o.unit:<10} {o.name} [{' '.join(flags)}] "
-              f"accounts: {accounts} invites: {invites}", file=out)
+              f"accounts: {accounts} invites: {invites} reach: {reach or '-'}"
+              + ("" if reachable or not o.active else " UNREACHABLE"), file=out)
     print(f"{len(lines)} official(s)", file=out)
     return 0
 

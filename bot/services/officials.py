@@ -15,13 +15,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.authz import ROLES, Refused, Seat
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
-from storage.models import ChannelIdentity, Official, OfficialInvite
+from storage.models import ChannelIdentity, Official, OfficialInvite, OutboxItem
 
 INVITE_DAYS = 7
 CODE_PREFIX = "MOI"  # "mời": an invitation
@@ -103,6 +103,7 @@ class OfficialLine:
     active: bool
     accounts: tuple[str, ...]
     pending_invites: tuple[int, ...]
+    reach: tuple[str, ...] = ()  # per account: "ok", or how many notices wait unseen (window closed, no quota)
 
 
 class Officials:
@@ -247,10 +248,16 @@ class Officials:
             stmt = stmt.where(Official.unit_id == self.org.units[unit].id)
         officials = list((await self.session.execute(stmt)).scalars())
         accounts: dict[int, list[str]] = {}
+        reach: dict[int, list[str]] = {}
+        held = dict((await self.session.execute(
+            select(OutboxItem.channel + ":" + OutboxItem.chat_id, func.count(OutboxItem.id))
+            .where(OutboxItem.status == "held").group_by(OutboxItem.channel, OutboxItem.chat_id))).all())
         for identity in (await self.session.execute(
             select(ChannelIdentity).where(ChannelIdentity.official_id.is_not(None)).order_by(ChannelIdentity.id)
         )).scalars():
             accounts.setdefault(identity.official_id or 0, []).append(identity.channel)
+            waiting = held.get(f"{identity.channel}:{identity.chat_id}", 0)
+            reach.setdefault(identity.official_id or 0, []).append(f"{waiting} held" if waiting else "ok")
         pending: dict[int, list[int]] = {}
         for invite in (await self.session.execute(select(OfficialInvite).where(
             OfficialInvite.used_at.is_(None), OfficialInvite.revoked_at.is_(None),
@@ -259,7 +266,8 @@ class Officials:
             pending.setdefault(invite.official_id, []).append(invite.id)
         return [
             OfficialLine(o.id, o.seat, self.org.units_by_id[o.unit_id].code, o.role, o.name, o.phone,
-                         o.view_identity, o.active, tuple(accounts.get(o.id, ())), tuple(pending.get(o.id, ())))
+                         o.view_identity, o.active, tuple(accounts.get(o.id, ())), tuple(pending.get(o.id, ())),
+                         tuple(reach.get(o.id, ())))
             for o in officials
         ]
 
