@@ -63,6 +63,7 @@ class SweepReport:
     overdue_lists: int = 0
     released: int = 0  # held notices whose quiet hours ended
     repaired: int = 0  # open cases that had no next action or an inactive holder, put right
+    rerouted: int = 0  # notices held unseen on an official's channel, sent another way or reported to the head
     would_send: list[OutboxItem] = field(default_factory=list)  # a what-if run: the rows it would have written
 
 
@@ -85,6 +86,7 @@ async def run_sweep(db: Database, clock: Clock, *, org: OrgCache | None = None,
             taken = await sweep.run_batch(batch)
             if first:  # once per run, in the first batch's transaction: an idle sweep is one transaction
                 report.repaired = await sweep.invariants()
+                report.rerouted = await sweep.unreachable()
                 report.released = await release_held(uow.session, now)
                 await sweep.overdue_lists()
             report.messages += await sweep.box.post(uow.session, now)
@@ -107,6 +109,7 @@ async def _what_if(db: Database, cache: OrgCache, now: datetime, report: SweepRe
             taken = await sweep.run_batch(batch)
             if first:
                 report.repaired = await sweep.invariants()
+                report.rerouted = await sweep.unreachable()
                 report.released = await release_held(uow.session, now)
                 await sweep.overdue_lists()
             report.messages += await sweep.box.post(uow.session, now)
@@ -164,6 +167,43 @@ class Sweep:
                             actor_id=None, from_status=before if case.status != before else None,
                             to_status=case.status if case.status != before else None, data={"from": holder})
         return len(orphans) + len(stranded)
+
+    async def unreachable(self) -> int:
+        """A deadline notice the platform holds for an official (a Zalo OA window closed, no quota) is sent
+        to another account they linked; with none, the head of their unit is told the official cannot be
+        reached. Once per held row (dedup keys); the held row itself still goes when the official writes."""
+        rows = (await self.session.execute(
+            select(OutboxItem, ChannelIdentity.official_id)
+            .join(ChannelIdentity, (ChannelIdentity.channel == OutboxItem.channel)
+                  & (ChannelIdentity.chat_id == OutboxItem.chat_id))
+            .where(OutboxItem.status == "held", OutboxItem.attempts > 0, OutboxItem.purpose == "deadline",
+                   ChannelIdentity.official_id.is_not(None))
+            .order_by(OutboxItem.id)
+        )).all()
+        done = 0
+        for row, official_id in rows:
+            others = [r for r in await self.recipients.reach([official_id])
+                      if (r.channel, r.chat_id) != (row.channel, row.chat_id)]
+            if others:
+                for reach in others:
+                    self.box.add(Letter(reach, row.payload.get("text", ""), f"reroute:{row.id}:{reach.identity_id}",
+                                        choices=tuple(Choice(k, label) for k, label in row.payload.get("choices") or []),
+                                        case_id=row.case_id))
+                done += 1
+                continue
+            official = await self.session.get(Official, official_id)
+            if official is None:
+                continue
+            heads = [p for p in await self.recipients.leading(self.org.units_by_id[official.unit_id].code, "head",
+                                                              "leader") if p.id != official_id]
+            name, channel = official.name, row.channel
+            for reach in await self.recipients.reach(p.id for p in heads):
+                t = translator(reach.language)
+                text = t("deadline.unreachable", name=name, channel=channel,
+                         notice=row.payload.get("text", "").split("\n", 1)[0])
+                self.box.add(Letter(reach, text, f"unreachable:{row.id}:{reach.identity_id}", case_id=row.case_id))
+            done += 1
+        return done
 
     # --- due cases --------------------------------------------------------------------------------------
 
