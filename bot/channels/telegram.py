@@ -185,10 +185,11 @@ class TelegramChannel:
             text = message.texts[0] if message.texts else ""
             caption = message.caption if message.caption and len(message.caption) <= CAPTION_LIMIT else None
             # A card whose words are its photo's caption is one message: the photo, the words, the buttons.
-            whole = caption is not None and caption == text and len(message.attachment_ids) == 1
-            for index, attachment_id in enumerate(message.attachment_ids):
-                sent = await self._send_attachment(chat_id, attachment_id, caption if index == 0 else None,
-                                                   _markup(message) if whole else None)
+            whole = caption is not None and caption == text and bool(message.attachment_ids)
+            for index, attachment_id in enumerate(message.attachment_ids):  # words and buttons on the first
+                first = index == 0
+                sent = await self._send_attachment(chat_id, attachment_id, caption if first else None,
+                                                   _markup(message) if whole and first else None)
             if text and not whole:
                 sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message),
                                                    link_preview_options=NO_PREVIEW)
