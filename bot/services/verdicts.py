@@ -79,6 +79,8 @@ class Verdicts(CaseWork):
         moved = None
         if waiting:
             moved = self._move(case, Action.CITIZEN_REPLY)
+            if case.assignee_id is None:  # its holder lost access meanwhile: the unit takes it again
+                moved = (moved[0], self._move(case, Action.HAND_BACK)[1])
             self._resume_clock(case)
         data: dict = {"attachments": len(evidence)}
         if lat is not None and lon is not None:

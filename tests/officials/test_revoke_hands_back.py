@@ -70,3 +70,20 @@ async def test_the_sweep_puts_right_a_case_without_next_action_or_with_an_inacti
     first, second = await world.case(stranded), await world.case(forgotten)
     assert (first.status, first.assignee_id, second.next_action_at is not None) == ("submitted", None, True)
     assert (await world.events(stranded))[-1] == ("handed_back", "system", None)
+
+
+async def test_a_waiting_case_handed_back_can_be_taken_once_the_citizen_answers(database) -> None:
+    world = World(database)
+    citizen = await world.account("cit-1")
+    mai, tu = await world.official("SAODO_OFF1"), await world.official("SAODO_OFF2")
+    case_id = await world.submit(citizen)
+    async with world.services() as s:
+        await s.case_actions.accept(mai.official_id, case_id)
+        await s.case_actions.ask(mai.official_id, case_id, "Xin cho biết số nhà cụ thể.")
+    async with world.services() as s:
+        await s.case_actions.revoke_official("SAODO_OFF1")
+        await s.case_actions.citizen_reply(citizen.identity_id, case_id, "Số nhà 12.")
+    assert (await world.case(case_id)).status == "submitted"
+    assert (await world.texts_to(tu.chat))[-1].startswith("Người dân đã trả lời câu hỏi về hồ sơ PA-2026-000001")
+    async with world.services() as s:
+        assert (await s.case_actions.accept(tu.official_id, case_id)).code == "PA-2026-000001"
