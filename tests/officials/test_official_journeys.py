@@ -226,8 +226,8 @@ async def report_journey(scene: Scene) -> None:
     if d.sends_photos:
         photos = d.photos_to("citizen")
         # The photo: its bytes (a JPEG, re-encoded without EXIF), or on Zalo a signed link to the media route.
-        assert len(photos) == 1 and (photos[0][:2] == b"\xff\xd8" if isinstance(photos[0], bytes)
-                                     else "/media/" in photos[0])
+        assert len(photos) == 1 and ("/media/" in photos[0] if isinstance(photos[0], str)
+                                     else bytes(photos[0][:2]) == b"\xff\xd8")
 
     scene.at(3, 10, 0)
     d.chooses("citizen", "Hài lòng")
