@@ -4,11 +4,11 @@ afterwards says so instead of opening the citizen welcome."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from bot.clock import FakeClock
 from bot.services.sweep import run_sweep
-from storage.models import Case, Official
+from storage.models import Case, ChannelIdentity, Official, OfficialInvite
 from tests.flows.chat_driver import CHANNEL, make_bot
 from tests.officials.world import MONDAY_9, World
 
@@ -70,6 +70,13 @@ async def test_the_sweep_puts_right_a_case_without_next_action_or_with_an_inacti
     first, second = await world.case(stranded), await world.case(forgotten)
     assert (first.status, first.assignee_id, second.next_action_at is not None) == ("submitted", None, True)
     assert (await world.events(stranded))[-1] == ("handed_back", "system", None)
+    async with database.unit_of_work() as uow:  # officials are kept between tests: this one goes
+        await uow.session.execute(delete(OfficialInvite).where(OfficialInvite.official_id == hoa.official_id))
+        await uow.session.execute(update(Case).where(Case.assignee_id == hoa.official_id).values(assignee_id=None))
+        await uow.session.execute(update(ChannelIdentity).where(ChannelIdentity.official_id == hoa.official_id)
+                                  .values(official_id=None))
+        await uow.session.execute(delete(Official).where(Official.id == hoa.official_id))
+        await uow.commit()
 
 
 async def test_a_waiting_case_handed_back_can_be_taken_once_the_citizen_answers(database) -> None:

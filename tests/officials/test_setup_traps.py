@@ -4,8 +4,10 @@ period is not sticky; a refusal about a case that moved names the case and where
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, select, update
 
 from bot.services.authz import Refused
+from storage.models import Official, OfficialInvite
 from tests.flows.chat_driver import CHANNEL, make_bot
 from tests.officials.world import MONDAY_9, World
 
@@ -20,10 +22,19 @@ async def test_a_second_head_is_refused_unless_replacing(database) -> None:
     assert s.translator("vi")(refused.value.key, **refused.value.params) == (
         "Đơn vị P_SAODO đã có trưởng đơn vị (Nguyễn Văn Hùng). Một đơn vị chỉ có một trưởng: dùng --replace nếu "
         "muốn thay người này (quyền truy cập của họ sẽ kết thúc).")
-    async with world.services() as s:
-        issued = await s.officials.invite(unit="P_SAODO", role="head", name="Lê Văn Bình", replace=True)
-        heads = [o for o in await s.officials.list("P_SAODO") if o.role == "head" and o.active]
-    assert [o.name for o in heads] == ["Lê Văn Bình"] and issued.role == "head"
+    try:
+        async with world.services() as s:
+            issued = await s.officials.invite(unit="P_SAODO", role="head", name="Lê Văn Bình", replace=True)
+            heads = [o for o in await s.officials.list("P_SAODO") if o.role == "head" and o.active]
+        assert [o.name for o in heads] == ["Lê Văn Bình"] and issued.role == "head"
+    finally:  # officials are organisation rows, kept between tests: put the seat back
+        async with database.unit_of_work() as uow:
+            new = list((await uow.session.execute(
+                select(Official.id).where(Official.name == "Lê Văn Bình"))).scalars())
+            await uow.session.execute(delete(OfficialInvite).where(OfficialInvite.official_id.in_(new)))
+            await uow.session.execute(delete(Official).where(Official.id.in_(new)))
+            await uow.session.execute(update(Official).where(Official.seat == "SAODO_HEAD").values(active=True))
+            await uow.commit()
 
 
 async def test_a_refusal_about_a_case_that_moved_names_where_it_is(database) -> None:
