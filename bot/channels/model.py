@@ -77,6 +77,7 @@ class Outbound:
     request_label: str | None = None
     # Values shown once (a PIN, a signed link): masked in the stored copies once sent (outbox, transcripts).
     secrets: tuple[str, ...] = ()
+    caption: str | None = None  # words on the first attachment itself, where the channel has captions
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,6 +98,7 @@ class Outbound:
             request=data.get("request"),
             request_label=data.get("request_label"),
             secrets=tuple(data.get("secrets", ())),
+            caption=data.get("caption"),
         )
 
     @property
@@ -168,3 +170,4 @@ class Rendered:
     attachment_ids: list[int] = field(default_factory=list)
     request: str | None = None
     request_label: str | None = None
+    caption: str | None = None

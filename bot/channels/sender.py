@@ -151,7 +151,7 @@ class Sender:
         note = await self.windows.held_note(name, chat_id, group)
         if note is not None:
             message = Outbound(f"{note}\n\n{message.text}", message.choices, message.attachment_ids,
-                               message.request, message.request_label)
+                               message.request, message.request_label, message.caption)
         parts = self._parts(render(message, channel.capabilities))
         done = int(group[0].payload.get("_sent_parts", 0)) if len(group) == 1 else 0
         # Inside the reply window, on the proactive quota, or held: a hold is final for this attempt.
@@ -210,6 +210,7 @@ class Sender:
                 texts=[text],
                 buttons=rendered.buttons if i == last else [],
                 attachment_ids=rendered.attachment_ids if i == 0 else [],
+                caption=rendered.caption if i == 0 else None,
                 request=rendered.request if i == last else None,
                 request_label=rendered.request_label if i == last else None,
             )

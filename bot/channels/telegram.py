@@ -17,6 +17,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    LinkPreviewOptions,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -187,11 +188,17 @@ class TelegramChannel:
     async def send(self, chat_id: str, message: Rendered) -> SendResult:
         try:
             sent = None
-            for attachment_id in message.attachment_ids:
-                sent = await self._send_attachment(chat_id, attachment_id)
             text = message.texts[0] if message.texts else ""
-            if text:
-                sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message))
+            caption = message.caption if message.caption and len(message.caption) <= CAPTION_LIMIT else None
+            # A card whose words are its photo's caption is one message: the photo, the words, the buttons.
+            whole = caption is not None and caption == text and bool(message.attachment_ids)
+            for index, attachment_id in enumerate(message.attachment_ids):  # words and buttons on the first
+                first = index == 0
+                sent = await self._send_attachment(chat_id, attachment_id, caption if first else None,
+                                                   _markup(message) if whole and first else None)
+            if text and not whole:
+                sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message),
+                                                   link_preview_options=NO_PREVIEW)
             return SendResult.sent(str(sent.message_id) if sent is not None else None)
         except RetryAfter as exc:
             return SendResult.retry("429 Too Many Requests", after=_seconds(exc.retry_after))
@@ -202,12 +209,15 @@ class TelegramChannel:
         except NetworkError as exc:
             return SendResult.retry(f"network: {exc.message}")
 
-    async def _send_attachment(self, chat_id: str, attachment_id: int) -> Any:
+    async def _send_attachment(self, chat_id: str, attachment_id: int, caption: str | None = None,
+                               markup: Any = None) -> Any:
         if self._load_attachment is None:
             raise BadRequest("no media store")
         content, _mime, kind = await self._load_attachment(attachment_id)
         if kind == "photo":
-            return await self.bot.send_photo(chat_id=chat_id, photo=content)
+            return await self.bot.send_photo(chat_id=chat_id, photo=content,
+                                             caption=caption[:CAPTION_LIMIT] if caption else None,
+                                             reply_markup=markup)
         if kind == "voice":
             return await self.bot.send_voice(chat_id=chat_id, voice=content)
         return await self.bot.send_document(chat_id=chat_id, document=content)
@@ -215,6 +225,10 @@ class TelegramChannel:
     async def fetch_media(self, ref: str) -> bytes:
         file = await self.bot.get_file(ref)
         return bytes(await file.download_as_bytearray())
+
+
+CAPTION_LIMIT = 1024  # Bot API: a photo's caption
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link in a card would otherwise unfold into a preview
 
 
 def _chat_of(payload: dict[str, Any]) -> int | None:
