@@ -320,6 +320,14 @@ class Citizens:
         return statistics.median(self.latencies) if self.latencies else float("nan")
 
 
+async def until(check: Any, within: float, what: str) -> None:
+    """Bounded polling of a condition on what the test can see (the fake's deliveries, a sampler)."""
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"{what} did not happen within {within:.0f} s"
+        await asyncio.sleep(0.1)
+
+
 async def everyone(coros: list[Any], limit: int = 200) -> None:
     """Run the citizens together (at most `limit` at a time); the first failure fails the drill."""
     slots = asyncio.Semaphore(limit)
@@ -344,6 +352,7 @@ class Audit:
     losses: int
     out_of_order: int
     receipts: dict[int, int]
+    repeated: list[str] = field(default_factory=list)  # what went twice, for the failure message
 
 
 async def settle(db_url: str, within: float = 120.0) -> None:
@@ -403,15 +412,18 @@ async def audit(db_url: str, tg: StrictTelegram) -> Audit:
     for message in fake.values():
         by_chat[message["chat_id"]].append(message)
     receipts: dict[int, int] = {}
+    repeated: list[str] = []
     for chat, messages in by_chat.items():
         messages.sort(key=lambda m: m["at"])
         known = {m.get("text") for m in messages if str(m["message_id"]) in first_row}
         order = [first_row[str(m["message_id"])] for m in messages if str(m["message_id"]) in first_row]
         out_of_order += sum(1 for a, b in zip(order, order[1:], strict=False) if b < a)
-        duplicates += sum(1 for m in messages if str(m["message_id"]) not in first_row and m.get("text") in known)
+        twice = [m for m in messages if str(m["message_id"]) not in first_row and m.get("text") in known]
+        duplicates += len(twice)
+        repeated += [f"{chat}@{m['at']:.1f}: {str(m.get('text'))[:40]!r}" for m in twice]
         receipts[chat] = sum(1 for m in messages if RECEIPT in (m.get("text") or ""))
     return Audit(cases, dict(inbox_rows), dict(outbox_status), len(fake), duplicates, losses, out_of_order,
-                 receipts)
+                 receipts, repeated)
 
 
 # --- the table ------------------------------------------------------------------------------------------
