@@ -47,8 +47,16 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, _TRANSIENT):
         return True
+    # SQLAlchemy wraps a lost PostgreSQL connection twice (DBAPIError from its adapter's Error from asyncpg's),
+    # so the driver's error may sit a few causes down; only the driver's own connection errors count down there.
     cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, _PG_TRANSIENT) if cause is not None else False
+    for _ in range(4):
+        if cause is None:
+            return False
+        if isinstance(cause, _PG_TRANSIENT):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def backoff(failures: int, *, first: float = FIRST_DELAY, cap: float = MAX_DELAY) -> float:
