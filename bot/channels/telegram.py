@@ -6,6 +6,7 @@ Polling is our own loop so that an update is stored in the inbox BEFORE its offs
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -87,6 +88,10 @@ class TelegramChannel:
         update_id = payload.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise UpdateRejected("update_id must be an integer")
+        try:  # what cannot be read would fail in the consumer, attempt after attempt: refuse it here
+            self.to_inbound(copy.deepcopy(payload))
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            raise UpdateRejected(f"not a Telegram update ({type(exc).__name__})") from None
         chat = _chat_of(payload)
         if chat is None:
             return str(update_id), "-"  # stored (and acknowledged), then ignored by to_inbound

@@ -203,7 +203,8 @@ class ZaloBotChannel:
         chat_id = str(_id(chat["id"]))
         base: dict[str, Any] = {
             "channel": self.name, "chat_id": chat_id, "user_id": _id(sender.get("id")) or chat_id,
-            "display_name": sender.get("display_name"), "message_id": str(_id(message["message_id"])),
+            "display_name": name if isinstance(name := sender.get("display_name"), str) else None,
+            "message_id": str(_id(message["message_id"])),
         }
         event = update["event_name"]
         if event == TEXT and isinstance(message.get("text"), str):
