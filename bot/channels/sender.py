@@ -95,7 +95,7 @@ class Sender:
             # Rows for a channel no process runs would wait forever: the holder of its name fails them.
             names = {c.name for c in self.channels} | set(await outbox.pending_channels(uow.session))
             held = set()
-            for name in names:
+            for name in sorted(names):  # one order in every process: two claims never deadlock
                 if await leases.take(uow.session, f"send:{name}", self.presence.owner, now,
                                      self.presence.alive_since(now)):
                     held.add(name)

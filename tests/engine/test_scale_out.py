@@ -71,12 +71,12 @@ async def test_two_serve_two_worker_processes_keep_every_promise(private_db: Cal
                                                                  tmp_path: Path) -> None:
     print(f"\n[soak] scale-out: {SUBMISSIONS} conversations, time scale {TIME_SCALE}", flush=True)
     one, one_citizens, one_tg, one_elapsed, _ = await _run(
-        private_db("scale_one"), tmp_path / "one", serves=1, workers=0, citizens_count=SUBMISSIONS,
+        await asyncio.to_thread(private_db, "scale_one"), tmp_path / "one", serves=1, workers=0, citizens_count=SUBMISSIONS,
         first_chat=950000, twice=0.1)
     soak.record("scale-out 1 process", "postgres", one, one_elapsed, submissions=SUBMISSIONS,
                 median_reply_s=round(one_citizens.median_latency, 2), rate_limited=one_tg.rate_limited)
     many, citizens, tg, elapsed, _ = await _run(
-        private_db("scale_out"), tmp_path / "many", serves=2, workers=2, citizens_count=SUBMISSIONS,
+        await asyncio.to_thread(private_db, "scale_out"), tmp_path / "many", serves=2, workers=2, citizens_count=SUBMISSIONS,
         first_chat=960000, twice=0.1)
     soak.record("scale-out 2+2 processes", "postgres", many, elapsed, submissions=SUBMISSIONS,
                 delivered_twice=citizens.delivered_twice, median_reply_s=round(citizens.median_latency, 2),
@@ -95,7 +95,7 @@ async def test_two_serve_two_worker_processes_keep_every_promise(private_db: Cal
 
 async def test_chaos_kills_lose_nothing(private_db: Callable[[str], str], tmp_path: Path) -> None:
     result, citizens, tg, elapsed, kills = await _run(
-        private_db("chaos"), tmp_path, serves=2, workers=2, citizens_count=CHAOS_SUBMISSIONS, first_chat=970000,
+        await asyncio.to_thread(private_db, "chaos"), tmp_path, serves=2, workers=2, citizens_count=CHAOS_SUBMISSIONS, first_chat=970000,
         twice=0.1, chaos=KILLS)
     soak.record("chaos", "postgres", result, elapsed, submissions=CHAOS_SUBMISSIONS, kills=kills,
                 webhook_retries=citizens.webhook_retries, rate_limited=tg.rate_limited)

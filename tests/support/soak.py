@@ -152,6 +152,7 @@ class Process:
 
     async def start(self) -> Process:
         self.starts += 1
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         out = self.log.with_suffix(f".{self.starts}.log").open("wb")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", self.mode, cwd=ROOT, env=self.env, stdout=out, stderr=out,
