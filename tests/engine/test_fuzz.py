@@ -27,7 +27,9 @@ from storage.models import Conversation, InboxItem
 from tests.support.fake_zalo_bot import FakeZaloBot
 from tests.support.harness import fake_telegram, settings_for
 
-PAYLOADS = int(os.environ.get("TIEPDAN_FUZZ_PAYLOADS", "10000"))
+# The 10,000 pass (TIEPDAN_FUZZ_PAYLOADS=10000: about 3.5 min on SQLite on a busy 2-core machine);
+# by default each backend gets a share that keeps `make test` within its budget.
+PAYLOADS = int(os.environ.get("TIEPDAN_FUZZ_PAYLOADS", "2000"))
 BATCH = 500  # payloads between two runs of the consumer
 TG_SECRET = "fuzz-Webhook_secret-1"
 ZALO_SECRET = "fuzz-zalo-Webhook-2"
@@ -173,7 +175,7 @@ def _number(channel: str, payload: dict[str, Any], n: int) -> None:
 
 async def test_mutated_updates_never_break_the_edge_or_the_engine(db_url: str, backend: str,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
-    count = PAYLOADS if backend == "sqlite" else max(1, PAYLOADS // 5)  # the engine is the same on both
+    count = PAYLOADS
     corpus = _corpus(count)
     assert len(corpus) >= 0.9 * count, len(corpus)
     clock = FakeClock(START)
