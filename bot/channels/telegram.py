@@ -44,6 +44,7 @@ from bot.channels.model import (
     SendingRules,
     SendResult,
 )
+from bot.workers.supervise import Outage, is_transient
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, without a warning
 
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 LoadAttachment = Callable[[int], Awaitable[tuple[bytes, str, str]]]  # id -> (content, mime, kind)
 StoreUpdates = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
 ALLOWED_UPDATES = ["message", "callback_query"]
+STORE_RETRY_CAP = 5.0  # seconds between two tries to store a polled batch while the database is away
 NUMBER_ROW = 6  # number-only buttons per keyboard row
 
 
@@ -163,9 +165,23 @@ class TelegramChannel:
                 await asyncio.sleep(min(30.0, 0.5 * 2**failures))
                 continue
             if updates:
-                await store(self.name, [u.to_dict() for u in updates])
+                await self._store(store, [u.to_dict() for u in updates])
                 offset = updates[-1].update_id + 1
                 await self._answer_queries(updates)
+
+    async def _store(self, store: StoreUpdates, batch: list[dict[str, Any]]) -> None:
+        """Keep the batch until the inbox takes it: a database outage pauses polling (logged once), it does
+        not end the task; the offset moves on only once the batch is stored."""
+        outage = Outage(f"{self.name} polling: storing updates", log)
+        while True:
+            try:
+                await store(self.name, batch)
+                outage.ok()
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                await asyncio.sleep(min(STORE_RETRY_CAP, outage.failed(exc)))
 
     async def _answer_queries(self, updates: tuple[Update, ...]) -> None:
         """Stop the button's spinner; best effort, the press itself is already stored."""

@@ -83,6 +83,7 @@ async def _drill(backend: str, db_url: str, tmp_path: Path, env: dict[str, str],
     for samples in during:
         assert samples and all(status == 503 for status in samples), samples
     assert all(r is not None and r <= READY_WITHIN for r in recoveries), recoveries
+    assert app.errors() == []  # every task rode the outage out: no task died, nothing logged as a bug
 
 
 async def test_sqlite_outage_loses_nothing_and_stops_nothing(tmp_path: Path) -> None:

@@ -188,6 +188,13 @@ class Process:
         if self.proc is not None:
             await asyncio.wait_for(self.proc.wait(), 15)
 
+    def errors(self) -> list[str]:
+        """The ERROR lines every run of this process logged (an outage is a WARNING, once)."""
+        lines: list[str] = []
+        for path in sorted(self.log.parent.glob(f"{self.log.stem}.*.log")):
+            lines += [line for line in path.read_text(errors="replace").splitlines() if " ERROR " in line]
+        return lines
+
     def tail(self) -> str:
         logs = sorted(self.log.parent.glob(f"{self.log.stem}.*.log"))
         return logs[-1].read_text(errors="replace")[-3000:] if logs else ""
