@@ -26,6 +26,7 @@ from bot.channels.model import (
     SendingRules,
     SendResult,
 )
+from bot.workers.supervise import Outage, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -247,14 +248,19 @@ class ZaloBotChannel:
 
     async def _store(self, store: StoreUpdates, update: dict[str, Any]) -> None:
         """Keep trying until the update is in the inbox: polling cannot ask Zalo for it again."""
+        outage = Outage(f"{self.name} polling: storing an update", log)
         while True:
             try:
                 await store(self.name, [unwrap_update(update)])
+                outage.ok()
                 return
             except UpdateRejected as exc:
                 log.warning("Zalo update ignored: %s", exc)
                 return
-            except Exception:
+            except Exception as exc:
+                if is_transient(exc):  # a database outage: said once, not once a second
+                    await asyncio.sleep(min(5.0, outage.failed(exc)))
+                    continue
                 log.exception("could not store a Zalo update; retrying")
                 await asyncio.sleep(1.0)
 
