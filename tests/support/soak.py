@@ -41,7 +41,7 @@ RECEIPT = "Đã tiếp nhận phản ánh của bạn.\nMã theo dõi: PA-"
 WEBHOOK_SECRET = "soak-webhook-secret-1"
 WEB_SECRET = "soak-web-secret-0123456789-abcdefghijklmnop"
 # How much of the sizes a run uses (1.0 = the 500 / 2,000 / 1,000 conversations).
-SCALE = float(os.environ.get("TIEPDAN_SOAK_SCALE", "0.02"))
+SCALE = float(os.environ.get("TIEPDAN_SOAK_SCALE", "0.015"))
 
 
 def scaled(full: int, least: int = 4) -> int:
