@@ -99,7 +99,7 @@ async def generate(db: Database, n: int, postgres: bool) -> None:
     next_action = (f"CASE WHEN NOT ({is_open}) THEN NULL "
                    f"WHEN i <= {50 * DUE} THEN {q.at('-3600')} "  # due now: the first sweep's
                    f"WHEN i <= {100 * DUE} THEN {q.at(str(400 * 86400))} "  # made due before the second
-                   f"ELSE {q.at(f'86400 + (i % 1000) * 60')} END")
+                   f"ELSE {q.at('86400 + (i % 1000) * 60')} END")
     closed = f"CASE WHEN {is_open} THEN NULL ELSE {{}} END"
     async with db.engine.begin() as conn:
         await conn.execute(text(
