@@ -23,6 +23,7 @@ from bot.domain.digest import month
 from bot.services.digest import Digests
 from bot.services.org_view import OrgCache
 from bot.services.sweep import run_sweep
+from storage.models import Case
 from storage.uow import Database
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # Friday 27/11/2026 10:00 in Hanoi, a working day
@@ -36,6 +37,7 @@ ROOT_CODE = "BENCH_ROOT"
 class SweepDigestResult:
     cases: int
     generate_s: float = 0.0
+    grow_s: float = 0.0
     sweeps: dict[int, float] = field(default_factory=dict)  # open cases -> seconds
     swept: dict[int, int] = field(default_factory=dict)  # open cases -> due cases taken
     digest_s: float = 0.0
@@ -101,7 +103,10 @@ async def generate(db: Database, n: int, postgres: bool) -> None:
                    f"WHEN i <= {100 * DUE} THEN {q.at(str(400 * 86400))} "  # made due before the second
                    f"ELSE {q.at('86400 + (i % 1000) * 60')} END")
     closed = f"CASE WHEN {is_open} THEN NULL ELSE {{}} END"
+    indexes = list(Case.__table__.indexes)
     async with db.engine.begin() as conn:
+        # A bulk load is faster into a bare table: the secondary indexes are built again after it.
+        await conn.run_sync(lambda sync: [index.drop(sync) for index in indexes])
         await conn.execute(text(
             f"{prefix}INSERT INTO cases (id, code, kind, status, category_id, area_id, unit_id, source, text, "
             "sealed, language, details, created_at, accept_due_at, due_at, original_due_at, accepted_at, "
@@ -114,6 +119,7 @@ async def generate(db: Database, n: int, postgres: bool) -> None:
             f"{closed.format(q.at(f'{created} + 5 * 86400'))}, {closed.format(q.at(f'{created} + 6 * 86400'))}, "
             f"{next_action}, CASE WHEN i % 50 <> 0 AND i % 4 = 0 THEN 'satisfied' ELSE NULL END, 0, 0, {q.false} "
             f"FROM {series}"))
+        await conn.run_sync(lambda sync: [index.create(sync) for index in indexes])
         if postgres:
             await conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
             await conn.execute(text("ANALYZE cases"))
@@ -172,7 +178,9 @@ async def run_sweep_digest(database_url: str, *, cases: int) -> SweepDigestResul
         await generate(db, cases, postgres)
         result.generate_s = time.perf_counter() - started
         await timed_sweep(db, result)
+        started = time.perf_counter()
         await grow_open(db, postgres)
+        result.grow_s = time.perf_counter() - started
         await timed_sweep(db, result)
         await timed_digest(db, result)
     finally:
@@ -182,7 +190,7 @@ async def run_sweep_digest(database_url: str, *, cases: int) -> SweepDigestResul
 
 def figures(result: SweepDigestResult, backend: str) -> list[Figure]:
     (small, t_small), (large, t_large) = sorted(result.sweeps.items())
-    scale = f"{result.cases:,} cases (generated in {result.generate_s:.0f} s)"
+    scale = f"{result.cases:,} cases (generated in {result.generate_s:.0f} s, 10x open in {result.grow_s:.0f} s)"
     return [
         Figure("sweep", backend, f"sweep, {small:,} open", t_small, "s",
                note=f"{scale}; {result.swept[small]} due taken"),
