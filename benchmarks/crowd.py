@@ -69,7 +69,11 @@ class CrowdResult:
     replies: int = 0
 
 
-async def citizen(api: FakeBotApi, chat_id: int, photo: bytes, result: CrowdResult, step_timeout: float) -> None:
+async def citizen(api: FakeBotApi, chat_id: int, photo: bytes, result: CrowdResult, step_timeout: float,
+                  deadline: float) -> None:
+    def within() -> float:
+        return max(0.0, min(step_timeout, deadline - time.perf_counter()))
+
     seen = 0
     for step in JOURNEY:
         if step.action == "say":
@@ -80,10 +84,10 @@ async def citizen(api: FakeBotApi, chat_id: int, photo: bytes, result: CrowdResu
             update = api.photo_update(chat_id, photo)
         sent = time.perf_counter()
         api.push(update)
-        log = await api.replies(chat_id, seen + 1, step_timeout)
+        log = await api.replies(chat_id, seen + 1, within())
         result.latencies.append(time.perf_counter() - sent)
         seen += step.replies
-        await api.replies(chat_id, seen, step_timeout)
+        await api.replies(chat_id, seen, within())
         result.steps += 1
         if step.needs and step.needs not in log.buttons:
             raise RuntimeError(f"step {step.value!r}: no {step.needs!r} among {log.buttons} "
@@ -103,8 +107,7 @@ async def drive(api: FakeBotApi, citizens: int, concurrency: int, step_timeout: 
             if time.perf_counter() > deadline:
                 return
             try:
-                await citizen(api, FIRST_CHAT + n, photo, result,
-                              min(step_timeout, max(0.1, deadline - time.perf_counter())))
+                await citizen(api, FIRST_CHAT + n, photo, result, step_timeout, deadline)
             except (TimeoutError, RuntimeError) as exc:
                 result.errors.append(str(exc))
 
@@ -144,6 +147,8 @@ def figures(result: CrowdResult, backend: str) -> list[Figure]:
     steps = max(1, result.steps)
     ms = [1000 * x for x in result.latencies]
     note = "" if result.completed == result.citizens else f"{result.completed}/{result.citizens} citizens done"
+    if result.errors:
+        note += f" ({len(result.errors)} cut short; first: {result.errors[0][:80]})"
     return [
         Figure("crowd", backend, "cases/s", result.completed / seconds, "", 45, "higher", note),
         Figure("crowd", backend, "steps/s", result.steps / seconds, "", 270, "higher"),
