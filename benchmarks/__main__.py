@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import inspect
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -135,11 +137,24 @@ async def bench_fanout(run: Run) -> list[Figure]:
     return out
 
 
+def external(module: str) -> Callable[[Run], Awaitable[list[Figure]]]:
+    """A benchmark module with its own `main()` (sync or async, printing its own figures), run in this run:
+    its figures join the table if `main()` returns a list of Figure."""
+
+    async def runner(_run: Run) -> list[Figure]:
+        main = importlib.import_module(module).main
+        result = await main() if inspect.iscoroutinefunction(main) else await asyncio.to_thread(main)
+        return [f for f in result if isinstance(f, Figure)] if isinstance(result, list) else []
+
+    return runner
+
+
 RUNNERS: dict[str, Callable[[Run], Awaitable[list[Figure]]]] = {
     "sweep": bench_sweep, "crowd": bench_crowd, "floor": bench_floor, "webhook": bench_webhook,
     "backlog": bench_backlog, "fanout": bench_fanout,
 }
-# Benchmarks kept in their own module hook in here, as RUNNERS["name"] = an async function (run) -> figures.
+# Benchmarks kept in their own module hook in below, one line each: RUNNERS["name"] = external("benchmarks.name")
+# (or an async function (run) -> figures).
 
 
 async def run_all(run: Run, names: list[str]) -> list[Figure]:

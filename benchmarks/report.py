@@ -89,6 +89,11 @@ def write_json(figures: Sequence[Figure], out: Path, meta: dict[str, Any]) -> Pa
     (out / f"bench-{stamp}.json").write_text(text)
     latest = out / "latest.json"
     latest.write_text(text)
+    box = data["machine"]
+    (out / "latest.md").write_text(
+        f"Measured {stamp} on {box['host']}: {box['cpus']} CPUs ({box['cpu']}), {box['memory_gb']} GB, "
+        f"Python {box['python']}, load average {box['load_average']} at the end; {meta.get('seconds')} s.\n\n"
+        + markdown(figures) + "\n")
     return latest
 
 
