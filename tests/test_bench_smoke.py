@@ -9,8 +9,11 @@ import math
 import shutil
 from pathlib import Path
 
+import aiohttp
+
 from benchmarks import crowd, report
 from benchmarks.common import Figure
+from benchmarks.fake_api import FakeBotApi, Limits
 
 CITIZENS = 3
 
@@ -43,3 +46,21 @@ def test_verdicts_follow_the_direction_of_the_target() -> None:
     assert Figure("b", "-", "429s", 0, target=0, better="equal").verdict == "met"
     assert Figure("b", "-", "p99", math.inf, "ms", 50, "lower").verdict == "missed"
     assert Figure("b", "-", "shown only", 3).verdict == ""
+
+
+async def test_the_fake_bot_api_refuses_beyond_its_limits() -> None:
+    """The fan-out's zero-429 figure means something only if the server does refuse a sender that is too fast."""
+    api = await FakeBotApi("1:T", limits=Limits(overall_per_second=3, chat_per_second=1)).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def send(chat: int) -> int:
+                async with http.post(f"{api.base_url}/bot1:T/sendMessage", json={"chat_id": chat, "text": "x"}) as r:
+                    body = await r.json()
+                    assert body["ok"] == (r.status == 200)
+                    return r.status
+
+            assert [await send(1), await send(1)] == [200, 429]  # one a second in a chat
+            assert [await send(2), await send(3), await send(4)] == [200, 200, 429]  # three a second in all
+    finally:
+        await api.stop()
+    assert (api.sends, api.refused) == (3, 2)
