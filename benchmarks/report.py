@@ -52,7 +52,7 @@ def target(figure: Figure) -> str:
 
 
 def rows(figures: Sequence[Figure]) -> list[list[str]]:
-    return [[f.bench, f.backend, f.name, f"{number(f.value)} {f.unit}".strip(), f"{target(f)} {f.unit}".strip()
+    return [[f.bench, f.backend, f.name, number(f.value) if number(f.value) == "never" else f"{number(f.value)} {f.unit}".strip(), f"{target(f)} {f.unit}".strip()
              if f.target is not None else "", f.verdict, f.note] for f in figures]
 
 
