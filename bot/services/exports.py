@@ -130,25 +130,22 @@ def cases_table(rows: list[CaseRow], columns: list[Column], tz: Any) -> Table:
                  [[case_value(r, c.field, t, tz) for c in columns] for r in rows])
 
 
-async def figures_table(session: AsyncSession, org: OrgSnapshot, viewer: Viewer, period: Period) -> Table:
+async def figures_table(session: AsyncSession, org: OrgSnapshot, viewer: Viewer, period: Period,
+                        now: datetime) -> Table:
     """One line per unit of the viewer's scope (its own cases), then the whole scope's line, which is the
-    digest's (and the dashboard's) figures for the viewer's unit."""
+    digest's (and the dashboard's) figures for the viewer's unit: the same facts, read from the period's events."""
     t = translator(LANGUAGE)
-    queries = DigestQueries(session, org.calendar.tz)
-    rows = []
-    for unit_id in viewer.units:
-        unit = org.units_by_id[unit_id]
-        rows.append(figure_values(unit.name(LANGUAGE), await queries.figures([unit_id], [unit.code], period), t))
-    total = await scope_figures(session, org, viewer, period)
-    rows.append(figure_values(t("export.total"), total, t))
+    facts = await DigestQueries(session, org).facts(period, now)
+    rows = [figure_values(org.units_by_id[u].name(LANGUAGE), facts.of([u]), t) for u in viewer.units]
+    rows.append(figure_values(t("export.total"), facts.of(list(viewer.units)), t))
     return Table(t("export.figures_title", period=period.label),
                  [Column(f, t(f"export.figure.{f}")) for f in FIGURE_FIELDS], rows)
 
 
-async def scope_figures(session: AsyncSession, org: OrgSnapshot, viewer: Viewer, period: Period) -> Figures:
-    units = list(viewer.units)  # a head's or leader's units are their subtree: the digest's very units
-    codes = [org.units_by_id[u].code for u in units]
-    return await DigestQueries(session, org.calendar.tz).figures(units, codes, period)
+async def scope_figures(session: AsyncSession, org: OrgSnapshot, viewer: Viewer, period: Period,
+                        now: datetime) -> Figures:
+    """The viewer's units are their subtree: the digest's very units."""
+    return (await DigestQueries(session, org).facts(period, now)).of(list(viewer.units))
 
 
 # --- the two formats ---------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ class DashboardRoutes:
 
     async def overview(self, request: web.Request, scope: Scope, csrf: str) -> web.Response:
         period = self._period(request, scope)
-        figures = await figures_table(scope.session, scope.org, scope.viewer, period)
+        figures = await figures_table(scope.session, scope.org, scope.viewer, period, scope.now)
         overdue = await scope.overdue()
         return self._page(request, "overview.html", scope=scope, period=period, figures=figures,
                           period_title=period_title(period),
@@ -139,10 +139,13 @@ class DashboardRoutes:
 
     async def chart(self, request: web.Request, scope: Scope, _csrf: str) -> web.Response:
         period = self._period(request, scope)
-        rates = await DigestQueries(scope.session, scope.org.calendar.tz).unit_rates(list(scope.viewer.units), period)
-        bars = sorted((Bar(scope.org.units_by_id[r.unit_id].code, r.on_time / r.resolved)
-                       for r in rates if r.resolved), key=lambda bar: (-bar.rate, bar.label))
-        return web.Response(body=on_time_chart(period_title(period), bars), content_type="image/png",
+        facts = await DigestQueries(scope.session, scope.org).facts(period, scope.now)
+        t = translator(LANGUAGE)
+        bars = sorted((Bar(scope.org.units_by_id[u].name(t.language), f.resolved, f.on_time)
+                       for u in scope.viewer.units if (f := facts.by_unit.get(u)) is not None and f.resolved),
+                      key=lambda bar: (-bar.rate, -bar.answered, bar.label))
+        return web.Response(body=on_time_chart(period_title(period), bars, t("digest.chart_empty")),
+                            content_type="image/png",
                             headers={"Cache-Control": "no-store"})
 
     async def cases(self, request: web.Request, scope: Scope, csrf: str) -> web.Response:
@@ -205,7 +208,7 @@ class DashboardRoutes:
             name = f"ho-so-{scope.now.astimezone(scope.tz):%Y%m%d}"
         else:
             period = self._period(request, scope)
-            table = await figures_table(scope.session, scope.org, scope.viewer, period)
+            table = await figures_table(scope.session, scope.org, scope.viewer, period, scope.now)
             name = "so-lieu-" + "".join(c if c.isalnum() or c == "-" else "_" for c in period.label)
         return _download(table, fmt, name)
 
