@@ -554,3 +554,8 @@ class DashboardLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+# --- leaders' own work: breakthrough tasks, programmes, overseers' recommendations (storage/leaders.py) -----
+
+import storage.leaders  # noqa: E402, F401  (its tables join this metadata; a plain import breaks no cycle)

@@ -27,6 +27,7 @@ from bot.services.drafts import remind_idle_drafts
 from bot.services.org_view import OrgCache
 from bot.services.privacy import complete_erasures
 from bot.services.sweep import run_sweep
+from bot.services.work import run_work_jobs
 from bot.workers.supervise import Outage, is_transient
 from storage.uow import Database
 
@@ -37,6 +38,7 @@ DIGEST_EVERY = 300.0  # the weekly digest is due once a week; a late tick only d
 RATINGS_EVERY = 600.0
 DRAFTS_EVERY = 600.0
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
+WORK_EVERY = 600.0  # leaders' work: monthly prompts, overdue milestones, the committee's summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("expire-ratings", partial(expire_ratings, db, clock), RATINGS_EVERY),
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
+        Tick("leaders-work", partial(run_work_jobs, db, clock, org=org, wake=wake), WORK_EVERY),
     ]
 
 

@@ -20,6 +20,7 @@ from bot.services.officials import looks_like_code
 from handlers.base import OFFERED, Flow, Turn
 from handlers.case_keys import chosen_key
 from handlers.dashboard import open_dashboard
+from handlers.leaders import LeadersDesk
 from handlers.officials.answer import AnswerFlow
 from handlers.officials.ask import AskFlow
 from handlers.officials.common import done, say_refusal
@@ -45,6 +46,8 @@ class OfficialsDesk:
         self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
                                   self.reject, self.record, self.invite]
+        self.leaders = LeadersDesk()  # leaders' own work: tasks, programmes, oversight
+        self.flows += self.leaders.flows
         self._by_name = {f.name: f for f in self.flows}
         self._open_work = {f.name for f in (self.ask, self.transfer, self.extend, self.answer, self.reject)}
         self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
@@ -53,6 +56,7 @@ class OfficialsDesk:
             "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
             "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
+            **self.leaders.commands,
         }
 
     async def dispatch(self, turn: Turn) -> bool:
