@@ -213,5 +213,5 @@ def test_load_the_demo_organisation(tmp_path: Path) -> None:
     loaded = tiepdan("org", "load", str(ROOT / "org" / "demo.yaml"), cwd=tmp_path, env=env)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.startswith(
-        f"loaded {ROOT / 'org' / 'demo.yaml'}: 20 units, 27 areas, 18 categories, 53 officials' seats, "
+        f"loaded {ROOT / 'org' / 'demo.yaml'}: 20 units, 27 areas, 18 categories, 54 officials' seats, "
     )
