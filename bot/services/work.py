@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,7 @@ OPEN = ("approved",)  # tracked: prompts, overdue
 CLOSED = ("done", "not_done")
 COUNTED = ("submitted", "change_requested", "approved", "done", "not_done")  # towards the 5 a year
 MAX_TEXT = 1000
+ESCALATE_AFTER = 3  # days overdue before a programme item goes up to its responsible leader
 
 
 @dataclass
@@ -343,36 +344,44 @@ class Work:
             raise Refused("work.refused.not_allowed")
         return official
 
+    async def leaders(self) -> list[Official]:
+        """Who may answer for a programme item: the active leaders."""
+        return list((await self.session.execute(select(Official).where(
+            Official.role == "leader", Official.active.is_(True)).order_by(Official.id))).scalars())
+
     async def record_programme(self, official_id: int | None, title: str, items: list[dict]) -> Programme:
-        """A programme with its items; each item: title, result, method, resources, unit, leader (a seat),
-        milestones [(ISO date, title)]. Every item must have its 5 rõ."""
+        """A programme with its items; each item: title, result, method, resources, unit (a code), leader (an
+        official's id), milestones [(ISO date, title)]. Every item must have its 5 rõ."""
         official = await self.can_record_programme(official_id)
         year, now = self.today().year, self.app.clock.now()
+        leaders = {o.id for o in await self.leaders()}
         for number, spec in enumerate(items, start=1):
             lines = [MilestoneLine(date.fromisoformat(d), t) for d, t in spec.get("milestones", [])]
-            gaps = rules.missing(spec.get("unit"), spec.get("result"), lines)
-            if not spec.get("leader"):
-                gaps.append(Missing.PERSON)
+            unit = spec.get("unit") if spec.get("unit") in self.org.units else None
+            gaps = rules.missing(unit, spec.get("result"), lines)
+            if spec.get("leader") not in leaders and Missing.PERSON not in gaps:
+                gaps.insert(0, Missing.PERSON)
             if gaps:
-                raise Refused("work.refused.item_missing", number=number, missing=",".join(sorted(set(gaps))))
+                raise Refused("work.refused.item_missing", number=number, missing=",".join(gaps))
+        if not items:
+            raise Refused("work.refused.no_items")
         code = rules.programme_code(year, await next_number(self.session, f"CT-{year}"))
         programme = Programme(code=code, title=title, year=year, created_by=official.id, created_at=now)
         self.session.add(programme)
         await self.session.flush()
         for number, spec in enumerate(items, start=1):
-            leader = (await self.session.execute(
-                select(Official).where(Official.seat == spec["leader"]))).scalar_one_or_none()
-            unit = self.org.units.get(spec["unit"])
-            if leader is None or unit is None:
-                raise Refused("work.refused.item_missing", number=number, missing=Missing.PERSON.value)
-            item = WorkItem(kind="item", year=year, programme_id=programme.id, owner_id=leader.id,
-                            unit_id=unit.id, title=spec["title"], expected_result=spec["result"],
-                            method=spec.get("method"), resources=spec.get("resources"), status="approved",
+            item = WorkItem(kind="item", year=year, programme_id=programme.id, owner_id=int(spec["leader"]),
+                            unit_id=self.org.units[spec["unit"]].id, title=spec["title"],
+                            expected_result=spec["result"], method=spec.get("method") or None,
+                            resources=spec.get("resources") or None, status="approved",
                             code=rules.item_code(code, number), created_at=now, approved_at=now)
             self.session.add(item)
             await self.session.flush()
             await self._replace_milestones(
                 item, [MilestoneLine(date.fromisoformat(d), t) for d, t in spec["milestones"]])
+            heads = [o.id for o in await _unit_heads(self.session, item.unit_id)]
+            await self._tell(heads, lambda t, item=item: t("work.item_assigned", code=item.code or "",
+                                                              title=item.title, programme=title))
         return programme
 
     # --- where things stand ----------------------------------------------------------------------------------
@@ -468,9 +477,34 @@ async def _overdue(services, today: date, now: datetime) -> int:
                   "days": days}
         if item.kind == "item":
             heads = [o.id for o in await _unit_heads(services.session, item.unit_id)]
-            await work._tell(heads, lambda t, p=params: t("work.overdue", **p))
-            await work._tell([item.owner_id], lambda t, p=params: t("work.escalated", **p))
+            await work._tell(heads or [item.owner_id], lambda t, p=params: t("work.overdue", **p))
         else:
             await work._tell([item.owner_id], lambda t, p=params: t("work.overdue", **p))
+        sent += 1
+    return sent + await _escalate(services, today, now)
+
+
+def escalate_after(org: OrgSnapshot) -> int:
+    """Days a programme item's milestone may stay overdue before its responsible leader is told (the org
+    file's `work: {escalate_after_days: N}`, default 3)."""
+    return int((org.settings.get("work") or {}).get("escalate_after_days", ESCALATE_AFTER))
+
+
+async def _escalate(services, today: date, now: datetime) -> int:
+    """A programme item still overdue after the delay goes up to its responsible leader, once per date."""
+    limit = today - timedelta(days=escalate_after(services.org))
+    rows = (await services.session.execute(
+        select(Milestone, WorkItem).join(WorkItem, WorkItem.id == Milestone.item_id)
+        .where(WorkItem.kind == "item", WorkItem.status.in_(OPEN), Milestone.done_at.is_(None),
+               Milestone.due < limit)
+        .order_by(Milestone.id))).all()
+    sent = 0
+    for milestone, item in rows:
+        if not await _claim(services.session, "work-escalate", f"{milestone.id}:{milestone.due.isoformat()}", now):
+            continue
+        unit = services.org.units_by_id.get(item.unit_id or -1)
+        params = {"code": item.code or "", "milestone": milestone.title, "due": day_text(milestone.due),
+                  "days": (today - milestone.due).days, "unit": unit.code if unit else ""}
+        await services.work._tell([item.owner_id], lambda t, p=params: t("work.escalated", **p))
         sent += 1
     return sent

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from handlers.base import Flow, Turn
 from handlers.leaders import commands
 from handlers.leaders.close import CloseFlow
+from handlers.leaders.programme import ProgrammeFlow
 from handlers.leaders.progress import ProgressFlow
 from handlers.leaders.recommend import RecommendFlow
 from handlers.leaders.redate import RedateFlow
@@ -22,14 +23,15 @@ class LeadersDesk:
     def __init__(self) -> None:
         self.register, self.review = RegisterFlow(), ReviewFlow()
         self.progress, self.redate, self.close = ProgressFlow(), RedateFlow(), CloseFlow()
-        self.recommend = RecommendFlow()
+        self.recommend, self.programme = RecommendFlow(), ProgrammeFlow()
         self.flows: list[Flow] = [self.register, self.review, self.progress, self.redate, self.close,
-                                  self.recommend]
+                                  self.recommend, self.programme]
         self.commands: dict[str, Command] = {
             "/newtask": self.register.begin, "/fix": self._fix, "/review": self.review.begin,
             "/tasks": commands.list_tasks, "/task": commands.show_task, "/progress": self.progress.begin,
             "/done": commands.milestone_done, "/redate": self.redate.begin, "/close": self.close.begin,
             "/oversight": commands.oversight, "/recommend": self.recommend.begin, "/respond": commands.respond,
+            "/programme": self.programme.begin,
         }
 
     async def _fix(self, turn: Turn) -> None:

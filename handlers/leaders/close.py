@@ -7,7 +7,7 @@ from typing import ClassVar
 from bot.channels.model import Choice
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.leaders.common import typed
+from handlers.leaders.common import choose_again, typed
 from handlers.officials.common import done, say_refusal
 
 CODE = "code"
@@ -42,7 +42,7 @@ class CloseFlow:
             elif turn.choice == "done":
                 await self._close(turn, code, True, "")
             else:
-                turn.say(turn.t("common.choose_from_list"))
+                choose_again(turn)
             return
         reason = typed(turn)
         if reason == "":

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.channels.model import Choice
 from bot.domain.work import Missing
-from handlers.base import Turn
+from handlers.base import OFFERED, Turn
 from handlers.officials.common import free_text
 
 SKIP = "-"  # typed for "not known yet": the 5 rõ check at submission then names what is missing
@@ -27,3 +28,10 @@ def typed(turn: Turn, limit: int = MAX_TEXT) -> str | None:
 
 def missing_words(turn: Turn, missing: list[Missing] | list[str]) -> str:
     return ", ".join(turn.t(f"work.missing.{Missing(m).value}") for m in missing)
+
+
+def choose_again(turn: Turn) -> None:
+    """Not one of the offered choices: say so, with the same choices again (a reply without them would
+    leave nothing to choose from)."""
+    offered = [Choice(k, label) for k, label in turn.state.data.get(OFFERED) or []]
+    turn.say(turn.t("common.choose_from_list"), offered)

@@ -9,7 +9,7 @@ from bot.channels.model import Choice
 from bot.domain.work import day_text
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.leaders.common import typed
+from handlers.leaders.common import choose_again, typed
 from handlers.officials.common import done, say_refusal
 
 CODE = "code"
@@ -55,7 +55,7 @@ class RedateFlow:
         if step == "milestone":
             choice = turn.choice or ""
             if not choice.startswith("m") or not choice[1:].isdigit():
-                turn.say(turn.t("common.choose_from_list"))
+                choose_again(turn)
                 return
             turn.state.data["position"] = int(choice[1:])
             turn.state.step = "date"

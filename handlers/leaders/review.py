@@ -9,7 +9,7 @@ from bot.channels.model import Choice
 from bot.domain.work import day_text
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.leaders.common import typed
+from handlers.leaders.common import choose_again, typed
 from handlers.officials.common import done, say_refusal
 
 DECISION = "decision_id"
@@ -49,7 +49,7 @@ class ReviewFlow:
     async def _pick(self, turn: Turn) -> None:
         choice = turn.choice or ""
         if not choice.startswith("d") or not choice[1:].isdigit():
-            turn.say(turn.t("common.choose_from_list"))
+            choose_again(turn)
             return
         try:
             decision, item = await turn.services.work.decision(turn.actor.official_id, int(choice[1:]))
@@ -84,7 +84,7 @@ class ReviewFlow:
     async def _verdict(self, turn: Turn) -> None:
         verdict = turn.choice or ""
         if verdict not in ("approve", "change", "return", "accept", "refuse"):
-            turn.say(turn.t("common.choose_from_list"))
+            choose_again(turn)
             return
         if verdict in NEEDS_COMMENT:
             turn.state.data[VERDICT] = verdict
