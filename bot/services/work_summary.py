@@ -127,3 +127,20 @@ async def year_end(services, t: Translator, year: int) -> str:
         lines += [t("work.summary.not_done_task", code=i.code or "", reason=i.closed_reason or "")
                   for i in items if i.status == "not_done"]
     return "\n".join(lines)
+
+
+async def digest_lines(session, official_id: int, t: Translator, today: date) -> str:
+    """The leader's own tasks for their weekly digest: one line each, with where it stands ("" when none)."""
+    items = (await session.execute(select(WorkItem).where(
+        WorkItem.owner_id == official_id, WorkItem.kind == "task", WorkItem.year == today.year,
+        WorkItem.status.in_(("approved", "done", "not_done"))).order_by(WorkItem.id))).scalars().all()
+    if not items:
+        return ""
+    lines = [t("work.digest.title", count=len(items))]
+    for item in items:
+        marks = (await session.execute(select(Milestone.due, Milestone.done_at).where(
+            Milestone.item_id == item.id))).all()
+        state = rules.standing(item.status, [(due, done is not None) for due, done in marks], today)
+        lines.append(t("work.tasks.line", code=item.code or "", title=item.title,
+                       state=t(f"work.standing.{state.value}"), percent=item.percent))
+    return "\n".join(lines)

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.services.digest import send_due_digests
 from storage.leaders import Milestone, WorkItem
 from storage.uow import Database
 from tests.flows.chat_driver import VN, Chat
@@ -118,6 +119,17 @@ async def test_a_leaders_year_of_breakthrough_tasks(database: Database) -> None:
     assert texts(await leader.says("/task DP-2026-0005"))[0] == (
         "DP-2026-0005 Cây xanh\nKết quả dự kiến: Trồng 1000 cây\nĐơn vị chủ trì: UBND phường Phả Lại\n"
         "Tiến độ: 0% (đúng tiến độ)\nCác mốc:\n1. 31/07/2026 - Trồng 1000 cây\n2. 30/11/2026 - Nghiệm thu")
+
+    # The leader's weekly digest ends with their tasks and where each stands.
+    since = await s.last_id()
+    s.at(2026, 1, 12, 8)
+    assert await send_due_digests(database, s.bot.clock, org=s.bot.app.org) == 1
+    digest = (await s.texts_to("UBND_LEADER", since))[-1]
+    assert digest.endswith(
+        "\n\nCông việc đột phá của đồng chí (5):\n"
+        "DP-2026-0001 Nạo vét kênh Sao Đỏ: đúng tiến độ, 0%\nDP-2026-0002 Chiếu sáng đường phố: đúng tiến độ, 0%\n"
+        "DP-2026-0003 Chợ Sao Đỏ: đúng tiến độ, 0%\nDP-2026-0004 Dịch vụ công trực tuyến: đúng tiến độ, 0%\n"
+        "DP-2026-0005 Cây xanh: đúng tiến độ, 0%")
 
     # 3. Monthly prompts: one per task on the 1st, once.
     since = await s.last_id()
