@@ -68,8 +68,12 @@ async def approve_all(committee: Chat, verdicts: list[str]) -> list[str]:
 
 
 async def test_a_leaders_year_of_breakthrough_tasks(database: Database) -> None:
-    s = await scene(database, datetime(2026, 1, 5, 9, 0, tzinfo=VN), "UBND_LEADER", "UBND_COMMITTEE")
+    s = await scene(database, datetime(2026, 1, 5, 9, 0, tzinfo=VN), "UBND_LEADER", "UBND_COMMITTEE",
+                    "HDND_OVERSEER")
     leader, committee = s.chat("UBND_LEADER"), s.chat("UBND_COMMITTEE")
+    not_allowed = ["Chức năng này không dành cho tài khoản của đồng chí."]
+    assert texts(await committee.says("/newtask")) == not_allowed  # only leaders register
+    assert texts(await leader.says("/review")) == not_allowed  # only the committee decides
 
     # 1. A result without a figure cannot be sent: the bot says which "rõ" is missing.
     review = await fill(leader, TASKS[0][0], TASKS[0][1], "Làm tốt hơn công tác thoát nước", TASKS[0][3], "P_SAODO")
@@ -224,6 +228,10 @@ async def test_a_leaders_year_of_breakthrough_tasks(database: Database) -> None:
         "- Nguyễn Văn Thành: đăng ký 5, được duyệt 5, hoàn thành 2, không hoàn thành 1, còn dở dang 2; "
         "mốc: 10, xong đúng hạn 5, xong muộn 1, chưa xong 4, lùi hạn 1; báo cáo tiến độ 2 lần\n"
         f"  · không hoàn thành: DP-2026-0003, lý do: {REASON}"]
+    # The overseers see the tasks' standing too (as of the month's end), without names.
+    view = texts(await s.chat("HDND_OVERSEER").says("/oversight 2026-10"))[0]
+    assert "Công việc đột phá: 5; đúng tiến độ 2, chậm 0, hoàn thành 2, không hoàn thành 1" in view.split("\n")
+    assert "Nguyễn Văn Thành" not in view and REASON not in view
     async with database.unit_of_work(readonly=True) as uow:
         redated = (await uow.session.execute(select(Milestone).where(Milestone.redated.is_(True)))).scalar_one()
     assert (redated.first_due.isoformat(), redated.due.isoformat()) == ("2026-04-30", "2026-06-30")
