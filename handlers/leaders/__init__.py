@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.services.authz import Refused
 from handlers.base import Flow, Turn
 from handlers.leaders import commands
 from handlers.leaders.close import CloseFlow
@@ -17,6 +18,7 @@ from handlers.leaders.register import RegisterFlow
 from handlers.leaders.review import ReviewFlow
 
 Command = Callable[[Turn], Awaitable[None]]
+HELP_ROLES = ("leader", "committee", "overseer", "head")
 
 
 class LeadersDesk:
@@ -33,6 +35,15 @@ class LeadersDesk:
             "/oversight": commands.oversight, "/recommend": self.recommend.begin, "/respond": commands.respond,
             "/programme": self.programme.begin,
         }
+
+    async def say_help(self, turn: Turn) -> None:
+        """The commands of leaders' work this official's role has (nothing for an officer or an admin)."""
+        try:
+            official = await turn.services.work.official(turn.actor.official_id)
+        except Refused:
+            return
+        if official.role in HELP_ROLES:
+            turn.say(turn.t(f"work.help.{official.role}"))
 
     async def _fix(self, turn: Turn) -> None:
         argument = (turn.inbound.argument or "").strip().lstrip("#")

@@ -53,7 +53,7 @@ class OfficialsDesk:
         self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
                         Verb.ANSWER: self.answer, Verb.REJECT: self.reject}
         self.commands: dict[str, Command] = {
-            "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
+            "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self._help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
             "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
             **self.leaders.commands,
@@ -141,6 +141,10 @@ class OfficialsDesk:
         return bool(open_case)
 
     # --- commands --------------------------------------------------------------------------------------------
+
+    async def _help(self, turn: Turn) -> None:
+        await self.leaders.say_help(turn)  # leaders' work, for the roles that have it
+        await self.desk.show_help(turn)
 
     async def _welcome(self, turn: Turn) -> None:
         turn.say(turn.t("officials.welcome_back"))

@@ -45,3 +45,7 @@ async def test_a_task_registered_and_approved_by_typed_numbers_only(database: Da
     assert texts(await leader.says("/task DP-2026-0001"))[0].startswith(
         "DP-2026-0001 Nạo vét kênh Sao Đỏ\nKết quả dự kiến: Giảm 50% điểm ngập\n")
     assert "(đúng tiến độ)" in texts(await leader.says("/task dp-2026-0001"))[0]
+    helped = texts(await leader.says("/help"))
+    assert helped[0].startswith("Công việc đột phá:\n/newtask - đăng ký (tối đa 5 việc một năm)\n")
+    assert helped[1].startswith("Hướng dẫn cho cán bộ:")
+    assert texts(await committee.says("/help"))[0].startswith("Thường trực:\n/review")
