@@ -221,8 +221,10 @@ class Work:
     async def tasks_of(self, official_id: int | None) -> list[WorkItem]:
         official = await self.official(official_id)
         stmt = select(WorkItem).where(WorkItem.status.not_in(("returned",)))
-        if official.role in ("committee", "overseer"):
+        if official.role == "overseer":
             stmt = stmt.where(WorkItem.kind == "task")
+        elif official.role == "committee":
+            pass  # the standing committee follows everything: tasks and programme items
         elif official.role == "leader":
             stmt = stmt.where(WorkItem.owner_id == official.id)
         else:
