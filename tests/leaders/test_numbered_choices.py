@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
+from storage.leaders import WorkProgress
+from storage.models import Attachment
 from storage.uow import Database
 from tests.flows.chat_driver import VN
 from tests.leaders.scene import scene, texts
@@ -45,6 +49,18 @@ async def test_a_task_registered_and_approved_by_typed_numbers_only(database: Da
     assert texts(await leader.says("/task DP-2026-0001"))[0].startswith(
         "DP-2026-0001 Nạo vét kênh Sao Đỏ\nKết quả dự kiến: Giảm 50% điểm ngập\n")
     assert "(đúng tiến độ)" in texts(await leader.says("/task dp-2026-0001"))[0]
+    # A progress report with a photo: kept as a pending attachment the media job fetches, like evidence.
+    await leader.says("/progress DP-2026-0001")
+    await leader.says("30")
+    await leader.says("Đã nạo vét 3 km")
+    assert texts(await leader.sends_photo("kenh-photo")) == ["Đã ghi tiến độ DP-2026-0001: 30%."]
+    async with database.unit_of_work(readonly=True) as uow:
+        report = (await uow.session.execute(select(WorkProgress))).scalar_one()
+        photo = await uow.session.get(Attachment, report.attachment_id)
+    assert (report.percent, report.note, photo.kind, photo.status, photo.platform_ref) == (
+        30, "Đã nạo vét 3 km", "photo", "pending", "kenh-photo")
+    assert photo.owner_key == f"work:{report.item_id}"
+
     helped = texts(await leader.says("/help"))
     assert helped[0].startswith("Công việc đột phá:\n/newtask - đăng ký (tối đa 5 việc một năm)\n")
     assert helped[1].startswith("Hướng dẫn cho cán bộ:")
