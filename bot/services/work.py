@@ -28,7 +28,7 @@ from bot.services.authz import Refused
 from bot.services.context import AppContext
 from bot.services.notify import Notifier
 from bot.services.org_view import OrgCache, OrgSnapshot
-from storage.leaders import Milestone, Programme, WorkDecision, WorkItem, WorkProgress
+from storage.leaders import Milestone, Programme, Recommendation, WorkDecision, WorkItem, WorkProgress
 from storage.models import Attachment, JobClaim, Official
 from storage.repositories.cases import next_number
 from storage.repositories.dialect import insert_for
@@ -427,6 +427,7 @@ async def run_work_jobs(db: Database, clock: Clock, *, org: OrgCache | None = No
         today = now.astimezone(tz).date()
         done += await _prompts(services, today, now)
         done += await _overdue(services, today, now)
+        done += await _late_recommendations(services, today, now)
         from bot.services.work_summary import send_summaries
 
         done += await send_summaries(services, today, now)
@@ -484,6 +485,21 @@ async def _overdue(services, today: date, now: datetime) -> int:
             await work._tell([item.owner_id], lambda t, p=params: t("work.overdue", **p))
         sent += 1
     return sent + await _escalate(services, today, now)
+
+
+async def _late_recommendations(services, today: date, now: datetime) -> int:
+    """An overseer's recommendation past its date without an answer: the unit's head is reminded, once."""
+    rows = (await services.session.execute(select(Recommendation).where(
+        Recommendation.answered_at.is_(None), Recommendation.due < today).order_by(Recommendation.id))).scalars()
+    sent = 0
+    for rec in list(rows):
+        if not await _claim(services.session, "recommendation-late", str(rec.id), now):
+            continue
+        chiefs = await services.notifier.unit_chiefs(rec.unit_id)
+        await services.notifier.tell(chiefs, lambda t, rec=rec: t(
+            "oversight.rec_overdue", code=rec.code, due=day_text(rec.due)), case_id=None)
+        sent += 1
+    return sent
 
 
 def escalate_after(org: OrgSnapshot) -> int:

@@ -89,6 +89,12 @@ async def test_an_overseers_month_and_two_recommendations(database: Database) ->
         "Không có kiến nghị KN-2026-0001 gửi đơn vị của đồng chí."]
     assert texts(await saodo.says("/respond KN-2026-0001 Đã niêm yết lịch nạo vét tại nhà văn hóa các khu")) == [
         "Đã gửi trả lời kiến nghị KN-2026-0001."]
+    since = await s.last_id()
+    await s.tick(2026, 3, 19)  # the day after KN-2026-0002's date: its unit is reminded, once
+    await s.tick(2026, 3, 19, 10)
+    assert await s.texts_to("QLDT_HEAD", since) == [
+        "Kiến nghị KN-2026-0002 đã quá hạn trả lời (18/03/2026). Trả lời: /respond KN-2026-0002 nội dung"]
+    assert await s.texts_to("SAODO_HEAD", since) == []
     s.at(2026, 3, 20)
     await qldt.says("/respond KN-2026-0002 Đã lập đoàn kiểm tra, xử lý 3 công trình")
     assert (await s.texts_to("HDND_OVERSEER"))[-1] == (
