@@ -145,9 +145,9 @@ class Oversight:
         self.session.add(rec)
         await self.session.flush()
         source = self.org.units_by_id[overseer.unit_id]
-        await self.notifier.tell(await self.notifier.unit_chiefs(unit.id), lambda t: t(
+        await self.work.tell_accounts(await self.notifier.unit_chiefs(unit.id), lambda t: t(
             "oversight.rec_received", code=code, source=source.name(t.language), text=rec.text,
-            due=day_text(rec.due)), case_id=None)
+            due=day_text(rec.due)))
         return rec
 
     async def respond(self, official_id: int | None, code: str, answer: str) -> Recommendation:
@@ -161,9 +161,8 @@ class Oversight:
         rec.answer, rec.answered_by, rec.answered_at = answer[:MAX_TEXT], official.id, self.app.clock.now()
         await self.session.flush()
         unit = self.org.units_by_id[rec.unit_id]
-        await self.notifier.tell(await self.notifier.accounts_of([rec.overseer_id]), lambda t: t(
-            "oversight.rec_answered", code=rec.code, unit=unit.name(t.language), answer=rec.answer or ""),
-            case_id=None)
+        await self.work.tell([rec.overseer_id], lambda t: t(
+            "oversight.rec_answered", code=rec.code, unit=unit.name(t.language), answer=rec.answer or ""))
         return rec
 
 

@@ -18,18 +18,20 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.model import MediaRef
+from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
 from bot.domain import work as rules
 from bot.domain.media import MediaRejected, check_media
+from bot.domain.reminders import QuietHours
 from bot.domain.work import MilestoneLine, Missing, Standing, day_text
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from bot.services.authz import Refused
 from bot.services.context import AppContext
 from bot.services.notify import Notifier
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.leaders import Milestone, Programme, Recommendation, WorkDecision, WorkItem, WorkProgress
-from storage.models import Attachment, JobClaim, Official
+from storage.models import Attachment, ChannelIdentity, JobClaim, Official
+from storage.repositories import outbox
 from storage.repositories.cases import next_number
 from storage.repositories.dialect import insert_for
 from storage.uow import Database, note_work
@@ -98,8 +100,22 @@ class Work:
     def today(self) -> date:
         return self.app.clock.now().astimezone(self.app.tz).date()
 
-    async def _tell(self, official_ids: list[int], render: Callable[[Translator], str]) -> None:
-        await self.notifier.tell(await self.notifier.accounts_of(official_ids), render, case_id=None)
+    async def tell(self, official_ids: list[int], render: Callable[[Translator], str]) -> None:
+        await self.tell_accounts(await self.notifier.accounts_of(official_ids), render)
+
+    async def tell_accounts(self, accounts: list[ChannelIdentity], render: Callable[[Translator], str]) -> None:
+        """A notice to officials, each in their chat's language; outside the quiet-hours window (a prompt
+        ticked at midnight, a registration sent late at night) it waits for the window to open."""
+        now = self.app.clock.now()
+        quiet = QuietHours.from_settings(self.org.settings.get("quiet_hours"))
+        for identity in accounts:
+            official = await self.session.get(Official, identity.official_id)
+            release = now if official is None or official.quiet_hours_opt_out else quiet.next_allowed(
+                now, self.org.calendar)
+            t = translator(await self.notifier.language_of(identity))
+            await outbox.add(self.session, channel=identity.channel, chat_id=identity.chat_id,
+                             payload=Outbound(text=render(t)).to_json(), now=now, purpose="notice",
+                             not_before=release)
 
     # --- registration ----------------------------------------------------------------------------------------
 
@@ -139,7 +155,7 @@ class Work:
                                       created_at=now))
         await self.session.flush()
         leader = await self.session.get(Official, item.owner_id)
-        await self._tell(await self.committee_ids(),
+        await self.tell(await self.committee_ids(),
                          lambda t: t("work.committee.new_task", leader=leader.name if leader else "",
                                      title=item.title))
         return item
@@ -213,7 +229,7 @@ class Work:
         await self.session.flush()
         label = item.code or item.title
         key = f"work.decided.{decision.kind}.{verdict}"
-        await self._tell([item.owner_id], lambda t: t(key, task=label, comment=comment or t("work.no_comment")))
+        await self.tell([item.owner_id], lambda t: t(key, task=label, comment=comment or t("work.no_comment")))
         return label
 
     # --- the leader's own tasks ------------------------------------------------------------------------------
@@ -332,7 +348,7 @@ class Work:
                                       reason=reason[:MAX_TEXT], status="pending", asked_by=int(official_id or 0),
                                       created_at=self.app.clock.now()))
         await self.session.flush()
-        await self._tell(await self.committee_ids(),
+        await self.tell(await self.committee_ids(),
                          lambda t: t(f"work.committee.asked_{kind}", task=item.code or item.title))
         return item
 
@@ -382,7 +398,7 @@ class Work:
             await self._replace_milestones(
                 item, [MilestoneLine(date.fromisoformat(d), t) for d, t in spec["milestones"]])
             heads = [o.id for o in await _unit_heads(self.session, item.unit_id)]
-            await self._tell(heads, lambda t, item=item: t("work.item_assigned", code=item.code or "",
+            await self.tell(heads, lambda t, item=item: t("work.item_assigned", code=item.code or "",
                                                               title=item.title, programme=title))
         return programme
 
@@ -452,7 +468,7 @@ async def _prompts(services, today: date, now: datetime) -> int:
         to = [item.owner_id] if item.kind == "task" else [
             o.id for o in await _unit_heads(services.session, item.unit_id)] or [item.owner_id]
         code = item.code or ""
-        await work._tell(to, lambda t, code=code, title=item.title, late=late: t(
+        await work.tell(to, lambda t, code=code, title=item.title, late=late: t(
             "work.prompt", code=code, title=title, month=month) + ("\n" + t("work.prompt_late") if late else ""))
         sent += 1
     return sent
@@ -480,9 +496,9 @@ async def _overdue(services, today: date, now: datetime) -> int:
                   "days": days}
         if item.kind == "item":
             heads = [o.id for o in await _unit_heads(services.session, item.unit_id)]
-            await work._tell(heads or [item.owner_id], lambda t, p=params: t("work.overdue", **p))
+            await work.tell(heads or [item.owner_id], lambda t, p=params: t("work.overdue", **p))
         else:
-            await work._tell([item.owner_id], lambda t, p=params: t("work.overdue", **p))
+            await work.tell([item.owner_id], lambda t, p=params: t("work.overdue", **p))
         sent += 1
     return sent + await _escalate(services, today, now)
 
@@ -496,8 +512,8 @@ async def _late_recommendations(services, today: date, now: datetime) -> int:
         if not await _claim(services.session, "recommendation-late", str(rec.id), now):
             continue
         chiefs = await services.notifier.unit_chiefs(rec.unit_id)
-        await services.notifier.tell(chiefs, lambda t, rec=rec: t(
-            "oversight.rec_overdue", code=rec.code, due=day_text(rec.due)), case_id=None)
+        await services.work.tell_accounts(chiefs, lambda t, rec=rec: t(
+            "oversight.rec_overdue", code=rec.code, due=day_text(rec.due)))
         sent += 1
     return sent
 
@@ -523,6 +539,6 @@ async def _escalate(services, today: date, now: datetime) -> int:
         unit = services.org.units_by_id.get(item.unit_id or -1)
         params = {"code": item.code or "", "milestone": milestone.title, "due": day_text(milestone.due),
                   "days": (today - milestone.due).days, "unit": unit.code if unit else ""}
-        await services.work._tell([item.owner_id], lambda t, p=params: t("work.escalated", **p))
+        await services.work.tell([item.owner_id], lambda t, p=params: t("work.escalated", **p))
         sent += 1
     return sent

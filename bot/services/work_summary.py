@@ -36,7 +36,7 @@ async def send_summaries(services, today: date, now: datetime) -> int:
             language = await services.notifier.language_of(account)
             if language not in texts:
                 texts[language] = await monthly(services, translator(language), month, today)
-        await services.work._tell(committee, lambda t: texts.get(t.language) or "")
+        await services.work.tell(committee, lambda t: texts.get(t.language) or "")
         sent += 1
     if today.month == 1 and committee and await _claim(services.session, "work-year", str(today.year - 1), now):
         texts = {}
@@ -44,7 +44,7 @@ async def send_summaries(services, today: date, now: datetime) -> int:
             language = await services.notifier.language_of(account)
             if language not in texts:
                 texts[language] = await year_end(services, translator(language), today.year - 1)
-        await services.work._tell(committee, lambda t: texts.get(t.language) or "")
+        await services.work.tell(committee, lambda t: texts.get(t.language) or "")
         sent += 1
     return sent
 

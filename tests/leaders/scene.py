@@ -43,6 +43,13 @@ class Scene:
                                          OutboxItem.id > since).order_by(OutboxItem.id))).scalars()
             return [Outbound.from_json(r.payload).text for r in rows]
 
+    async def release_times(self, seat: str, since: int = 0) -> list[datetime]:
+        """When each message to the seat may go out (a notice outside quiet hours waits for the morning)."""
+        async with self.db.unit_of_work(readonly=True) as uow:
+            return list((await uow.session.execute(
+                select(OutboxItem.next_attempt_at).where(OutboxItem.chat_id == str(CHATS[seat]),
+                                                         OutboxItem.id > since).order_by(OutboxItem.id))).scalars())
+
     async def last_id(self) -> int:
         async with self.db.unit_of_work(readonly=True) as uow:
             ids = (await uow.session.execute(select(OutboxItem.id).order_by(OutboxItem.id.desc()).limit(1))).scalars()

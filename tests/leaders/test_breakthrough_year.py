@@ -142,6 +142,8 @@ async def test_a_leaders_year_of_breakthrough_tasks(database: Database) -> None:
     prompts = [t for t in await s.texts_to("UBND_LEADER", since) if t.startswith("Báo cáo tiến độ")]
     assert prompts[0] == "Báo cáo tiến độ tháng 2026-02: DP-2026-0001 Nạo vét kênh Sao Đỏ. Gõ /progress DP-2026-0001"
     assert len(prompts) == 5
+    # Sunday 01/02 is outside the officials' window: the prompts wait for Monday 07:30.
+    assert set(await s.release_times("UBND_LEADER", since)) == {datetime(2026, 2, 2, 7, 30, tzinfo=VN)}
 
     s.at(2026, 3, 20)
     await leader.says("/done DP-2026-0001 1")
