@@ -33,7 +33,7 @@ class LeadersDesk:
             "/tasks": commands.list_tasks, "/task": commands.show_task, "/progress": self.progress.begin,
             "/done": commands.milestone_done, "/redate": self.redate.begin, "/close": self.close.begin,
             "/oversight": commands.oversight, "/recommend": self.recommend.begin, "/respond": commands.respond,
-            "/programme": self.programme.begin,
+            "/programme": self.programme.begin, "/summary": commands.summary,
         }
 
     async def say_help(self, turn: Turn) -> None:

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
-from bot.domain.work import day_text
+from datetime import date
+
+from bot.domain.work import day_text, month_label
 from bot.services.authz import Refused
+from bot.services.work_summary import monthly, year_end
 from handlers.base import Turn
 from handlers.officials.common import done, say_refusal
 
@@ -105,3 +108,26 @@ async def respond(turn: Turn) -> None:
         say_refusal(turn, refusal)
         return
     turn.say(turn.t("oversight.responded", code=rec.code))
+
+
+async def summary(turn: Turn) -> None:
+    """The committee's summary on demand: /summary (the month just ended), /summary 2026-03, /summary 2026."""
+    words = _words(turn)
+    work = turn.services.work
+    try:
+        await work.official(turn.actor.official_id, "committee", "leader")
+    except Refused as refusal:
+        say_refusal(turn, refusal)
+        return
+    today = work.today()
+    wanted = words[0] if words else month_label(date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1))
+    parts = wanted.split("-")
+    if len(words) > 1 or not all(p.isdigit() for p in parts) or len(parts) > 2 or (
+            len(parts) == 2 and not 1 <= int(parts[1]) <= 12):
+        turn.say(turn.t("work.summary.usage"))
+        return
+    done(turn)
+    if len(parts) == 1:
+        turn.say(await year_end(turn.services, turn.t, int(parts[0])))
+    else:
+        turn.say(await monthly(turn.services, turn.t, f"{int(parts[0]):04d}-{int(parts[1]):02d}", today))

@@ -230,6 +230,14 @@ async def test_a_leaders_year_of_breakthrough_tasks(database: Database) -> None:
         "- Nguyễn Văn Thành: đăng ký 5, được duyệt 5, hoàn thành 2, không hoàn thành 1, còn dở dang 2; "
         "mốc: 10, xong đúng hạn 5, xong muộn 1, chưa xong 4, lùi hạn 1; báo cáo tiến độ 2 lần\n"
         f"  · không hoàn thành: DP-2026-0003, lý do: {REASON}"]
+    # The same year-end summary on demand; the committee's /summary with no month is the month just ended.
+    assert texts(await committee.says("/summary 2026")) == year_end
+    assert texts(await committee.says("/summary"))[0].startswith(
+        "Tổng hợp công việc đột phá tháng 2026-12 (tình hình đến 01/01/2027):\n"
+        "- Nguyễn Văn Thành: 5 việc; đúng tiến độ 0, chậm 2, hoàn thành 2, không hoàn thành 1\n")
+    assert texts(await committee.says("/summary 2026-13")) == [
+        "Cách dùng: /summary (tháng trước), /summary 2026-03 hoặc /summary 2026 (tổng kết năm)"]
+
     # The overseers see the tasks' standing too (as of the month's end), without names.
     view = texts(await s.chat("HDND_OVERSEER").says("/oversight 2026-10"))[0]
     assert "Công việc đột phá: 5; đúng tiến độ 2, chậm 0, hoàn thành 2, không hoàn thành 1" in view.split("\n")
