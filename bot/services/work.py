@@ -135,6 +135,9 @@ class Work:
         gaps = draft.missing()
         if gaps:
             raise Refused("work.refused.missing", missing=",".join(gaps))
+        unit = self.org.units.get(draft.unit)
+        if unit is None:
+            raise Refused("work.refused.missing", missing=Missing.PERSON.value)
         now = self.app.clock.now()
         if draft.item_id is not None:
             item = await self._own_task(official_id, draft.item_id, ("change_requested",))
@@ -144,9 +147,6 @@ class Work:
             item = WorkItem(kind="task", year=year, owner_id=int(official_id or 0), status="submitted",
                             title="", created_at=now)
             self.session.add(item)
-        unit = self.org.units.get(draft.unit)
-        if unit is None:
-            raise Refused("work.refused.missing", missing=Missing.PERSON.value)
         item.title, item.problem, item.expected_result = draft.title, draft.problem, draft.result
         item.resources, item.unit_id, item.status, item.submitted_at = draft.resources, unit.id, "submitted", now
         await self.session.flush()
