@@ -14,7 +14,7 @@ from enum import StrEnum
 
 MAX_TASKS_PER_YEAR = 5
 PROMPT_DAY = 1  # the monthly progress prompt: this day of the month (configurable in the org file)
-MILESTONE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\s*[:,-]?\s*(.+?)\s*$")
+MILESTONE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?(?:\s*[:,-]\s*|\s+)(.+?)\s*$")
 FIGURE = re.compile(r"\d")
 
 
