@@ -61,6 +61,22 @@ async def test_a_task_registered_and_approved_by_typed_numbers_only(database: Da
         30, "Đã nạo vét 3 km", "photo", "pending", "kenh-photo")
     assert photo.owner_key == f"work:{report.item_id}"
 
+    # A task returned with a comment: the leader is told; it leaves the list and the count of five.
+    await leader.says("/newtask")
+    for text in ("Họp dân hằng tháng", "Ít đối thoại", "12 buổi đối thoại", "31/12/2026 Đủ 12 buổi"):
+        await leader.says(text)
+    await leader.says("1")
+    await leader.says("VP")
+    await leader.says("-")
+    await leader.says("1")
+    await committee.says("/review")
+    await committee.says("1")
+    await committee.says("3")  # 3. Trả lại
+    assert texts(await committee.says("Đã có trong kế hoạch tiếp dân")) == ["Đã trả lại: Họp dân hằng tháng."]
+    assert (await s.texts_to("UBND_LEADER"))[-1] == (
+        "Thường trực trả lại \"Họp dân hằng tháng\": Đã có trong kế hoạch tiếp dân")
+    assert texts(await leader.says("/tasks")) == ["Công việc (1):\nDP-2026-0001 Nạo vét kênh Sao Đỏ: đúng tiến độ, 30%"]
+
     helped = texts(await leader.says("/help"))
     assert helped[0].startswith("Công việc đột phá:\n/newtask - đăng ký (tối đa 5 việc một năm)\n")
     assert helped[1].startswith("Hướng dẫn cho cán bộ:")
