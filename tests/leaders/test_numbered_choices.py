@@ -81,3 +81,10 @@ async def test_a_task_registered_and_approved_by_typed_numbers_only(database: Da
     assert helped[0].startswith("Công việc đột phá:\n/newtask - đăng ký (tối đa 5 việc một năm)\n")
     assert helped[1].startswith("Hướng dẫn cho cán bộ:")
     assert texts(await committee.says("/help"))[0].startswith("Thường trực:\n/review")
+
+    # In English, once the leader chooses it.
+    await leader.says("/lang")
+    await leader.presses("en")
+    assert texts(await leader.says("/tasks")) == ["Tasks (1):\nDP-2026-0001 Nạo vét kênh Sao Đỏ: on track, 30% done"]
+    assert texts(await leader.says("/task DP-2026-0001"))[0].endswith(
+        "Progress: 30% (on track)\nMilestones:\n1. by 31/03/2026: Khảo sát xong")
