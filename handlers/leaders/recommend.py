@@ -41,6 +41,8 @@ class RecommendFlow:
             return
         text = typed(turn, 2000)
         if not text:
+            if text == "":
+                turn.say(turn.t("oversight.ask_text"))
             return
         try:
             rec = await turn.services.oversight.recommend(turn.actor.official_id, str(turn.state.data.get(UNIT)),

@@ -43,7 +43,9 @@ class ReviewFlow:
             await self._verdict(turn)
         else:
             comment = typed(turn)
-            if comment:
+            if comment == "":
+                turn.say(turn.t("work.review.ask_comment"))
+            elif comment:
                 await self._apply(turn, str(turn.state.data.get(VERDICT)), comment)
 
     async def _pick(self, turn: Turn) -> None:
