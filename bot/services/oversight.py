@@ -65,15 +65,13 @@ class Oversight:
     # --- the figures -----------------------------------------------------------------------------------------
 
     async def figures(self, year: int, number: int) -> tuple[Figures, list[UnitFigures]]:
+        """The month's figures as the digest defines them (on the cases' events), for the area and by unit."""
         period = month(year, number, self.app.tz)
-        queries = DigestQueries(self.session, self.app.tz)
+        facts = await DigestQueries(self.session, self.org).facts(period, self.app.clock.now())
         units = self.area_units()
-        total = await queries.figures([u.id for u in units], [u.code for u in units], period)
-        rows = []
-        for unit in units:
-            figures = await queries.figures([unit.id], [unit.code], period)
-            if figures.received or figures.resolved or figures.overdue:
-                rows.append(UnitFigures(unit, figures))
+        total = facts.of([u.id for u in units])
+        rows = [UnitFigures(unit, figures) for unit in units
+                if (figures := facts.of([unit.id])).received or figures.resolved or figures.overdue]
         return total, rows
 
     async def view(self, official_id: int | None, year: int, number: int, t: Translator) -> str:

@@ -19,12 +19,14 @@ done late 1 (0005 m1), open 4; re-dated 1; progress reports 2.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
-from bot.services.digest import send_due_digests
+from bot.domain.digest import iso_week
+from bot.services.digest import Digests
 from storage.leaders import Milestone, WorkItem
+from storage.models import Official
 from storage.uow import Database
 from tests.flows.chat_driver import VN, Chat
 from tests.leaders.scene import scene, texts
@@ -125,10 +127,14 @@ async def test_a_leaders_year_of_breakthrough_tasks(database: Database) -> None:
         "Tiến độ: 0% (đúng tiến độ)\nCác mốc:\n1. 31/07/2026 - Trồng 1000 cây\n2. 30/11/2026 - Nghiệm thu")
 
     # The leader's weekly digest ends with their tasks and where each stands.
-    since = await s.last_id()
     s.at(2026, 1, 12, 8)
-    assert await send_due_digests(database, s.bot.clock, org=s.bot.app.org) == 1
-    digest = (await s.texts_to("UBND_LEADER", since))[-1]
+    async with database.unit_of_work() as uow:
+        org = await s.bot.app.org.get(uow.session, date(2026, 1, 12))
+        digests = Digests(uow.session, org)
+        leader_id = (await uow.session.execute(
+            select(Official.id).where(Official.seat == "UBND_LEADER"))).scalar_one()
+        digest, _chart = await digests.for_reader(await digests.reader(leader_id), iso_week(2026, 2, VN), "vi",
+                                                  s.bot.clock.now())
     assert digest.endswith(
         "\n\nCông việc đột phá của đồng chí (5):\n"
         "DP-2026-0001 Nạo vét kênh Sao Đỏ: đúng tiến độ, 0%\nDP-2026-0002 Chiếu sáng đường phố: đúng tiến độ, 0%\n"

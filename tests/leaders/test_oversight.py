@@ -16,12 +16,12 @@ KN-2026-0002 to QLDT sent 03/03 (due 18/03), answered 20/03: 2 days late.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.channels.model import Outbound
-from storage.models import Case, ChannelIdentity, Citizen, OutboxItem, Unit
+from storage.models import Case, CaseEvent, ChannelIdentity, Citizen, OutboxItem, Unit
 from storage.uow import Database
 from tests.deadlines.support import vn
 from tests.flows.chat_driver import VN
@@ -58,11 +58,21 @@ async def seed(db: Database) -> None:
         s.add(identity)
         await s.flush()
         for number, (unit, kind, created, due, resolved, rating, status) in enumerate(CASES, start=1):
-            s.add(Case(code=f"PA-2026-{number:06d}", kind=kind, status=status, unit_id=units[unit],
-                       citizen_id=citizen.id, reply_identity_id=identity.id, sealed=kind == "denunciation",
-                       text=DENUNCIATION if kind == "denunciation" else REPORT, created_at=created, due_at=due,
-                       original_due_at=due, resolved_at=resolved, closed_at=resolved, rating=rating,
-                       details={"contact": f"{NAME} {PHONE}"}))
+            case = Case(code=f"PA-2026-{number:06d}", kind=kind, status=status, unit_id=units[unit],
+                        citizen_id=citizen.id, reply_identity_id=identity.id, sealed=kind == "denunciation",
+                        text=DENUNCIATION if kind == "denunciation" else REPORT, created_at=created, due_at=due,
+                        original_due_at=due, resolved_at=resolved, closed_at=resolved, rating=rating,
+                        details={"contact": f"{NAME} {PHONE}"})
+            s.add(case)
+            await s.flush()
+            # The figures are read from the cases' events, as the engine records them.
+            events = [("submitted", created, "submitted")]
+            if resolved is not None:
+                events.append(("answered", resolved, "resolved"))
+            if rating is not None:
+                events.append((f"rated_{rating}", resolved + timedelta(hours=1), "closed"))
+            s.add_all(CaseEvent(case_id=case.id, at=at, actor_kind="system", action=action, to_status=to_status,
+                                public=True, data={}) for action, at, to_status in events)
         await uow.commit()
 
 
