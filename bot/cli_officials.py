@@ -27,7 +27,7 @@ from storage.uow import Database
 log = logging.getLogger(__name__)
 
 COMMANDS = ("invite", "officials", "reveal", "reveal-approve", "audit")
-ROLES = ("officer", "head", "leader", "overseer", "admin")
+ROLES = ("officer", "head", "leader", "overseer", "admin", "committee")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

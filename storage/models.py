@@ -575,5 +575,8 @@ class DashboardLink(Base):
     used_at: Mapped[datetime | None]
 
 
-# Tables of the abuse limits, the PIN guard and the reveal audit (kept in their own module, same metadata).
+# Tables kept in their own modules, same metadata: the abuse limits, the PIN guard and the reveal audit; and
+# leaders' own work - breakthrough tasks, programmes, overseers' recommendations (storage/leaders.py; a plain
+# import, so importing that module first breaks no cycle).
+import storage.leaders  # noqa: E402, F401
 from storage.security_models import AbuseCounter, PinGuard, RevealAudit  # noqa: E402, F401

@@ -28,6 +28,7 @@ from bot.services.org_view import OrgCache
 from bot.services.privacy import complete_erasures
 from bot.services.retention import RETENTION_DAYS, run_retention
 from bot.services.sweep import run_sweep
+from bot.services.work import run_work_jobs
 from bot.workers.supervise import Outage, is_transient
 from storage.uow import Database
 
@@ -39,6 +40,7 @@ RATINGS_EVERY = 600.0
 DRAFTS_EVERY = 600.0
 RETENTION_EVERY = 60.0  # a PIN shown on the web is masked in the transcript within a minute of its grace
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
+WORK_EVERY = 600.0  # leaders' work: monthly prompts, overdue milestones, the committee's summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
         Tick("retention", partial(run_retention, db, clock, days=retention_days), RETENTION_EVERY),
+        Tick("leaders-work", partial(run_work_jobs, db, clock, org=org, wake=wake), WORK_EVERY),
     ]
 
 

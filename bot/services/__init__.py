@@ -18,7 +18,9 @@ from bot.services.intake import Intake
 from bot.services.notify import Notifier
 from bot.services.officials import Officials
 from bot.services.org_view import OrgSnapshot
+from bot.services.oversight import Oversight
 from bot.services.privacy import Privacy
+from bot.services.work import Work
 from storage.uow import UnitOfWork
 
 
@@ -80,3 +82,11 @@ class Services:
     @cached_property
     def dashboard(self) -> DashboardLinks:
         return DashboardLinks(self.session, self.app)
+
+    @cached_property
+    def work(self) -> Work:
+        return Work(self.session, self.app, self.org, self.notifier)
+
+    @cached_property
+    def oversight(self) -> Oversight:
+        return Oversight(self.session, self.app, self.org, self.notifier, self.work)

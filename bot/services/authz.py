@@ -8,7 +8,8 @@ Roles (per unit):
 - head: everything an officer does on any case of the unit, and approves extensions;
 - leader: head of its own unit; reads every case of the units below;
 - overseer: aggregates only (People's Council, Fatherland Front) - no case, no personal data;
-- admin: manages officials (invites, revokes) - no case.
+- admin: manages officials (invites, revokes) - no case;
+- committee: the standing committee - decides leaders' breakthrough tasks (bot/services/work.py) - no case.
 A head or leader reads the cases of the units below their own; acting on them is the job of those units'
 own people, until a case is sent up to them (it then belongs to their unit).
 """
@@ -36,6 +37,7 @@ class Role(StrEnum):
     LEADER = "leader"
     OVERSEER = "overseer"
     ADMIN = "admin"
+    COMMITTEE = "committee"  # the standing committee: approves leaders' breakthrough tasks
 
 
 class Act(StrEnum):

@@ -26,6 +26,7 @@ from bot.services.media import new_attachment
 from bot.services.notices import Letter, Letterbox, Person, Recipients
 from bot.services.org_view import OrgCache, OrgSnapshot
 from bot.services.sweep import subtree
+from bot.services.work_summary import digest_lines
 from storage.models import Case, ChannelIdentity, JobClaim, Official
 from storage.repositories.dialect import insert_for
 from storage.uow import Database
@@ -92,6 +93,10 @@ class Digests:
     async def for_reader(self, reader: Person, period: Period, language: str, now: datetime) -> tuple[str, int]:
         """The digest as text plus the id of its chart, stored as a photo attachment."""
         message = await self.message(reader.unit_id, period, language, now)
+        tasks = await digest_lines(self.session, reader.id, translator(language), now.astimezone(
+            self.org.calendar.tz).date())  # the leader's own breakthrough tasks (bot/services/work_summary.py)
+        if tasks:
+            message = DigestMessage(f"{message.text}\n\n{tasks}", message.chart)
         chart = new_attachment("photo", "image/png", message.chart, now,
                                owner_key=f"digest:{period.label}:{reader.id}")
         self.session.add(chart)

@@ -20,6 +20,7 @@ from bot.services.officials import looks_like_code
 from handlers.base import OFFERED, Flow, Turn
 from handlers.case_keys import chosen_key
 from handlers.dashboard import open_dashboard
+from handlers.leaders import LeadersDesk
 from handlers.officials.answer import AnswerFlow
 from handlers.officials.ask import AskFlow
 from handlers.officials.assign import AssignFlow
@@ -49,15 +50,18 @@ class OfficialsDesk:
         self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
                                   self.reject, self.record, self.invite, self.recategorise, self.assign]
+        self.leaders = LeadersDesk()  # leaders' own work: tasks, programmes, oversight
+        self.flows += self.leaders.flows
         self._by_name = {f.name: f for f in self.flows}
         self._open_work = {f.name for f in (self.ask, self.transfer, self.extend, self.answer, self.reject)}
         self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
                         Verb.ANSWER: self.answer, Verb.REJECT: self.reject, Verb.ASSIGN: self.assign}
         self.commands: dict[str, Command] = {
-            "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
+            "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self._help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
             "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
             "/category": self._category,
+            **self.leaders.commands,
         }
 
     async def dispatch(self, turn: Turn) -> bool:
@@ -142,6 +146,10 @@ class OfficialsDesk:
         return bool(open_case)
 
     # --- commands --------------------------------------------------------------------------------------------
+
+    async def _help(self, turn: Turn) -> None:
+        await self.leaders.say_help(turn)  # leaders' work, for the roles that have it
+        await self.desk.show_help(turn)
 
     async def _welcome(self, turn: Turn) -> None:
         turn.say(turn.t("officials.welcome_back"))

@@ -146,7 +146,7 @@ UnitKind = Literal[
     "leadership", "coordinator", "department", "ward", "commune", "inspection", "overseer", "other"
 ]
 AreaKind = Literal["province", "district", "ward", "commune", "residential"]
-Role = Literal["officer", "head", "leader", "overseer", "admin"]
+Role = Literal["officer", "head", "leader", "overseer", "admin", "committee"]
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
