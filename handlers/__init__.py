@@ -13,6 +13,7 @@ from handlers.case_reply import CaseReplyFlow
 from handlers.common import help_for, show_menu
 from handlers.dashboard import open_dashboard
 from handlers.digest import DigestFlow
+from handlers.follow import FollowFlow, stop_following
 from handlers.language import LanguageFlow
 from handlers.menu import MenuFlow
 from handlers.my_cases import MyCasesFlow
@@ -79,8 +80,8 @@ class Router:
 def build_router() -> Router:
     report, my_cases, language = ReportFlow(), MyCasesFlow(), LanguageFlow()
     menu = MenuFlow({"report": report, "my": my_cases, "lang": language})
-    privacy = PrivacyFlow()
-    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy]
+    privacy, follow = PrivacyFlow(), FollowFlow()
+    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy, follow]
     by_name = {f.name: f for f in flows}
 
     commands: dict[str, Command] = {
@@ -92,6 +93,8 @@ def build_router() -> Router:
         "/lang": by_name[LanguageFlow.name].begin,
         "/case": show_case,
         "/privacy": privacy.begin,
+        "/follow": follow.begin,  # which area and topics to hear about (consent to be written to)
+        "/stop": stop_following,  # ends following in one message
         "/dashboard": open_dashboard,  # officials: a one-time sign-in link to the leaders' dashboard
     }
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()

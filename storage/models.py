@@ -554,3 +554,7 @@ class DashboardLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+# The civic features' tables (following, announcements) live in their own module, on this metadata.
+from storage.models_civic import Announcement, AnnouncementRecipient, Subscription  # noqa: E402, F401

@@ -13,6 +13,7 @@ from bot.services.digest import Digests
 from bot.services.drafts import Drafts
 from bot.services.escalation import Escalations
 from bot.services.evidence import Evidence
+from bot.services.following import Following
 from bot.services.identities import Identities
 from bot.services.intake import Intake
 from bot.services.notify import Notifier
@@ -80,3 +81,7 @@ class Services:
     @cached_property
     def dashboard(self) -> DashboardLinks:
         return DashboardLinks(self.session, self.app)
+
+    @cached_property
+    def following(self) -> Following:
+        return Following(self.session, self.app, self.org)

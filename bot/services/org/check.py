@@ -225,6 +225,7 @@ def _duplicates(spec: OrgSpec) -> list[tuple[int, str]]:
         ("area code", ((a.code, a) for a, _ in spec.all_areas())),
         ("category code", ((c.code, c) for c in spec.categories)),
         ("official seat", ((o.seat, o) for o in spec.officials)),
+        ("topic code", ((t.code, t) for t in spec.topics)),
     ]
     found: list[tuple[int, str]] = []
     for label, items in groups:

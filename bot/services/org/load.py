@@ -50,6 +50,7 @@ SETTING_KEYS = (
     "digest",
     "calendar_years",
     "loaded_at",
+    "topics",
 )
 
 
@@ -395,6 +396,7 @@ async def _write_settings(conn: AsyncConnection, spec: OrgSpec, span: range, now
         "digest": {"weekday": spec.digest.weekday, "time": f"{spec.digest.time:%H:%M}"},
         "calendar_years": [span[0], span[-1]],
         "loaded_at": now.astimezone(dt.UTC).isoformat(),
+        "topics": [{"code": t.code, "vi": t.name.vi, "en": t.name.en} for t in spec.topics],
     }
     await conn.execute(delete(OrgSetting).where(OrgSetting.key.in_(SETTING_KEYS)))
     await conn.execute(insert(OrgSetting), [{"key": k, "value": {"value": v}} for k, v in values.items()])

@@ -146,7 +146,7 @@ UnitKind = Literal[
     "leadership", "coordinator", "department", "ward", "commune", "inspection", "overseer", "other"
 ]
 AreaKind = Literal["province", "district", "ward", "commune", "residential"]
-Role = Literal["officer", "head", "leader", "overseer", "admin"]
+Role = Literal["officer", "head", "leader", "overseer", "admin", "secretariat"]
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -293,6 +293,13 @@ class CategorySpec(Spec):
     public: bool = False  # its reports are open data (Open311, the public map) unless their unit withholds one
 
 
+class TopicSpec(Spec):
+    """A subject citizens may follow (announcements and dialogues are about one): "mất điện, nước", ..."""
+
+    code: Code
+    name: Names
+
+
 class RuleSpec(Spec):
     category: CodeList | None = None
     area: CodeList | None = None
@@ -369,6 +376,7 @@ SECTIONS: dict[str, tuple[type[Spec], bool, bool]] = {
     "deadlines": (PolicySpec, True, True),
     "officials": (OfficialSpec, True, False),
     "calendar": (CalendarSpec, False, False),
+    "topics": (TopicSpec, True, False),
 }
 
 
@@ -389,6 +397,7 @@ class OrgSpec:
     routing: list[RuleSpec] = field(default_factory=list)
     deadlines: list[PolicySpec] = field(default_factory=list)
     officials: list[OfficialSpec] = field(default_factory=list)
+    topics: list[TopicSpec] = field(default_factory=list)
     section_lines: dict[str, int] = field(default_factory=dict)
 
     def all_areas(self) -> list[tuple[AreaSpec, AreaSpec | None]]:
