@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from handlers.acknowledge import Acknowledge
+from handlers.announcement_reply import AnnouncementReply
 from handlers.base import Flow, Turn
 from handlers.case_lookup import show_case
 from handlers.case_prompts import CasePrompts
@@ -100,4 +101,5 @@ def build_router() -> Router:
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()
     digest = DigestFlow()
     flows += [*officials.flows, rating, reply, digest]
-    return Router(flows, commands, officials, CasePrompts(rating, reply), intercepts=(Acknowledge(), digest))
+    intercepts = (Acknowledge(), digest, AnnouncementReply())
+    return Router(flows, commands, officials, CasePrompts(rating, reply), intercepts=intercepts)

@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
 from bot.clock import Clock
+from bot.services.announcements import settle_announcements
 from bot.services.case_actions import expire_ratings
 from bot.services.digest import send_due_digests
 from bot.services.drafts import remind_idle_drafts
@@ -37,6 +38,7 @@ DIGEST_EVERY = 300.0  # the weekly digest is due once a week; a late tick only d
 RATINGS_EVERY = 600.0
 DRAFTS_EVERY = 600.0
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
+ANNOUNCEMENTS_EVERY = 30.0  # the sender hears how an announcement went within half a minute of it settling
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("expire-ratings", partial(expire_ratings, db, clock), RATINGS_EVERY),
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
+        Tick("announcements", partial(settle_announcements, db, clock, wake=wake), ANNOUNCEMENTS_EVERY),
     ]
 
 

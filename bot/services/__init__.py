@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from bot.i18n import Translator, translator
+from bot.services.announcements import Announcements
 from bot.services.case_actions import CaseActions
 from bot.services.cases import CaseQueries
 from bot.services.context import AppContext
@@ -85,3 +86,7 @@ class Services:
     @cached_property
     def following(self) -> Following:
         return Following(self.session, self.app, self.org)
+
+    @cached_property
+    def announcements(self) -> Announcements:
+        return Announcements(self.session, self.app, self.org, self.intake)

@@ -20,6 +20,7 @@ from bot.services.officials import looks_like_code
 from handlers.base import OFFERED, Flow, Turn
 from handlers.case_keys import chosen_key
 from handlers.dashboard import open_dashboard
+from handlers.officials.announce import AnnounceFlow
 from handlers.officials.answer import AnswerFlow
 from handlers.officials.ask import AskFlow
 from handlers.officials.common import done, say_refusal
@@ -42,9 +43,10 @@ class OfficialsDesk:
         self.ask, self.transfer, self.extend = AskFlow(), TransferFlow(), ExtendFlow()
         self.answer, self.reject = AnswerFlow(), RejectFlow()
         self.record, self.invite = RecordFlow(), InviteFlow()
+        self.announce = AnnounceFlow()
         self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
-                                  self.reject, self.record, self.invite]
+                                  self.reject, self.record, self.invite, self.announce]
         self._by_name = {f.name: f for f in self.flows}
         self._open_work = {f.name for f in (self.ask, self.transfer, self.extend, self.answer, self.reject)}
         self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
@@ -53,6 +55,7 @@ class OfficialsDesk:
             "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
             "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
+            "/announce": self.announce.begin,
         }
 
     async def dispatch(self, turn: Turn) -> bool:
