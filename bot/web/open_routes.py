@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def install_open(app: web.Application, container: Container, signer: Signer) -> None:
     settings = container.settings
     Open311Routes(container.db, container.app, jurisdiction=settings.open311_jurisdiction,
-                  contact=settings.open311_contact, wake=container.dispatcher.wake).install(app)
+                  contact=settings.open311_contact, wake=container.sender.wake).install(app)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     MetricsRoutes(container.db, container.clock, token).install(app)
     DashboardRoutes(container.db, container.app, signer, session_hours=settings.dashboard_session_hours,
