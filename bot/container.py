@@ -27,6 +27,7 @@ from bot.services.receiving import Receiver
 from bot.services.webchat import WebChat
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
+from bot.web.dialogue import DialogueRoutes
 from bot.web.metrics import MetricsRoutes
 from bot.web.open_routes import install_open
 from bot.web.signing import Signer
@@ -177,6 +178,7 @@ class Container:
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language).install(app)
         TrackingRoutes(self.db, self.app, signer).install(app)
+        DialogueRoutes(self.db, self.app).install(app)  # a dialogue session's public minutes
         install_open(app, self, signer)  # Open311, /metrics, the dashboard
         if self.telegram is not None and self.settings.webhook_secret is not None:
             add_telegram_webhook(app, self.telegram, self.receiver, self.settings.webhook_secret.get_secret_value())

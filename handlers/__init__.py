@@ -13,6 +13,7 @@ from handlers.case_prompts import CasePrompts
 from handlers.case_reply import CaseReplyFlow
 from handlers.common import help_for, show_menu
 from handlers.dashboard import open_dashboard
+from handlers.dialogue import DialogueFlow
 from handlers.digest import DigestFlow
 from handlers.follow import FollowFlow, stop_following
 from handlers.language import LanguageFlow
@@ -81,8 +82,8 @@ class Router:
 def build_router() -> Router:
     report, my_cases, language = ReportFlow(), MyCasesFlow(), LanguageFlow()
     menu = MenuFlow({"report": report, "my": my_cases, "lang": language})
-    privacy, follow = PrivacyFlow(), FollowFlow()
-    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy, follow]
+    privacy, follow, dialogue = PrivacyFlow(), FollowFlow(), DialogueFlow()
+    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy, follow, dialogue]
     by_name = {f.name: f for f in flows}
 
     commands: dict[str, Command] = {
@@ -96,6 +97,7 @@ def build_router() -> Router:
         "/privacy": privacy.begin,
         "/follow": follow.begin,  # which area and topics to hear about (consent to be written to)
         "/stop": stop_following,  # ends following in one message
+        "/dialogue": dialogue.begin,  # questions in advance for the leaders' dialogue sessions
         "/dashboard": open_dashboard,  # officials: a one-time sign-in link to the leaders' dashboard
     }
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()

@@ -557,4 +557,11 @@ class DashboardLink(Base):
 
 
 # The civic features' tables (following, announcements) live in their own module, on this metadata.
-from storage.models_civic import Announcement, AnnouncementRecipient, Subscription  # noqa: E402, F401
+from storage.models_civic import (  # noqa: E402, F401
+    Announcement,
+    AnnouncementRecipient,
+    DialogueQuestion,
+    DialogueSession,
+    DialogueSupport,
+    Subscription,
+)

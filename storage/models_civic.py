@@ -68,3 +68,57 @@ class AnnouncementRecipient(Base):
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(8), default="pending")  # pending | sent | failed | held
     proactive: Mapped[bool] = mapped_column(Boolean, default=False)  # sent on the proactive quota
+
+
+class DialogueSession(Base):
+    """A leader meets citizens (đối thoại trực tiếp): when, where or online, who attends; questions in advance."""
+
+    __tablename__ = "dialogue_sessions"
+    __table_args__ = (Index("ix_dialogue_sessions_starts_at", "starts_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    area_code: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    attendees: Mapped[list] = mapped_column(default=list)  # seat codes from the organisation file
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    created_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]  # the day-before reminder went
+    closed_at: Mapped[datetime | None]  # answers recorded; unanswered questions became cases
+
+
+class DialogueQuestion(Base):
+    """A citizen's question in advance; supported by others; assigned to the unit that answers it."""
+
+    __tablename__ = "dialogue_questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("dialogue_sessions.id"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id"))
+    text: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(Text)  # accent-insensitive form, for near-duplicates
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    area_code: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    supports: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # assigned to answer it
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    answered_at: Mapped[datetime | None]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # left unanswered: a case
+
+
+class DialogueSupport(Base):
+    """One citizen's support of a question (one each)."""
+
+    __tablename__ = "dialogue_supports"
+    __table_args__ = (UniqueConstraint("question_id", "citizen_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("dialogue_questions.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id"))
+    created_at: Mapped[datetime]

@@ -23,6 +23,7 @@ from bot import metrics
 from bot.clock import Clock
 from bot.services.announcements import settle_announcements
 from bot.services.case_actions import expire_ratings
+from bot.services.dialogues import remind_dialogues
 from bot.services.digest import send_due_digests
 from bot.services.drafts import remind_idle_drafts
 from bot.services.org_view import OrgCache
@@ -38,6 +39,7 @@ DIGEST_EVERY = 300.0  # the weekly digest is due once a week; a late tick only d
 RATINGS_EVERY = 600.0
 DRAFTS_EVERY = 600.0
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
+DIALOGUES_EVERY = 300.0  # the day-before reminder of a dialogue session may go a few minutes late
 ANNOUNCEMENTS_EVERY = 30.0  # the sender hears how an announcement went within half a minute of it settling
 
 
@@ -60,6 +62,7 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
         Tick("announcements", partial(settle_announcements, db, clock, wake=wake), ANNOUNCEMENTS_EVERY),
+        Tick("dialogue-reminders", partial(remind_dialogues, db, clock, tz), DIALOGUES_EVERY),
     ]
 
 

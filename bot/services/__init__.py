@@ -10,6 +10,7 @@ from bot.services.case_actions import CaseActions
 from bot.services.cases import CaseQueries
 from bot.services.context import AppContext
 from bot.services.dashboard import DashboardLinks
+from bot.services.dialogues import Dialogues
 from bot.services.digest import Digests
 from bot.services.drafts import Drafts
 from bot.services.escalation import Escalations
@@ -90,3 +91,7 @@ class Services:
     @cached_property
     def announcements(self) -> Announcements:
         return Announcements(self.session, self.app, self.org, self.intake)
+
+    @cached_property
+    def dialogues(self) -> Dialogues:
+        return Dialogues(self.session, self.app, self.org, self.intake)

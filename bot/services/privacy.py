@@ -31,6 +31,8 @@ from storage.models import (
     Citizen,
     Consent,
     Conversation,
+    DialogueQuestion,
+    DialogueSupport,
     Erasure,
     InboxItem,
     OutboxItem,
@@ -245,6 +247,9 @@ class Privacy:
             await self.session.execute(  # the announcements' tallies stay, without the person's chat
                 update(AnnouncementRecipient).where(AnnouncementRecipient.identity_id.in_(identity_ids))
                 .values(identity_id=None, chat_id=ERASED_CHAT))
+            for model in (DialogueQuestion, DialogueSupport):  # the minutes keep the words, not the chat
+                await self.session.execute(update(model).where(model.identity_id.in_(identity_ids))
+                                           .values(identity_id=None))
             await self.session.execute(delete(ChannelIdentity).where(ChannelIdentity.id.in_(identity_ids)))
         await self.session.execute(delete(Consent).where(Consent.citizen_id == citizen_id))
         citizen.phone = citizen.display_name = None
