@@ -16,7 +16,9 @@ TYPED = "khi nao co nuoc sach cho khu dan cu Mat Son"
 MINE = "Đề nghị lắp đèn đường ngõ 5 Tiền Định"
 
 
-@pytest.mark.parametrize("channel", ["telegram", "zalo", "web"])
+# Telegram and Zalo pace each chat at about a message a second, so those two runs take ~16 s each: slow.
+@pytest.mark.parametrize("channel", [pytest.param("telegram", marks=pytest.mark.slow),
+                                     pytest.param("zalo", marks=pytest.mark.slow), "web"])
 async def test_a_dialogue_on_every_channel(db_url: str, channel: str) -> None:
     async with ON[channel](db_url) as scene:
         d = scene.driver
