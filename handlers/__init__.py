@@ -23,6 +23,7 @@ from handlers.officials import OfficialsDesk
 from handlers.onboarding import OnboardingFlow
 from handlers.privacy import PrivacyFlow
 from handlers.rating import RatingFlow
+from handlers.reception import show_receptions
 from handlers.report import ReportFlow, cancel_with_draft
 
 Command = Callable[[Turn], Awaitable[None]]
@@ -98,6 +99,7 @@ def build_router() -> Router:
         "/follow": follow.begin,  # which area and topics to hear about (consent to be written to)
         "/stop": stop_following,  # ends following in one message
         "/dialogue": dialogue.begin,  # questions in advance for the leaders' dialogue sessions
+        "/reception": show_receptions,  # the next fixed citizen-reception days (the law's schedule)
         "/dashboard": open_dashboard,  # officials: a one-time sign-in link to the leaders' dashboard
     }
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()

@@ -76,6 +76,8 @@ class DialogueSession(Base):
     __tablename__ = "dialogue_sessions"
     __table_args__ = (Index("ix_dialogue_sessions_starts_at", "starts_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="dialogue")  # dialogue | reception (the law's schedule)
+    series_key: Mapped[str | None] = mapped_column(String(120), unique=True)  # reception:<unit>:<date>
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     area_code: Mapped[str | None] = mapped_column(String(64))
     topic: Mapped[str | None] = mapped_column(String(64))

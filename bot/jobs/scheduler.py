@@ -28,6 +28,7 @@ from bot.services.digest import send_due_digests
 from bot.services.drafts import remind_idle_drafts
 from bot.services.org_view import OrgCache
 from bot.services.privacy import complete_erasures
+from bot.services.receptions import plan_receptions
 from bot.services.sweep import run_sweep
 from bot.workers.supervise import Outage, is_transient
 from storage.uow import Database
@@ -39,6 +40,7 @@ DIGEST_EVERY = 300.0  # the weekly digest is due once a week; a late tick only d
 RATINGS_EVERY = 600.0
 DRAFTS_EVERY = 600.0
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
+RECEPTIONS_EVERY = 3600.0  # the reception days are planned two months ahead: hourly is plenty
 DIALOGUES_EVERY = 300.0  # the day-before reminder of a dialogue session may go a few minutes late
 ANNOUNCEMENTS_EVERY = 30.0  # the sender hears how an announcement went within half a minute of it settling
 
@@ -62,7 +64,8 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
         Tick("announcements", partial(settle_announcements, db, clock, wake=wake), ANNOUNCEMENTS_EVERY),
-        Tick("dialogue-reminders", partial(remind_dialogues, db, clock, tz), DIALOGUES_EVERY),
+        Tick("dialogue-reminders", partial(remind_dialogues, db, clock, tz, org), DIALOGUES_EVERY),
+        Tick("reception-schedule", partial(plan_receptions, db, clock, org, tz), RECEPTIONS_EVERY),
     ]
 
 

@@ -25,7 +25,7 @@ from bot.services.authz import ANNOUNCER_ROLES, Refused
 from bot.services.context import AppContext
 from bot.services.following import Following
 from bot.services.intake import Draft, Intake
-from bot.services.org_view import OrgSnapshot
+from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import (
     ChannelIdentity,
     Conversation,
@@ -112,7 +112,8 @@ class Dialogues:
         if row.link:
             where = f"{where} - {row.link}" if where else row.link
         unit = self.org.units_by_id[row.unit_id]
-        return t("dialogue.details", id=row.id, title=row.title, unit=unit.name(t.language),
+        title = t("reception.title") if row.kind == "reception" else row.title
+        return t("dialogue.details", id=row.id, title=title, unit=unit.name(t.language),
                  when=t.moment(row.starts_at, self.app.tz), where=where or t("common.none"),
                  attendees=", ".join(await self.attendee_names(row)) or t("common.none"))
 
@@ -203,7 +204,8 @@ class Dialogues:
 
     async def upcoming(self) -> list[DialogueSession]:
         now = self.app.clock.now()
-        stmt = (select(DialogueSession).where(DialogueSession.closed_at.is_(None), DialogueSession.starts_at > now)
+        stmt = (select(DialogueSession).where(DialogueSession.kind == "dialogue", DialogueSession.closed_at.is_(None),
+                                              DialogueSession.starts_at > now)
                 .order_by(DialogueSession.starts_at, DialogueSession.id).limit(9))
         return list((await self.session.execute(stmt)).scalars())
 
@@ -241,7 +243,7 @@ class Dialogues:
         return True
 
 
-async def remind_dialogues(db: Database, clock: Clock, tz: tzinfo = VN_TZ) -> int:
+async def remind_dialogues(db: Database, clock: Clock, tz: tzinfo = VN_TZ, org: OrgCache | None = None) -> int:
     """The day before a session: its attendees and the citizens whose questions were chosen (assigned) are
     reminded, once. A catch-up job: a session whose reminder time passed while nothing ran is reminded late."""
     now = clock.now()
@@ -264,9 +266,15 @@ async def remind_dialogues(db: Database, clock: Clock, tz: tzinfo = VN_TZ) -> in
                 select(ChannelIdentity).join(DialogueQuestion, DialogueQuestion.identity_id == ChannelIdentity.id)
                 .where(DialogueQuestion.session_id == row.id, DialogueQuestion.unit_id.is_not(None))
                 .order_by(DialogueQuestion.id))).scalars())
+            if row.kind == "reception" and org is not None:  # the law's reception days: the area's followers too
+                snapshot = await org.get(s, now.astimezone(tz).date())
+                app = AppContext(clock=clock, tz=tz, org=org)  # type: ignore[arg-type]
+                followers = await Following(s, app, snapshot).followers(row.area_code, None)
+                targets += [i for i in [await s.get(ChannelIdentity, f.identity_id) for f in followers] if i]
             for identity in {i.id: i for i in targets}.values():
                 t = translator(await _language(s, identity))
-                text = t("dialogue.reminder", title=row.title, when=t.moment(row.starts_at, tz),
+                title = t("reception.title") if row.kind == "reception" else row.title
+                text = t("dialogue.reminder", title=title, when=t.moment(row.starts_at, tz),
                          where=row.place or row.link or t("common.none"), id=row.id)
                 await outbox.add(s, channel=identity.channel, chat_id=identity.chat_id, now=now,
                                  payload=Outbound(text=text).to_json(), purpose="notice",

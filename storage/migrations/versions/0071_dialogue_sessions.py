@@ -1,4 +1,4 @@
-"""dialogue sessions: leaders meet citizens, with questions in advance and supports
+"""dialogue sessions: leaders meet citizens, with questions in advance and supports; the reception schedule
 
 Revision ID: 0071
 Revises: 0070
@@ -23,6 +23,8 @@ def upgrade() -> None:
     op.create_table(
         "dialogue_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("series_key", sa.String(length=120), nullable=True),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("area_code", sa.String(length=64), nullable=True),
         sa.Column("topic", sa.String(length=64), nullable=True),
@@ -39,6 +41,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["created_by"], ["officials.id"],
                                 name=op.f("fk_dialogue_sessions_created_by_officials")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dialogue_sessions")),
+        sa.UniqueConstraint("series_key", name=op.f("uq_dialogue_sessions_series_key")),
     )
     op.create_index("ix_dialogue_sessions_starts_at", "dialogue_sessions", ["starts_at"])
     op.create_table(
