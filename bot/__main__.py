@@ -1,5 +1,5 @@
 """Command line: `tiepdan run | serve | worker | migrate | org check|load | inbox failed|retry | outbox failed |
-invite | officials list|revoke | reveal | digest | sweep | apikey`."""
+invite | officials list|revoke | reveal | digest | sweep | apikey | examples list|remove`."""
 
 from __future__ import annotations
 
@@ -56,9 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli_deadlines import add_parsers
 
     add_parsers(sub)
-    from bot import cli_open
+    from bot import cli_examples, cli_open
 
     cli_open.add_parsers(sub)
+    cli_examples.add_parsers(sub)
     return parser
 
 
@@ -100,6 +101,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli_deadlines import digest_command, sweep_command
 
         return await (digest_command if args.command == "digest" else sweep_command)(settings, args)
+    if args.command == "examples":
+        from bot import cli_examples
+
+        return await cli_examples.run(settings, args)
     if args.command == "run":
         await upgrade_async(settings.database_url)
         if await _org_load(settings, settings.org_file, if_empty=True) != 0:

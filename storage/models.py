@@ -87,6 +87,21 @@ class Category(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+class CategoryExample(Base):
+    """A message an official filed under another category than the one first suggested: the matcher learns
+    from it at the next load of the organisation snapshot (`tiepdan examples list|remove`)."""
+
+    __tablename__ = "category_examples"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    reason: Mapped[str] = mapped_column(String(16))  # recategorised | transferred
+    previous_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    created_at: Mapped[datetime]
+
+
 class RoutingRule(Base):
     """category x area -> unit; a null column matches anything; the most specific rule wins."""
 

@@ -28,7 +28,7 @@ from bot.domain.intake import (
     understand,
     ward_at,
 )
-from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceArea, PlaceIndex
+from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceArea, PlaceIndex, build_matchers
 from bot.domain.routing import inspection_unit_above
 from bot.i18n import translator
 from bot.services.context import AppContext
@@ -72,9 +72,11 @@ def index_for(org: OrgSnapshot) -> IntakeIndex:
 
 def _build_index(org: OrgSnapshot) -> IntakeIndex:
     areas = [a for a in org.areas.values() if a.active]
-    places = PlaceIndex(Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas)  # type: ignore[arg-type]
-    categories = CategoryIndex(
-        CategoryTerms(c.code, (c.name_vi, c.name_en), c.keywords) for c in org.active_categories()
+    places, categories = build_matchers(
+        [Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas],  # type: ignore[arg-type]
+        [CategoryTerms(c.code, (c.name_vi, c.name_en), c.keywords) for c in org.active_categories()],
+        org.settings.get("matching"),
+        org.learned,
     )
     located = tuple(
         PlaceArea(a.code, a.lat, a.lon, a.radius_m) for a in areas
@@ -206,6 +208,9 @@ class Drafts:
                 details |= {"learned_on": facts.learned_on.isoformat(), "filing_last_day": limit.last_day.isoformat()}
         if kind is CaseKind.DENUNCIATION:
             details["accused_unit"] = facts.accused_unit
+        elif facts.suggested:
+            # What the matcher suggested first and why: the card shows it, the digest counts how often it stood.
+            details["suggestion"] = {"category": facts.suggested[0], "why": list(facts.why)}
         return Draft(
             kind=kind, text=text, category=facts.category if kind is not CaseKind.DENUNCIATION else None,
             area=(facts.area or facts.ward) if kind is not CaseKind.DENUNCIATION else None, language=language,

@@ -194,6 +194,11 @@ class Notifier:
         contact = (case.details or {}).get("contact")
         if contact and not case.sealed:
             lines.append(t("officials.card_contact", source=t(f"officials.source.{case.source}"), contact=contact))
+        suggestion = (case.details or {}).get("suggestion") or {}
+        suggested = self.org.categories.get(suggestion.get("category") or "")
+        if suggested is not None and suggestion.get("why"):
+            words = ", ".join(f"\u201c{w}\u201d" for w in suggestion["why"])
+            lines.append(t("officials.card_suggested", category=suggested.name(t.language), words=words))
         text = case.text if len(case.text) <= PREVIEW else case.text[:PREVIEW] + "…"
         lines.append(t("officials.card_text", text=text))
         return "\n".join(lines)
