@@ -21,6 +21,7 @@ from bot.domain.digest import Figures, Period, PeriodKind, weekly_moment, weekly
 from bot.domain.reminders import QuietHours
 from bot.i18n import Translator, translator
 from bot.services.chart import Bar, on_time_chart
+from bot.services.civic_digest import CivicFigures, civic_figures, civic_lines
 from bot.services.digest_sql import DigestQueries, OverdueCase, Ranked
 from bot.services.media import new_attachment
 from bot.services.notices import Letter, Letterbox, Person, Recipients
@@ -44,6 +45,7 @@ class DigestData:
     top_areas: list[Ranked]
     most_overdue: list[OverdueCase]
     bars: list[Bar]
+    civic: CivicFigures | None = None  # dialogues and announcements (bot.services.civic_digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class Digests:
             top_areas=await self.queries.top(Case.area_id, units, period),
             most_overdue=await self.queries.most_overdue(units, period),
             bars=bars,
+            civic=await civic_figures(self.session, units, period),
         )
 
     async def message(self, unit_id: int, period: Period, language: str) -> DigestMessage:
@@ -137,6 +140,7 @@ def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
               due=t.due(c.due_at, tz), assignee=c.assignee or t("deadline.nobody"))
             for c in data.most_overdue
         ]
+    lines += civic_lines(data.civic, t)
     lines.append(t("digest.chart_note"))
     return "\n".join(lines)
 
