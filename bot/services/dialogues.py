@@ -77,6 +77,13 @@ class Dialogues:
             raise Refused("dialogue.not_allowed")
         return official
 
+    async def is_office(self, official_id: int | None) -> bool:
+        try:
+            await self._office(official_id)
+        except Refused:
+            return False
+        return True
+
     async def get(self, session_id: int) -> DialogueSession | None:
         return await self.session.get(DialogueSession, session_id)
 

@@ -28,6 +28,7 @@ from handlers.officials.desk import DeskFlow
 from handlers.officials.extend import ExtendFlow
 from handlers.officials.invite import InviteFlow
 from handlers.officials.link import LinkFlow
+from handlers.officials.questions import show_questions
 from handlers.officials.recategorise import RecategoriseFlow
 from handlers.officials.record import RecordFlow
 from handlers.officials.reject import RejectFlow
@@ -58,6 +59,7 @@ class OfficialsDesk:
             "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
             "/category": self._category,
             "/announce": self.announce.begin,
+            "/questions": show_questions,  # the office: coming dialogue sessions, their questions ranked
         }
 
     async def dispatch(self, turn: Turn) -> bool:

@@ -149,6 +149,12 @@ async def test_a_dialogue_session_from_invitation_to_minutes(database) -> None:
     async with world.services() as s:
         for question, unit in ((4, "QLDT"), (1, "QLDT"), (2, "P_SAODO")):
             await s.dialogues.assign(office.official_id, question, unit)
+    listed = texts(await bot.chat(office.chat).says("/questions"))  # type: ignore[arg-type]
+    assert listed[0].split("\n")[5:9] == [
+        "1. [#4] 3 ủng hộ · Sao Đỏ · Đèn chiếu sáng ngõ 12 hỏng ba tháng chưa thay <b>gấp</b> → Phòng Quản lý đô thị",
+        "2. [#1] 1 ủng hộ · Sao Đỏ · Bao giờ sửa xong đoạn đường Nguyễn Trãi bị lún? → Phòng Quản lý đô thị",
+        "3. [#2] 1 ủng hộ · Sao Đỏ · Rác thải ở chợ Sao Đỏ bao lâu mới được thu gom một lần? → UBND phường Sao Đỏ",
+        "4. [#3] 1 ủng hộ · Sao Đỏ · Trường mầm non phường có nhận trẻ dưới hai tuổi không? → chưa giao"]
     bot.clock.set(starts - timedelta(hours=23))
     assert await remind_dialogues(database, bot.clock, VN) == 1
     assert await remind_dialogues(database, bot.clock, VN) == 0
