@@ -96,7 +96,10 @@ class FollowFlow:
         chosen: list[str] = turn.state.data.setdefault("topics", [])
         if choice.startswith(TOPIC_KEY):
             code = choice[len(TOPIC_KEY):]
-            chosen.remove(code) if code in chosen else chosen.append(code)
+            if code in chosen:
+                chosen.remove(code)
+            else:
+                chosen.append(code)
             self._ask_topics(turn)
             return
         if choice not in (ALL_TOPICS, DONE):
