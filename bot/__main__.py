@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc.code, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(),
+                  id_key=settings.web_secret.get_secret_value().encode() if settings.web_secret else None)
     return asyncio.run(_dispatch(args, settings))
 
 
@@ -89,7 +90,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot import cli_queues
 
         return await cli_queues.run(settings, args)
-    if args.command in ("invite", "officials", "reveal"):
+    if args.command in ("invite", "officials", "reveal", "reveal-approve", "audit"):
         from bot import cli_officials
 
         return await cli_officials.run(settings, args)

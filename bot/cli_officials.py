@@ -26,7 +26,7 @@ from storage.uow import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("invite", "officials", "reveal")
+COMMANDS = ("invite", "officials", "reveal", "reveal-approve", "audit")
 ROLES = ("officer", "head", "leader", "overseer", "admin")
 
 
@@ -36,6 +36,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     invite.add_argument("--role", choices=ROLES)
     invite.add_argument("--name", help="the official's full name")
     invite.add_argument("--phone", help="linking then also requires sharing this number where the channel can")
+    invite.add_argument("--replace", action="store_true",
+                        help="with --role head: replace the unit's current head (their access ends)")
     invite.add_argument("--seat", help="invite for a seat of the organisation file (unit, role and name from it)")
     invite.add_argument("--view-identity", action="store_true",
                         help="grant seeing a denunciation's sender (tiepdan reveal)")
@@ -49,6 +51,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     reveal = sub.add_parser("reveal", help="show who sent a case (view_identity holders only; recorded)")
     reveal.add_argument("case", help="tracking code, e.g. TC-2026-000001")
     reveal.add_argument("--by", required=True, help="your seat code or official number")
+    reveal.add_argument("--approval", help="the one-time code a second official gave you (tiepdan reveal-approve)")
+    reveal.add_argument("--reason", default="", help="why (kept in the audit chain)")
+    approve = sub.add_parser("reveal-approve", help="as a second official, approve one reveal (prints a code)")
+    approve.add_argument("case", help="tracking code, e.g. TC-2026-000001")
+    approve.add_argument("--for", dest="requester", required=True, help="the requesting official's seat or number")
+    approve.add_argument("--by", required=True, help="your seat code or official number")
+    approve.add_argument("--reason", required=True, help="why (kept in the audit chain)")
+    audit = sub.add_parser("audit", help="the reveal audit chain")
+    audit.add_argument("audit_command", choices=["verify"], help="recompute the chain; exit 1 if it is broken")
 
 
 async def run(settings: Settings, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -58,6 +69,10 @@ async def run(settings: Settings, args: argparse.Namespace, out: TextIO = sys.st
             return await invite_command(settings, db, args, out)
         if args.command == "reveal":
             return await reveal_command(settings, db, args, out)
+        if args.command == "reveal-approve":
+            return await approve_command(settings, db, args, out)
+        if args.command == "audit":
+            return await audit_command(settings, db, args, out)
         if args.officials_command == "list":
             return await list_command(settings, db, args, out)
         return await revoke_command(settings, db, args, out)
@@ -88,7 +103,7 @@ async def invite_command(settings: Settings, db: Database, args: argparse.Namesp
         try:
             issued = await services.officials.invite(
                 unit=args.unit, role=args.role, name=args.name, phone=args.phone, seat=args.seat,
-                view_identity=args.view_identity)
+                view_identity=args.view_identity, replace=getattr(args, "replace", False))
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()
@@ -139,9 +154,14 @@ async def list_command(settings: Settings, db: Database, args: argparse.Namespac
     for o in lines:
         flags = [o.role] + (["view_identity"] if o.view_identity else []) + ([] if o.active else ["inactive"])
         accounts = ",".join(o.accounts) or "-"
+        # Reachability: each account, "ok" or how many notices wait unseen there (a closed reply window, no
+        # quota); an official with no account, or with every account holding notices, is unreachable.
+        reach = ", ".join(f"{channel} {state}" for channel, state in zip(o.accounts, o.reach, strict=False))
+        reachable = any(state == "ok" for state in o.reach)
         invites = ",".join(f"#{i}" for i in o.pending_invites) or "-"
         print(f"{o.id:>5} {o.seat or '-':<16} {o.unit:<10} {o.name} [{' '.join(flags)}] "
-              f"accounts: {accounts} invites: {invites}", file=out)
+              f"accounts: {accounts} invites: {invites} reach: {reach or '-'}"
+              + ("" if reachable or not o.active else " UNREACHABLE"), file=out)
     print(f"{len(lines)} official(s)", file=out)
     return 0
 
@@ -158,26 +178,58 @@ async def revoke_command(settings: Settings, db: Database, args: argparse.Namesp
                 state = "was already used" if invite.used_at else "revoked"
                 print(f"invite #{invite.id}: {state}", file=out)
                 return 0
-            official, accounts, invites = await services.officials.revoke(args.official)
+            revoked = await services.case_actions.revoke_official(args.official)
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()
-    print(f"{official.name}: {accounts} account(s) unlinked, {invites} invite(s) revoked"
+    official = revoked.official
+    print(f"{official.name}: {revoked.accounts} account(s) unlinked, {revoked.invites} invite(s) revoked"
           + ("" if official.seat else ", deactivated"), file=out)
+    if revoked.handed_back:
+        print(f"{len(revoked.handed_back)} open case(s) handed back to their unit, the card sent again to its "
+              "officers and head:", file=out)
+        for code, unit in revoked.handed_back:
+            print(f"  {code} ({unit})", file=out)
     return 0
 
 
 async def reveal_command(settings: Settings, db: Database, args: argparse.Namespace, out: TextIO) -> int:
     async with _services(settings, db) as services:
         try:
-            revealed = await services.case_actions.reveal(args.case, args.by)
+            revealed = await services.case_actions.reveal(args.case, args.by, getattr(args, "approval", None),
+                                                          getattr(args, "reason", "") or "")
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()
-    print(f"case {revealed.code}: the sender (this view is recorded in the case history)", file=out)
+    print(f"case {revealed.code}: the sender (this view is recorded in the case history and the audit chain)",
+          file=out)
     rows = [("channel", revealed.channel), ("account", revealed.external_id), ("chat", revealed.chat_id),
             ("pseudonym", revealed.pseudonym), ("name", revealed.display_name), ("phone", revealed.phone),
             ("contact given", revealed.contact)]
     for label, value in rows:
         print(f"  {label}: {value or '-'}", file=out)
     return 0
+
+
+async def approve_command(settings: Settings, db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    async with _services(settings, db) as services:
+        try:
+            code = await services.case_actions.approve_reveal(args.case, args.requester, args.by, args.reason)
+        except Refused as refusal:
+            return _refused(settings, refusal)
+        await services.uow.commit()
+    print(f"approval code: {code} (one use, for {args.requester} on {args.case.upper()}, valid 30 minutes)",
+          file=out)
+    return 0
+
+
+async def audit_command(settings: Settings, db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.services.reveal_audit import verify
+
+    async with db.unit_of_work(readonly=True) as uow:
+        check = await verify(uow.session)
+    if check.ok:
+        print(f"reveal audit chain: {check.rows} row(s), intact", file=out)
+        return 0
+    print(f"reveal audit chain: BROKEN at row {check.broken_at} (edited, deleted or inserted)", file=out)
+    return 1

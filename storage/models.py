@@ -370,6 +370,9 @@ class InboxItem(Base):
     platform_id: Mapped[str] = mapped_column(String(128))
     chat_key: Mapped[str] = mapped_column(String(160))
     payload: Mapped[dict] = mapped_column(JSON)
+    # Names, usernames and phones the platform sent, taken out of the payload when stored (see
+    # storage.repositories.inbox.split_profile); cleared once the update is handled.
+    profile: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -460,6 +463,7 @@ class WebMessage(Base):
     direction: Mapped[str] = mapped_column(String(3))  # in (the visitor) | out (the bot)
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    redact_at: Mapped[datetime | None] = mapped_column(index=True)  # secrets in it are masked from then on
 
 
 class PinAttempt(Base):
@@ -571,7 +575,8 @@ class DashboardLink(Base):
     used_at: Mapped[datetime | None]
 
 
-# The civic features' tables (following, announcements) live in their own module, on this metadata.
+# Tables kept in their own modules, on this metadata: the civic features (following, announcements, dialogues)
+# and the abuse limits, the PIN guard and the reveal audit.
 from storage.models_civic import (  # noqa: E402, F401
     Announcement,
     AnnouncementRecipient,
@@ -580,3 +585,4 @@ from storage.models_civic import (  # noqa: E402, F401
     DialogueSupport,
     Subscription,
 )
+from storage.security_models import AbuseCounter, PinGuard, RevealAudit  # noqa: E402, F401

@@ -29,6 +29,7 @@ from bot.services.drafts import remind_idle_drafts
 from bot.services.org_view import OrgCache
 from bot.services.privacy import complete_erasures
 from bot.services.receptions import plan_receptions
+from bot.services.retention import RETENTION_DAYS, run_retention
 from bot.services.sweep import run_sweep
 from bot.workers.supervise import Outage, is_transient
 from storage.uow import Database
@@ -39,6 +40,7 @@ SWEEP_EVERY = 60.0  # seconds; reminders are planned to the minute
 DIGEST_EVERY = 300.0  # the weekly digest is due once a week; a late tick only delays it by minutes
 RATINGS_EVERY = 600.0
 DRAFTS_EVERY = 600.0
+RETENTION_EVERY = 60.0  # a PIN shown on the web is masked in the transcript within a minute of its grace
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
 RECEPTIONS_EVERY = 3600.0  # the reception days are planned two months ahead: hourly is plenty
 DIALOGUES_EVERY = 300.0  # the day-before reminder of a dialogue session may go a few minutes late
@@ -53,7 +55,7 @@ class Tick:
 
 
 def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
-                      wake: Callable[[], None] | None = None) -> list[Tick]:
+                      wake: Callable[[], None] | None = None, *, retention_days: int = RETENTION_DAYS) -> list[Tick]:
     """The application's periodic jobs, each bound to its database and clock."""
     return [
         Tick("deadline-sweep", metrics.timed_job("sweep", partial(run_sweep, db, clock, org=org, wake=wake)),
@@ -63,6 +65,7 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("expire-ratings", partial(expire_ratings, db, clock), RATINGS_EVERY),
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
+        Tick("retention", partial(run_retention, db, clock, days=retention_days), RETENTION_EVERY),
         Tick("announcements", partial(settle_announcements, db, clock, wake=wake), ANNOUNCEMENTS_EVERY),
         Tick("dialogue-reminders", partial(remind_dialogues, db, clock, tz, org), DIALOGUES_EVERY),
         Tick("reception-schedule", partial(plan_receptions, db, clock, org, tz), RECEPTIONS_EVERY),

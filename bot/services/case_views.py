@@ -14,6 +14,7 @@ from bot.services.action_keys import Verb
 from bot.services.authz import Act, Refused, ancestors, may, may_see_queue
 from bot.services.case_work import ACT_OF, QUEUE_PAGE, CaseWork, sealed_contact
 from bot.services.org_view import UnitInfo
+from bot.services.reveal_audit import approve, use_approval
 from storage.models import Case, ChannelIdentity, Citizen, Official
 from storage.repositories import cases as case_rows
 
@@ -116,7 +117,7 @@ class CaseViews(CaseWork):
             for e in events if e.action != "identity_revealed" or seat.view_identity
         )
         return OfficialCaseView(
-            case.id, case.code, case.status, names.get(case.assignee_id or 0), self.notifier.card_text(t, case),
+            case.id, case.code, case.status, names.get(case.assignee_id or 0), self.notifier.card_text(t, case, whole=True),
             case.original_due_at, bool(case.extended), case.transfer_count, case.reopen_count, history,
             await self.available(seat, case),
         )
@@ -151,6 +152,25 @@ class CaseViews(CaseWork):
             page, pages, total,
         )
 
+    async def likely_targets(self, case_id: int) -> list[UnitInfo]:
+        """Where this case most likely belongs, first: the unit of the case's ward (and the ward above it),
+        the category's usual unit, then the rest by name."""
+        case = await self._locked(case_id, lock=False)
+        targets = self.transfer_targets(case.unit_id, case.sealed)
+        order: list[str] = []
+        area = self.org.areas_by_id.get(case.area_id or -1)
+        while area is not None:
+            if area.unit_code:
+                order.append(area.unit_code)
+            area = self.org.areas.get(area.parent_code) if area.parent_code else None
+        category = self.org.categories_by_id.get(case.category_id or -1)
+        if category is not None:  # the category's unit wherever the case is (a rule with no area)
+            order += [r.unit for r in self.org.rules if r.category == category.code and r.area is None]
+        rank = {code: i for i, code in reversed(list(enumerate(order)))}
+        # Then the city's departments (where a ward's case usually goes), the coordinator, the rest.
+        kinds = {"department": 0, "coordinator": 1, "ward": 3}
+        return sorted(targets, key=lambda u: (rank.get(u.code, len(order)), kinds.get(u.kind, 2), u.name("vi")))
+
     def transfer_targets(self, unit_id: int, sealed: bool) -> list[UnitInfo]:
         """Where a case can be sent: any unit but its own and the overseers (they handle no case); a
         denunciation only to another inspection unit, never to a unit it may be about."""
@@ -159,14 +179,31 @@ class CaseViews(CaseWork):
 
     # --- the sealed identity -----------------------------------------------------------------------------
 
-    async def reveal(self, code: str, official_ref: str) -> Revealed:
-        """Who sent a case: only for a `view_identity` holder who may see the case; every look is recorded."""
+    async def approve_reveal(self, code: str, requester_ref: str, approver_ref: str, reason: str) -> str:
+        """A second official's one-time approval code for `requester_ref` to reveal this case's sender."""
+        requester = await self.officials.resolve(requester_ref)
+        approver = await self.officials.resolve(approver_ref)
+        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
+        if case is None or requester is None or approver is None or not case.sealed:
+            log.warning("reveal approval refused: case %s, by %s", code[:32], approver_ref[:32])
+            raise Refused("officials.reveal.approver_refused")
+        approval = await approve(self.session, case_id=case.id, requester=requester, approver=approver,
+                                 reason=reason, now=self.app.clock.now())
+        log.info("reveal of case %s approved by official %s for official %s", case.code, approver.id, requester.id)
+        return approval
+
+    async def reveal(self, code: str, official_ref: str, approval: str | None = None,
+                     reason: str = "") -> Revealed:
+        """Who sent a case: only for a `view_identity` holder who may see the case, with a second official's
+        approval code; every look is appended to the audit chain (bot.services.reveal_audit)."""
         official = await self.officials.resolve(official_ref)
-        case = await case_rows.by_code(self.session, code[:32]) if code else None
+        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
         seat = await self.officials.seat(official.id) if official else None
         if case is None or official is None or not may(seat, Act.REVEAL, self.facts(case), self.officials.parents()):
             log.warning("identity reveal refused: case %s, official %s", code[:32], official_ref[:32])
             raise Refused("officials.reveal.refused")
+        await use_approval(self.session, case_id=case.id, requester=official, code=approval,
+                                        reason=reason, now=self.app.clock.now())
         identity = await self.session.get(ChannelIdentity, case.reply_identity_id) if case.reply_identity_id else None
         citizen = await self.session.get(Citizen, case.citizen_id) if case.citizen_id else None
         await self._event(case, "identity_revealed", official=official, public=False)

@@ -31,6 +31,7 @@ from bot.domain.intake import (
 from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceArea, PlaceIndex, build_matchers
 from bot.domain.routing import inspection_unit_above
 from bot.i18n import translator
+from bot.services.abuse import take_all
 from bot.services.context import AppContext
 from bot.services.evidence import Evidence
 from bot.services.intake import Draft, Intake, Receipt
@@ -177,8 +178,16 @@ class Drafts:
     # --- submission ----------------------------------------------------------------------------------------
 
     async def submit(self, draft: OpenDraft, *, citizen_id: int | None, identity_id: int | None,
-                     language: str, now: datetime) -> Receipt:
-        """The case, routed and with its deadlines; the evidence moves onto it; the draft is gone."""
+                     language: str, now: datetime, origin: str | None = None) -> Receipt:
+        """The case, routed and with its deadlines; the evidence moves onto it; the draft is gone.
+
+        An anonymous web visitor files at most app.web_cases_per_visitor cases a day, and one address (its
+        keyed hash, `origin`) at most app.web_cases_per_address: raises DailyLimit beyond."""
+        if draft.row.channel == "web":
+            limits = {f"cases:v:{draft.row.chat_id}": self.app.web_cases_per_visitor}
+            if origin:
+                limits[f"cases:a:{origin}"] = self.app.web_cases_per_address
+            await take_all(self.session, limits, now)
         t = translator(language)
         facts = draft.facts
         text = facts.text or t("report.case_no_words", photos=facts.media.get("photo", 0),

@@ -23,6 +23,7 @@ from handlers.dashboard import open_dashboard
 from handlers.officials.announce import AnnounceFlow
 from handlers.officials.answer import AnswerFlow
 from handlers.officials.ask import AskFlow
+from handlers.officials.assign import AssignFlow
 from handlers.officials.common import done, say_refusal
 from handlers.officials.desk import DeskFlow
 from handlers.officials.extend import ExtendFlow
@@ -46,13 +47,15 @@ class OfficialsDesk:
         self.answer, self.reject = AnswerFlow(), RejectFlow()
         self.record, self.invite = RecordFlow(), InviteFlow()
         self.recategorise, self.announce = RecategoriseFlow(), AnnounceFlow()
+        self.assign = AssignFlow()
         self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
-                                  self.reject, self.record, self.invite, self.recategorise, self.announce]
+                                  self.reject, self.record, self.invite, self.recategorise, self.assign,
+                                  self.announce]
         self._by_name = {f.name: f for f in self.flows}
         self._open_work = {f.name for f in (self.ask, self.transfer, self.extend, self.answer, self.reject)}
         self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
-                        Verb.ANSWER: self.answer, Verb.REJECT: self.reject}
+                        Verb.ANSWER: self.answer, Verb.REJECT: self.reject, Verb.ASSIGN: self.assign}
         self.commands: dict[str, Command] = {
             "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
