@@ -30,6 +30,7 @@ from bot.services.webchat import WebChat
 from bot.web.addresses import ClientAddress
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
+from bot.web.dialogue import DialogueRoutes
 from bot.web.media import MediaLinks
 from bot.web.metrics import MetricsRoutes
 from bot.web.open_routes import install_open
@@ -198,6 +199,7 @@ class Container:
                       proof_bits=self.settings.web_proof_bits).install(app)
         TrackingRoutes(self.db, self.app, signer, self.track_links,
                        ClientAddress(self.settings.trusted_proxy_list)).install(app)
+        DialogueRoutes(self.db, self.app).install(app)  # a dialogue session's public minutes
         install_open(app, self, signer)  # Open311, /metrics, the dashboard
         if self.telegram is not None and self.settings.webhook_secret is not None:
             add_telegram_webhook(app, self.telegram, self.receiver, self.settings.webhook_secret.get_secret_value())

@@ -8,13 +8,16 @@ from typing import Protocol
 from bot.channels.model import InboundKind
 from bot.services.action_keys import OFFICIAL_VERBS, parse
 from handlers.acknowledge import Acknowledge
+from handlers.announcement_reply import AnnouncementReply
 from handlers.base import Flow, Turn
 from handlers.case_lookup import show_case
 from handlers.case_prompts import CasePrompts
 from handlers.case_reply import CaseReplyFlow
 from handlers.common import help_for, show_menu
 from handlers.dashboard import open_dashboard
+from handlers.dialogue import DialogueFlow
 from handlers.digest import DigestFlow
+from handlers.follow import FollowFlow, stop_following
 from handlers.language import LanguageFlow
 from handlers.menu import MenuFlow
 from handlers.my_cases import MyCasesFlow
@@ -22,6 +25,7 @@ from handlers.officials import OfficialsDesk
 from handlers.onboarding import OnboardingFlow
 from handlers.privacy import PrivacyFlow
 from handlers.rating import RatingFlow
+from handlers.reception import show_receptions
 from handlers.report import ReportFlow, cancel_with_draft
 
 Command = Callable[[Turn], Awaitable[None]]
@@ -93,8 +97,8 @@ async def _former_official_pressed(turn: Turn) -> bool:
 def build_router() -> Router:
     report, my_cases, language = ReportFlow(), MyCasesFlow(), LanguageFlow()
     menu = MenuFlow({"report": report, "my": my_cases, "lang": language})
-    privacy = PrivacyFlow()
-    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy]
+    privacy, follow, dialogue = PrivacyFlow(), FollowFlow(), DialogueFlow()
+    flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy, follow, dialogue]
     by_name = {f.name: f for f in flows}
 
     commands: dict[str, Command] = {
@@ -106,9 +110,14 @@ def build_router() -> Router:
         "/lang": by_name[LanguageFlow.name].begin,
         "/case": show_case,
         "/privacy": privacy.begin,
+        "/follow": follow.begin,  # which area and topics to hear about (consent to be written to)
+        "/stop": stop_following,  # ends following in one message
+        "/dialogue": dialogue.begin,  # questions in advance for the leaders' dialogue sessions
+        "/reception": show_receptions,  # the next fixed citizen-reception days (the law's schedule)
         "/dashboard": open_dashboard,  # officials: a one-time sign-in link to the leaders' dashboard
     }
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()
     digest = DigestFlow()
     flows += [*officials.flows, rating, reply, digest]
-    return Router(flows, commands, officials, CasePrompts(rating, reply), intercepts=(Acknowledge(), digest))
+    intercepts = (Acknowledge(), digest, AnnouncementReply())
+    return Router(flows, commands, officials, CasePrompts(rating, reply), intercepts=intercepts)

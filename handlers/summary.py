@@ -143,4 +143,7 @@ async def submit(turn: Turn, draft: OpenDraft) -> None:
         denunciation.formal_steps(turn, receipt, facts.accused_unit, facts.text)
         # The raw messages of this chat carry the sender's profile: wipe them once they are all handled.
         await turn.services.privacy.forget_messages_later(turn.inbound.channel, turn.inbound.chat_id, turn.now)
+    elif turn.actor.citizen_id is not None and await turn.services.following.offer_once(
+            turn.actor.identity_id, turn.actor.citizen_id, turn.now):
+        turn.say(t("follow.offer"))  # once, after the chat's first case (never to a denouncer)
     await show_menu(turn)

@@ -575,8 +575,18 @@ class DashboardLink(Base):
     used_at: Mapped[datetime | None]
 
 
+# Tables kept in their own modules, on this metadata: the civic features (following, announcements, dialogues)
+# and the abuse limits, the PIN guard and the reveal audit.
 # Tables kept in their own modules, same metadata: the abuse limits, the PIN guard and the reveal audit; and
 # leaders' own work - breakthrough tasks, programmes, overseers' recommendations (storage/leaders.py; a plain
 # import, so importing that module first breaks no cycle).
 import storage.leaders  # noqa: E402, F401
+from storage.models_civic import (  # noqa: E402, F401
+    Announcement,
+    AnnouncementRecipient,
+    DialogueQuestion,
+    DialogueSession,
+    DialogueSupport,
+    Subscription,
+)
 from storage.security_models import AbuseCounter, PinGuard, RevealAudit  # noqa: E402, F401

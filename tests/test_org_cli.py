@@ -137,8 +137,8 @@ def test_check_names_file_line_and_reason_for_each_problem(tmp_path: Path) -> No
         "bad.yaml:39: deadlines[0].resolve.amount: Input should be greater than or equal to 0 (got -3)",
         "bad.yaml:45: calendar override 'Nghỉ Tết Dương lịch' has no legal reference "
         "(legal_basis: the decree or notice that sets it)",
-        "bad.yaml:49: officials[0].role: Input should be 'officer', 'head', 'leader', 'overseer', 'admin' or "
-        "'committee' (got 'boss')",
+        "bad.yaml:49: officials[0].role: Input should be 'officer', 'head', 'leader', 'overseer', 'admin', "
+        "'committee' or 'secretariat' (got 'boss')",
     ]
     assert result.stderr == "8 problem(s) in bad.yaml\n"
 
@@ -152,7 +152,7 @@ def test_check_names_file_line_and_reason_for_each_problem(tmp_path: Path) -> No
          "broken.yaml:9: the unit tree has a cycle: UB -> P_A -> UB (parent links go round)"),
         (("officials:\n", "official:\n"),
          "broken.yaml:49: unknown section 'official' (expected one of: organisation, escalation, quiet_hours, "
-         "digest, units, areas, categories, routing, deadlines, officials, calendar, matching)"),
+         "digest, units, areas, categories, routing, deadlines, officials, calendar, matching, topics, receptions)"),
         (("  coordinator: VP\n", "  coordinator: XX\n"),
          "broken.yaml:4: organisation.coordinator names unknown unit 'XX'"),
     ],
@@ -213,5 +213,5 @@ def test_load_the_demo_organisation(tmp_path: Path) -> None:
     loaded = tiepdan("org", "load", str(ROOT / "org" / "demo.yaml"), cwd=tmp_path, env=env)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.startswith(
-        f"loaded {ROOT / 'org' / 'demo.yaml'}: 20 units, 27 areas, 18 categories, 54 officials' seats, "
+        f"loaded {ROOT / 'org' / 'demo.yaml'}: 20 units, 27 areas, 18 categories, 55 officials' seats, "
     )

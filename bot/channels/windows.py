@@ -23,8 +23,9 @@ from storage.models import Case, OutboxItem
 from storage.repositories import sending
 from storage.uow import Database
 
-# What is worth a proactive message: the answer, an official's question to the citizen, a deadline change.
-WORTH_QUOTA = frozenset({"answer", "question", "deadline"})
+# What is worth a proactive message: the answer, an official's question to the citizen, a deadline change,
+# and an urgent announcement (a water cut, a flood warning); an ordinary announcement is not.
+WORTH_QUOTA = frozenset({"answer", "question", "deadline", "alert"})
 
 
 class Delivery(StrEnum):

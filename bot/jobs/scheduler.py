@@ -21,11 +21,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
 from bot.clock import Clock
+from bot.services.announcements import settle_announcements
 from bot.services.case_actions import expire_ratings
+from bot.services.dialogues import remind_dialogues
 from bot.services.digest import send_due_digests
 from bot.services.drafts import remind_idle_drafts
 from bot.services.org_view import OrgCache
 from bot.services.privacy import complete_erasures
+from bot.services.receptions import plan_receptions
 from bot.services.retention import RETENTION_DAYS, run_retention
 from bot.services.sweep import run_sweep
 from bot.services.work import run_work_jobs
@@ -41,6 +44,9 @@ DRAFTS_EVERY = 600.0
 RETENTION_EVERY = 60.0  # a PIN shown on the web is masked in the transcript within a minute of its grace
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
 WORK_EVERY = 600.0  # leaders' work: monthly prompts, overdue milestones, the committee's summaries
+RECEPTIONS_EVERY = 3600.0  # the reception days are planned two months ahead: hourly is plenty
+DIALOGUES_EVERY = 300.0  # the day-before reminder of a dialogue session may go a few minutes late
+ANNOUNCEMENTS_EVERY = 30.0  # the sender hears how an announcement went within half a minute of it settling
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,9 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
         Tick("retention", partial(run_retention, db, clock, days=retention_days), RETENTION_EVERY),
         Tick("leaders-work", partial(run_work_jobs, db, clock, org=org, wake=wake), WORK_EVERY),
+        Tick("announcements", partial(settle_announcements, db, clock, wake=wake), ANNOUNCEMENTS_EVERY),
+        Tick("dialogue-reminders", partial(remind_dialogues, db, clock, tz, org), DIALOGUES_EVERY),
+        Tick("reception-schedule", partial(plan_receptions, db, clock, org, tz), RECEPTIONS_EVERY),
     ]
 
 

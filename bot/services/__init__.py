@@ -5,14 +5,17 @@ from __future__ import annotations
 from functools import cached_property
 
 from bot.i18n import Translator, translator
+from bot.services.announcements import Announcements
 from bot.services.case_actions import CaseActions
 from bot.services.cases import CaseQueries
 from bot.services.context import AppContext
 from bot.services.dashboard import DashboardLinks
+from bot.services.dialogues import Dialogues
 from bot.services.digest import Digests
 from bot.services.drafts import Drafts
 from bot.services.escalation import Escalations
 from bot.services.evidence import Evidence
+from bot.services.following import Following
 from bot.services.identities import Identities
 from bot.services.intake import Intake
 from bot.services.notify import Notifier
@@ -90,3 +93,15 @@ class Services:
     @cached_property
     def oversight(self) -> Oversight:
         return Oversight(self.session, self.app, self.org, self.notifier, self.work)
+
+    @cached_property
+    def following(self) -> Following:
+        return Following(self.session, self.app, self.org)
+
+    @cached_property
+    def announcements(self) -> Announcements:
+        return Announcements(self.session, self.app, self.org, self.intake)
+
+    @cached_property
+    def dialogues(self) -> Dialogues:
+        return Dialogues(self.session, self.app, self.org, self.intake)

@@ -10,6 +10,7 @@ Roles (per unit):
 - overseer: aggregates only (People's Council, Fatherland Front) - no case, no personal data;
 - admin: manages officials (invites, revokes) - no case;
 - committee: the standing committee - decides leaders' breakthrough tasks (bot/services/work.py) - no case.
+- secretariat: a leader's office - announcements and dialogue sessions for its unit, no case.
 A head or leader reads the cases of the units below their own; acting on them is the job of those units'
 own people, until a case is sent up to them (it then belongs to their unit).
 """
@@ -38,6 +39,7 @@ class Role(StrEnum):
     OVERSEER = "overseer"
     ADMIN = "admin"
     COMMITTEE = "committee"  # the standing committee: approves leaders' breakthrough tasks
+    SECRETARIAT = "secretariat"
 
 
 class Act(StrEnum):
@@ -56,6 +58,8 @@ class Act(StrEnum):
 ROLES = frozenset(r.value for r in Role)
 DESK_ROLES = frozenset({Role.OFFICER, Role.HEAD})
 CHIEF_ROLES = frozenset({Role.HEAD, Role.LEADER})
+# Who may write to the followers of an area, and schedule a dialogue, in their unit's name.
+ANNOUNCER_ROLES = frozenset({Role.HEAD, Role.LEADER, Role.SECRETARIAT})
 UNTAKEN = frozenset({CaseStatus.SUBMITTED, CaseStatus.TRANSFERRED, CaseStatus.REOPENED})
 WORKING = frozenset({CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS})
 # The lifecycle action each act must be allowed to take (acts without one change no status).

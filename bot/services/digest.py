@@ -21,6 +21,7 @@ from bot.domain.digest import Figures, Period, PeriodKind, in_progress, weekly_m
 from bot.domain.reminders import QuietHours
 from bot.i18n import Translator, translator
 from bot.services.chart import Bar, on_time_chart
+from bot.services.civic_digest import CivicFigures, civic_figures, civic_lines
 from bot.services.digest_sql import DigestQueries, OverdueCase, Ranked
 from bot.services.media import new_attachment
 from bot.services.notices import Letter, Letterbox, Person, Recipients
@@ -47,6 +48,7 @@ class DigestData:
     rates: list[tuple[int, int, int]]  # (unit id, answered, on time) of each unit with answers
     as_of: datetime  # where the overdue figures were read: the period's end, or now for one in progress
     so_far: bool = False  # the period is still in progress
+    civic: CivicFigures | None = None  # dialogues and announcements (bot.services.civic_digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ class Digests:
             top_categories=facts.top(units, "category_id"), top_areas=facts.top(units, "area_id"),
             most_overdue=await self.queries.most_overdue(facts, units), rates=rates,
             as_of=facts.as_of, so_far=in_progress(period, now),
+            civic=await civic_figures(self.session, units, period),
         )
 
     async def message(self, unit_id: int, period: Period, language: str,
@@ -146,6 +149,7 @@ def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
               due=t.due(c.due_at, tz), assignee=c.assignee or t("deadline.nobody"))
             for c in data.most_overdue
         ]
+    lines += civic_lines(data.civic, t)
     lines.append(t("digest.chart_note"))
     return "\n".join(lines)
 

@@ -32,6 +32,7 @@ class Draft:
     source: str = "chat"
     details: dict[str, Any] | None = None
     accused_unit: str | None = None  # denunciations: the unit the tip is about
+    unit: str | None = None  # the unit it goes to, routing aside (a reply to that unit's announcement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ class Intake:
             # Never the unit concerned: the inspection unit above it.
             accused = draft.accused_unit or self.org.route(draft.category, draft.area, self._day(now)).code
             return self.org.inspection_for(accused)
+        if draft.unit is not None and draft.unit in self.org.units:
+            return self.org.units[draft.unit]
         return self.org.route(draft.category, draft.area, self._day(now))
 
     async def submit(self, draft: Draft, *, citizen_id: int | None, identity_id: int | None,

@@ -65,6 +65,16 @@ class CategoryInfo:
         return self.name_en if language == "en" else self.name_vi
 
 
+@dataclass(frozen=True, slots=True)
+class TopicInfo:
+    code: str
+    name_vi: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_vi
+
+
 @dataclass(slots=True)
 class OrgSnapshot:
     units: dict[str, UnitInfo]
@@ -112,6 +122,10 @@ class OrgSnapshot:
         inspection = {u.code: u.inspection_code for u in self.units.values()}
         code = inspection_unit_above(unit_code, parents, inspection)
         return self.units[code or self.settings["coordinator"]]
+
+    def topics(self) -> list[TopicInfo]:
+        """The subjects citizens may follow, in the file's order."""
+        return [TopicInfo(t["code"], t["vi"], t["en"]) for t in self.settings.get("topics") or []]
 
     @property
     def notice_version(self) -> str:

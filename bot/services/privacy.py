@@ -23,6 +23,7 @@ from bot.services.media import new_attachment
 from bot.services.org_view import OrgSnapshot
 from bot.services.webchat import upload_owner
 from storage.models import (
+    AnnouncementRecipient,
     Attachment,
     Case,
     CaseDraft,
@@ -30,9 +31,12 @@ from storage.models import (
     Citizen,
     Consent,
     Conversation,
+    DialogueQuestion,
+    DialogueSupport,
     Erasure,
     InboxItem,
     OutboxItem,
+    Subscription,
     WebMessage,
 )
 from storage.repositories import cases as case_rows
@@ -239,6 +243,13 @@ class Privacy:
             await self.session.execute(
                 update(Case).where(Case.reply_identity_id.in_(identity_ids)).values(reply_identity_id=None)
             )
+            await self.session.execute(delete(Subscription).where(Subscription.identity_id.in_(identity_ids)))
+            await self.session.execute(  # the announcements' tallies stay, without the person's chat
+                update(AnnouncementRecipient).where(AnnouncementRecipient.identity_id.in_(identity_ids))
+                .values(identity_id=None, chat_id=ERASED_CHAT))
+            for model in (DialogueQuestion, DialogueSupport):  # the minutes keep the words, not the chat
+                await self.session.execute(update(model).where(model.identity_id.in_(identity_ids))
+                                           .values(identity_id=None))
             await self.session.execute(delete(ChannelIdentity).where(ChannelIdentity.id.in_(identity_ids)))
         await self.session.execute(delete(Consent).where(Consent.citizen_id == citizen_id))
         citizen.phone = citizen.display_name = None

@@ -21,6 +21,7 @@ from handlers.base import OFFERED, Flow, Turn
 from handlers.case_keys import chosen_key
 from handlers.dashboard import open_dashboard
 from handlers.leaders import LeadersDesk
+from handlers.officials.announce import AnnounceFlow
 from handlers.officials.answer import AnswerFlow
 from handlers.officials.ask import AskFlow
 from handlers.officials.assign import AssignFlow
@@ -29,6 +30,7 @@ from handlers.officials.desk import DeskFlow
 from handlers.officials.extend import ExtendFlow
 from handlers.officials.invite import InviteFlow
 from handlers.officials.link import LinkFlow
+from handlers.officials.questions import show_questions
 from handlers.officials.recategorise import RecategoriseFlow
 from handlers.officials.record import RecordFlow
 from handlers.officials.reject import RejectFlow
@@ -45,11 +47,12 @@ class OfficialsDesk:
         self.ask, self.transfer, self.extend = AskFlow(), TransferFlow(), ExtendFlow()
         self.answer, self.reject = AnswerFlow(), RejectFlow()
         self.record, self.invite = RecordFlow(), InviteFlow()
-        self.recategorise = RecategoriseFlow()
+        self.recategorise, self.announce = RecategoriseFlow(), AnnounceFlow()
         self.assign = AssignFlow()
         self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
-                                  self.reject, self.record, self.invite, self.recategorise, self.assign]
+                                  self.reject, self.record, self.invite, self.recategorise, self.assign,
+                                  self.announce]
         self.leaders = LeadersDesk()  # leaders' own work: tasks, programmes, oversight
         self.flows += self.leaders.flows
         self._by_name = {f.name: f for f in self.flows}
@@ -62,6 +65,8 @@ class OfficialsDesk:
             "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
             "/category": self._category,
             **self.leaders.commands,
+            "/announce": self.announce.begin,
+            "/questions": show_questions,  # the office: coming dialogue sessions, their questions ranked
         }
 
     async def dispatch(self, turn: Turn) -> bool:

@@ -103,12 +103,12 @@ async def _load_demo(engine: AsyncEngine) -> Any:
 
 async def test_the_demo_loads_with_its_counts(engine: AsyncEngine) -> None:
     summary = await _load_demo(engine)
-    assert (summary.units, summary.areas, summary.categories, summary.officials) == (20, 27, 18, 54)
+    assert (summary.units, summary.areas, summary.categories, summary.officials) == (20, 27, 18, 55)
     assert (summary.first_year, summary.last_year, summary.calendar_days) == (2025, 2027, 1095)
     assert await _count(engine, Unit) == 20
     assert await _count(engine, Area) == 27
     assert await _count(engine, Category) == 18
-    assert await _count(engine, Official) == 54
+    assert await _count(engine, Official) == 55
     assert await _count(engine, RoutingRule) == 75
     assert await _count(engine, DeadlinePolicy) == 14  # 7 policies x (accept + resolve)
     assert await _count(engine, CalendarDay) == 1095

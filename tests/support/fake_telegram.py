@@ -49,6 +49,7 @@ class FakeTelegram:
         self.port = 0
         self.fail_every: tuple[int, int] | None = None  # (n, status): every n-th send fails
         self._send_count = 0
+        self.send_times: list[float] = []  # when each message was taken (monotonic): the achieved rate
 
     # --- the server --------------------------------------------------------------------------------------
 
@@ -161,6 +162,7 @@ class FakeTelegram:
         entry = {"method": method, "chat_id": chat_id, "message_id": message_id, **extra,
                  "reply_markup": params.get("reply_markup")}
         self.sent.append(entry)
+        self.send_times.append(time.monotonic())
         self._new_sent.set()
         message = {"message_id": message_id, "date": int(time.time()),
                    "chat": {"id": chat_id, "type": "private"},

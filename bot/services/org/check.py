@@ -216,7 +216,31 @@ def _meaning_problems(spec: OrgSpec, known: dict[str, set[str]], name: str, toda
     found += _policy_problems(spec, known)
     found += _official_problems(spec, known)
     found += _calendar_problems(spec)
+    found += _reception_problems(spec)
     return [Problem(name, line, reason) for line, reason in found]
+
+
+# The reception law's minimum per month: a commune or ward at least weekly, a district-level leadership twice.
+RECEPTIONS_PER_MONTH = {"ward": 4, "commune": 4, "leadership": 2}
+
+
+def _reception_problems(spec: OrgSpec) -> list[tuple[int, str]]:
+    units = {u.code: u for u in spec.units}
+    seats = {o.seat for o in spec.officials}
+    found: list[tuple[int, str]] = []
+    for item in spec.receptions:
+        unit = units.get(item.unit)
+        if unit is None:
+            found.append((item.line(), f"reception names unknown unit '{item.unit}'"))
+            continue
+        if item.leader not in seats:
+            found.append((item.line(), f"reception names unknown seat '{item.leader}'"))
+        needed = RECEPTIONS_PER_MONTH.get(unit.kind, 1)
+        per_month = 4 if item.every == "weekly" else len(set(item.days))
+        if per_month < needed:
+            found.append((item.line(), f"reception of '{item.unit}' ({unit.kind}) is {per_month} day(s) a month; "
+                                       f"the law asks at least {needed} (Luật Tiếp công dân 2013)"))
+    return found
 
 
 def _duplicates(spec: OrgSpec) -> list[tuple[int, str]]:
@@ -225,6 +249,7 @@ def _duplicates(spec: OrgSpec) -> list[tuple[int, str]]:
         ("area code", ((a.code, a) for a, _ in spec.all_areas())),
         ("category code", ((c.code, c) for c in spec.categories)),
         ("official seat", ((o.seat, o) for o in spec.officials)),
+        ("topic code", ((t.code, t) for t in spec.topics)),
     ]
     found: list[tuple[int, str]] = []
     for label, items in groups:

@@ -51,6 +51,8 @@ SETTING_KEYS = (
     "calendar_years",
     "matching",
     "loaded_at",
+    "topics",
+    "receptions",
 )
 FIRST_LOADED = "first_loaded_at"  # kept across reloads
 
@@ -398,6 +400,10 @@ async def _write_settings(conn: AsyncConnection, spec: OrgSpec, span: range, now
         "calendar_years": [span[0], span[-1]],
         "matching": spec.matching_settings(),
         "loaded_at": now.astimezone(dt.UTC).isoformat(),
+        "topics": [{"code": t.code, "vi": t.name.vi, "en": t.name.en} for t in spec.topics],
+        "receptions": [{"unit": r.unit, "every": r.every, "weekday": r.weekday, "days": r.days,
+                        "time": "{:%H:%M}-{:%H:%M}".format(*r.time), "place": r.place, "leader": r.leader}
+                       for r in spec.receptions],
     }
     await conn.execute(delete(OrgSetting).where(OrgSetting.key.in_(SETTING_KEYS)))
     await conn.execute(insert(OrgSetting), [{"key": k, "value": {"value": v}} for k, v in values.items()])

@@ -146,7 +146,7 @@ UnitKind = Literal[
     "leadership", "coordinator", "department", "ward", "commune", "inspection", "overseer", "other"
 ]
 AreaKind = Literal["province", "district", "ward", "commune", "residential"]
-Role = Literal["officer", "head", "leader", "overseer", "admin", "committee"]
+Role = Literal["officer", "head", "leader", "overseer", "admin", "committee", "secretariat"]
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -303,6 +303,34 @@ class MatchingSpec(Spec):
     not_places: list[Text] = Field(default_factory=list)  # the city's own name, the province's...
 
 
+class TopicSpec(Spec):
+    """A subject citizens may follow (announcements and dialogues are about one): "mất điện, nước", ..."""
+
+    code: Code
+    name: Names
+
+
+class ReceptionSpec(Spec):
+    """The chairman's fixed citizen-reception days for a unit (Luật Tiếp công dân 2013): weekly on a weekday,
+    or monthly on days of the month; a day off moves it to the next working day of the same period."""
+
+    unit: Code
+    every: Literal["weekly", "monthly"]
+    weekday: Weekday | None = None
+    days: list[Annotated[int, Field(ge=1, le=31)]] = Field(default_factory=list)
+    time: Period
+    place: Text
+    leader: Code  # the seat of the leader who receives
+
+    @model_validator(mode="after")
+    def _when(self) -> ReceptionSpec:
+        if self.every == "weekly" and self.weekday is None:
+            raise ValueError("a weekly reception needs 'weekday'")
+        if self.every == "monthly" and not self.days:
+            raise ValueError("a monthly reception needs 'days'")
+        return self
+
+
 class RuleSpec(Spec):
     category: CodeList | None = None
     area: CodeList | None = None
@@ -380,6 +408,8 @@ SECTIONS: dict[str, tuple[type[Spec], bool, bool]] = {
     "officials": (OfficialSpec, True, False),
     "calendar": (CalendarSpec, False, False),
     "matching": (MatchingSpec, False, False),
+    "topics": (TopicSpec, True, False),
+    "receptions": (ReceptionSpec, True, False),
 }
 
 
@@ -401,6 +431,8 @@ class OrgSpec:
     routing: list[RuleSpec] = field(default_factory=list)
     deadlines: list[PolicySpec] = field(default_factory=list)
     officials: list[OfficialSpec] = field(default_factory=list)
+    topics: list[TopicSpec] = field(default_factory=list)
+    receptions: list[ReceptionSpec] = field(default_factory=list)
     section_lines: dict[str, int] = field(default_factory=dict)
 
     def all_areas(self) -> list[tuple[AreaSpec, AreaSpec | None]]:

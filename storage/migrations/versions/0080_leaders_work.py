@@ -1,7 +1,7 @@
 """leaders' own work: breakthrough tasks, programmes and their items, milestones, progress, the committee's decisions, overseers' recommendations
 
 Revision ID: 0080
-Revises: 0050
+Revises: 0071
 Create Date: 2026-12-06 09:35:08.288227
 """
 
@@ -14,7 +14,7 @@ import storage.types
 
 
 revision = '0080'
-down_revision = '0050'
+down_revision = '0071'
 branch_labels = None
 depends_on = None
 
