@@ -44,7 +44,7 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SEAT = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 # Page texts the script needs, sent with the page from the catalogs.
 SCRIPT_TEXTS = (
-    "web.js.connecting", "web.js.connected", "web.js.reconnecting", "web.js.sending", "web.js.failed",
+    "web.js.connecting", "web.js.connected", "web.js.reconnecting", "web.js.sending", "web.js.queued", "web.js.failed",
     "web.js.you", "web.js.bot", "web.js.share_location", "web.js.locating", "web.js.location_denied",
     "web.js.location_unavailable", "web.js.location_sent", "web.js.uploading", "web.js.choices",
     "web.js.photo_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
