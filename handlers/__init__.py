@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from bot.i18n import LANGUAGES
 from handlers.acknowledge import Acknowledge
 from handlers.base import Flow, Turn
 from handlers.case_lookup import show_case
@@ -54,6 +55,11 @@ class Router:
         command = turn.inbound.command
         onboarding = self.flows[OnboardingFlow.name]
         if command == "/start":
+            await onboarding.begin(turn)
+            return
+        switch = turn.inbound.argument.lower() if command == "/lang" else ""
+        if switch in LANGUAGES and turn.actor.citizen_id is not None and not turn.actor.consented:
+            turn.state.language = switch  # the web page's switch before consent: the greeting in that language
             await onboarding.begin(turn)
             return
         if turn.actor.citizen_id is not None and not turn.actor.consented and command != "/help":

@@ -8,7 +8,7 @@ catch up through `follow`, a per-process poll that runs only while sockets are o
 
 A raw web update, written by our own server after validation:
     {"v": 1, "id": "<client message id>", "chat": "<chat id>", "user": "<account id>", "kind": "text" |
-     "choice" | "photo" | "location" | "start", "text": str, "key": str, "attachment": int, "mime": str,
+     "choice" | "photo" | "location" | "start" | "language", "lang": "vi" | "en", "text": str, "key": str, "attachment": int, "mime": str,
      "size": int, "lat": float, "lon": float, "language": "vi" | "en"}
 """
 
@@ -92,6 +92,8 @@ class WebChatChannel:
         }
         if kind == "start":
             return Inbound(kind=InboundKind.TEXT, text="/start", **base)
+        if kind == "language":  # the page's language switch: the conversation follows it
+            return Inbound(kind=InboundKind.TEXT, text=f"/lang {payload.get('lang', '')}", **base)
         if kind == "text":
             return Inbound(kind=InboundKind.TEXT, text=payload.get("text", ""), **base)
         if kind == "choice":

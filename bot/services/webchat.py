@@ -17,7 +17,7 @@ from bot.channels.webchat import CHANNEL, WebChatChannel
 from bot.clock import Clock
 from bot.domain.media import check_media
 from bot.services.media import new_attachment
-from storage.models import Attachment, ChannelIdentity, Official, Unit, WebMessage
+from storage.models import Attachment, ChannelIdentity, Conversation, Official, Unit, WebMessage
 from storage.repositories import inbox, web_messages
 from storage.repositories.dialect import insert_for
 from storage.uow import Database
@@ -67,6 +67,13 @@ class WebChat:
     async def transcript(self, chat_id: str) -> list[WebMessage]:
         async with self.db.unit_of_work(readonly=True) as uow:
             return await web_messages.history(uow.session, chat_id)
+
+    async def conversation_language(self, chat_id: str) -> str | None:
+        """The language the bot speaks in this chat, or None before its first message."""
+        async with self.db.unit_of_work(readonly=True) as uow:
+            return (await uow.session.execute(
+                select(Conversation.language).where(Conversation.channel == CHANNEL, Conversation.chat_id == chat_id)
+            )).scalar_one_or_none()
 
     # --- photos ------------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bot.channels.webchat import frame_of
 from bot.domain.cases import MAX_DESCRIPTION
 from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
-from bot.i18n import translator
+from bot.i18n import LANGUAGES, translator
 from bot.services.webchat import DemoSeat, WebChat
 from bot.web.pages import STATIC, esc, html_response, language_links, page_language, render, text
 from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
@@ -133,7 +133,6 @@ class WebChatRoutes:
     # --- the page ----------------------------------------------------------------------------------------
 
     async def page(self, request: web.Request) -> web.Response:
-        language = page_language(request, self.default_language)
         visitor = self.visitor_of(request)
         fresh = visitor is None
         visitor = visitor or new_visitor_id()
@@ -141,8 +140,13 @@ class WebChatRoutes:
         seats = await self.chat.demo_seats() if self.demo else []
         if seat not in {s.seat for s in seats}:
             seat = None
+        # The page speaks the conversation's language; a switch (?lang=) is sent to the bot as well, so the
+        # page and the bot's replies never disagree, and a cookie left by another visit does not override it.
+        talking = None if fresh else await self.chat.conversation_language(f"{visitor}.{seat}" if seat else visitor)
+        asked = request.query.get("lang")
+        language = (asked if asked in LANGUAGES else talking) or page_language(request, self.default_language)
         config = {
-            "lang": language, "seat": seat, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
+            "lang": language, "seat": seat, "switchTo": language if asked in LANGUAGES and asked != talking else None, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
             "photoTypes": sorted(PHOTO_TYPES), "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
         }
         body = render("chat.html", language, {
@@ -219,6 +223,11 @@ class WebChatRoutes:
         base = {"v": 1, "chat": visit.account, "user": visit.account, "language": language}
         if kind == "start":  # the first visit: greet once per chat, however often the page asks
             return {**base, "id": "start", "kind": "start"}, None
+        if kind == "language":  # the visitor switched the page's language: the bot's replies follow
+            wanted, client_id = data.get("lang"), data.get("id")
+            if wanted not in LANGUAGES or not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+                return t("web.error.malformed")
+            return {**base, "id": client_id, "kind": "language", "lang": wanted}, None
         client_id = data.get("id")
         if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
             return t("web.error.malformed")

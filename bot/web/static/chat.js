@@ -256,6 +256,10 @@
         if (!log.querySelector('[data-client="' + id + '"]')) { showPending(pending[id], display(pending[id])); }
         transmit(pending[id]);
       });
+      if (config.switchTo && !sentOnce) {  // the visitor chose a language: the bot speaks it too (and greets)
+        sentOnce = true;
+        transmit({ type: "language", id: newId(), lang: config.switchTo });
+      }
       if (!messages.length && !sentOnce) { sentOnce = true; transmit({ type: "start" }); }
       scrollDown();
     } else if (frame.type === "message") {
