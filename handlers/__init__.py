@@ -11,7 +11,7 @@ from handlers.base import Flow, Turn
 from handlers.case_lookup import show_case
 from handlers.case_prompts import CasePrompts
 from handlers.case_reply import CaseReplyFlow
-from handlers.common import help_for, show_menu
+from handlers.common import help_for, offer_next_steps, show_menu
 from handlers.dashboard import open_dashboard
 from handlers.digest import DigestFlow
 from handlers.language import LanguageFlow
@@ -46,6 +46,10 @@ class Router:
         self.intercepts = list(intercepts)
 
     async def dispatch(self, turn: Turn) -> None:
+        await self._dispatch(turn)
+        offer_next_steps(turn)  # every message that ends a step offers what to do next
+
+    async def _dispatch(self, turn: Turn) -> None:
         for intercept in self.intercepts:
             if await intercept.claims(turn):
                 await intercept.handle(turn)
