@@ -57,6 +57,10 @@ class Container:
             clock=self.clock, tz=settings.tz, org=self.org, default_language=settings.default_language,
             public_base_url=settings.public_base_url,
         )
+        # Without WEB_SECRET (tests, one-off runs) cookies and links are signed with a key that dies with the process.
+        secret = settings.web_secret.get_secret_value() if settings.web_secret else secrets.token_hex(32)
+        self.signer = Signer(secret.encode())
+        self.app.track_link = TrackingRoutes(self.db, self.app, self.signer).link
         self.media = MediaStore(self.db)
         self.channels = ChannelRegistry()
         self.app.channels = self.channels
@@ -171,9 +175,7 @@ class Container:
     def web_app(self) -> web.Application:
         token = self.settings.health_token.get_secret_value() if self.settings.health_token else None
         app = build_app(self.health, health_token=token)
-        # Without WEB_SECRET (tests, one-off runs) cookies are signed with a key that dies with the process.
-        secret = self.settings.web_secret.get_secret_value() if self.settings.web_secret else secrets.token_hex(32)
-        signer = Signer(secret.encode())
+        signer = self.signer
         WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language).install(app)
         TrackingRoutes(self.db, self.app, signer).install(app)

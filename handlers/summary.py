@@ -127,8 +127,10 @@ async def submit(turn: Turn, draft: OpenDraft) -> None:
         language=turn.state.language, now=turn.now,
     )
     turn.finish()
+    app = turn.services.app
+    link = app.track_link(receipt.code) if app.track_link else f"{app.public_base_url}/track"
     turn.say(t("report.received", what=t(f"report.what.{_triage_key(kind)}"), code=receipt.code, pin=receipt.pin,
-               unit=receipt.unit.name(turn.state.language), due=t.due(receipt.due_at, turn.services.app.tz)))
+               unit=receipt.unit.name(turn.state.language), due=t.due(receipt.due_at, app.tz), link=link))
     if kind is CaseKind.DENUNCIATION:
         denunciation.formal_steps(turn, receipt, facts.accused_unit, facts.text)
         # The raw messages of this chat carry the sender's profile: wipe them once they are all handled.

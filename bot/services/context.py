@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -20,4 +21,6 @@ class AppContext:
     org: OrgCache
     default_language: str = "vi"
     public_base_url: str = "http://127.0.0.1:8080"
+    # The receipt's link to the case on /track, signed so it opens without typing the code or the PIN.
+    track_link: Callable[[str], str] | None = None
     channels: ChannelRegistry | None = None  # what each running channel can do (e.g. share a verified phone)

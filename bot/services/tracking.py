@@ -86,6 +86,15 @@ class Tracking:
             return None
         return await self._view(case, language)
 
+    async def tries_left(self, code: str, address: str) -> int:
+        """Wrong PINs this code (or address) may still take before the look-up locks."""
+        since = self.app.clock.now() - LOCK_WINDOW
+        by_code = select(func.count(PinAttempt.id)).where(PinAttempt.code == normal_code(code), PinAttempt.at > since)
+        by_address = select(func.count(PinAttempt.id)).where(PinAttempt.address == address[:64],
+                                                             PinAttempt.at > since)
+        return min(FAILURES_PER_CODE - (await self.session.execute(by_code)).scalar_one(),
+                   FAILURES_PER_ADDRESS - (await self.session.execute(by_address)).scalar_one())
+
     async def view(self, code: str, language: str) -> TrackedCase | None:
         """A case whose PIN was proven moments ago (the page's signed token says so)."""
         case = await case_rows.by_code(self.session, normal_code(code))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from bot.web.signing import Signer
 from storage.uow import Database
 
 RATE_PURPOSE = "track-rate"
+OPEN_PURPOSE = "track-open"  # the receipt's link: /track?t=<the code, signed>
 TOKEN_SECONDS = 30 * 60
 MAX_FORM_BYTES = 8 * 1024
 
@@ -36,7 +38,18 @@ class TrackingRoutes:
 
     async def form(self, request: web.Request) -> web.Response:
         language = page_language(request, self.app.default_language)
+        opened = self.signer.unsign(OPEN_PURPOSE, request.query.get("t"))
+        if opened is not None:  # the receipt's signed link: as good as the code and the PIN
+            async with self.db.unit_of_work(readonly=True) as uow:
+                org = await self.app.org.get(uow.session, self._today())
+                case = await Tracking(uow.session, self.app, org).view(opened, language)
+            if case is not None:
+                return self._page(request, language, code=case.code, case=case)
         return self._page(request, language, code=normal_code(request.query.get("code", "")))
+
+    def link(self, code: str) -> str:
+        """The signed link to a case that the receipt gives."""
+        return f"{self.app.public_base_url}/track?{urlencode({'t': self.signer.sign(OPEN_PURPOSE, code)})}"
 
     async def look_up(self, request: web.Request) -> web.Response:
         language = page_language(request, self.app.default_language)
@@ -48,13 +61,16 @@ class TrackingRoutes:
         try:
             async with self.db.unit_of_work() as uow:
                 org = await self.app.org.get(uow.session, self._today())
-                case = await Tracking(uow.session, self.app, org).look_up(code, pin, _address(request), language)
+                tracking = Tracking(uow.session, self.app, org)
+                case = await tracking.look_up(code, pin, _address(request), language)
+                left = await tracking.tries_left(code, _address(request)) if case is None else 0
                 await uow.commit()
         except TrackingLocked:
             return self._page(request, language, code=code, status=429,
                               notice=_alert(text(t, "web.track.locked")))
-        if case is None:
-            return self._page(request, language, code=code, notice=_alert(text(t, "web.track.wrong")))
+        if case is None:  # warned before the last try, never locked out silently
+            wrong = "web.track.last_try" if left == 1 else "web.track.locked" if left <= 0 else "web.track.wrong"
+            return self._page(request, language, code=code, notice=_alert(text(t, wrong)))
         return self._page(request, language, code=code, case=case)
 
     async def rate(self, request: web.Request) -> web.Response:
