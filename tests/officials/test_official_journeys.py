@@ -238,8 +238,11 @@ async def report_journey(scene: Scene) -> None:
     assert await d.one("tu") == "Người dân hài lòng với câu trả lời hồ sơ PA-2026-000001. Hồ sơ đã đóng."
 
     # The history lists every step with its actor and time; never the citizen's account.
+    photos_before = len(d.photos_to("hung")) if d.sends_photos else 0
     d.says("hung", "/case PA-2026-000001")
     view = await d.one("hung")
+    if d.sends_photos:  # the case's photos come with its view, as with its card
+        assert len(d.photos_to("hung")) > photos_before
     assert view == (
         "Hồ sơ PA-2026-000001 (Phản ánh)\nLĩnh vực: Ngập úng, thoát nước\nĐịa bàn: Sao Đỏ\n"
         "Đơn vị xử lý: UBND phường Sao Đỏ\nHạn giải quyết: trước 17:00 thứ Hai, 09/03/2026\n"

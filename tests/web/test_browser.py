@@ -257,9 +257,10 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     app.process.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
     app.process.wait(timeout=30)
+    exited = time.monotonic()
     WebDriverWait(browser, 3, poll_frequency=0.1).until(
         lambda d: d.find_element(By.ID, "status").get_attribute("data-state") == "offline")
-    noticed = time.monotonic() - stopped
+    noticed, after_exit = time.monotonic() - stopped, time.monotonic() - exited
     assert browser.find_element(By.ID, "status").is_displayed()
     offline_text = "Tin gửi khi mất mạng, số 7"
     browser.find_element(By.ID, "composer-text").send_keys(offline_text)
@@ -283,10 +284,17 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         assert not browser.find_element(By.ID, "composer-error").is_displayed()
         shots(browser, "step6-back-online")
         print(f"\nlayout 360: {phone}\nlayout 1280: {desktop}\nsmallest text {font}px ({font_at}), "
-              f"smallest tap target {tap}px ({tap_at}); offline shown after {noticed:.2f}s")
+              f"smallest tap target {tap}px ({tap_at}); offline shown {after_exit:.2f}s after the "
+              f"server's exit ({noticed:.2f}s after SIGTERM)")
 
         browser.get(f"{app.base_url}/chat")  # a reload shows the same conversation
         WebDriverWait(browser, WAIT).until(lambda d: code in log_text(d))
+
+        link = browser.find_element(By.CSS_SELECTOR, "#log a.link[href*='/track?t=']").get_attribute("href")
+        assert link is not None
+        browser.get(app.base_url + link[link.index("/track"):])  # the receipt's link: no code, no PIN typed
+        WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.ID, "case-title"))
+        assert browser.find_element(By.ID, "case-title").text.startswith("Hồ sơ PA-2026-")
 
         browser.get(f"{app.base_url}/track")
         browser.find_element(By.ID, "code").send_keys(code)

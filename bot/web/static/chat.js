@@ -69,9 +69,18 @@
     item.appendChild(who);
     return item;
   }
-  function paragraph(parent, text) {
+  function paragraph(parent, text, links) {
     var p = document.createElement("p");
-    p.textContent = text;
+    if (!links) { p.textContent = text; parent.appendChild(p); return; }
+    // The bot's own links (the receipt's /track link) are tappable; everything stays text nodes, never HTML.
+    text.split(/(https?:\/\/[^\s]+)/).forEach(function (part, index) {
+      if (index % 2 === 0) { p.appendChild(document.createTextNode(part)); return; }
+      var a = document.createElement("a");
+      a.href = part;
+      a.textContent = part;
+      a.className = "link";
+      p.appendChild(a);
+    });
     parent.appendChild(p);
   }
   function image(parent, attachmentId, preview) {
@@ -95,7 +104,7 @@
     if (message.location) {
       paragraph(item, fill(T["web.js.location_sent"], { lat: message.location[0], lon: message.location[1] }));
     }
-    if (message.texts) { message.texts.forEach(function (text) { if (text) { paragraph(item, text); } }); }
+    if (message.texts) { message.texts.forEach(function (text) { if (text) { paragraph(item, text, message.dir === "out"); } }); }
     if (message.text) { paragraph(item, message.text); }
   }
   function clearChoices() {
