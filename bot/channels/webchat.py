@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -40,6 +41,7 @@ from storage.uow import Database
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
+PUSH_TITLE = "Tiếp Dân"  # the service's name, the same in every language
 FOLLOW_SECONDS = 2.0
 
 
@@ -74,6 +76,8 @@ class WebChatChannel:
         self.db, self.clock = db, clock
         self._sockets: dict[str, set[Socket]] = {}
         self._watermark: int | None = None  # the newest transcript row the follower has looked at
+        # Called with (chat, title, text) for a message no page of the chat open here has seen (Web Push).
+        self.on_unseen: Callable[[str, str, str], Awaitable[int]] | None = None
 
     # --- receiving ---------------------------------------------------------------------------------------
 
@@ -122,7 +126,10 @@ class WebChatChannel:
                 await uow.commit()
         except (SQLAlchemyError, OSError) as exc:
             return SendResult.retry(f"transcript not written: {type(exc).__name__}")
+        seen = bool(self._sockets.get(chat_id))
         await self.deliver(chat_id, [row])
+        if not seen and self.on_unseen is not None and message.texts:
+            await self.on_unseen(chat_id, PUSH_TITLE, message.texts[0])  # a courtesy: it never raises
         return SendResult.sent(str(row.id))
 
     async def fetch_media(self, ref: str) -> bytes:

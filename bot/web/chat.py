@@ -27,6 +27,7 @@ from bot.domain.cases import MAX_DESCRIPTION
 from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
 from bot.i18n import LANGUAGES, translator
 from bot.services.webchat import DemoSeat, WebChat
+from bot.services.webpush import WebPush
 from bot.web.pages import STATIC, esc, html_response, language_links, page_language, render, text
 from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
 
@@ -83,8 +84,8 @@ class Connection:
 
 class WebChatRoutes:
     def __init__(self, chat: WebChat, signer: Signer, *, demo: bool, public_base_url: str,
-                 default_language: str) -> None:
-        self.chat, self.signer, self.demo = chat, signer, demo
+                 default_language: str, push: WebPush | None = None) -> None:
+        self.chat, self.signer, self.demo, self.push = chat, signer, demo, push
         self.default_language = default_language
         self._public_origin = _origin_of(public_base_url)
         self._open: set[Connection] = set()
@@ -93,6 +94,7 @@ class WebChatRoutes:
         app.router.add_get("/chat", self.page)
         app.router.add_get("/chat/ws", self.socket)
         app.router.add_post("/chat/upload", self.upload)
+        app.router.add_post("/chat/push", self.subscribe)
         app.router.add_get(r"/chat/media/{attachment:\d{1,12}}", self.media)
         app.router.add_get("/static/{name}", static_file)
         app.on_shutdown.append(self._close_sockets)
@@ -147,7 +149,7 @@ class WebChatRoutes:
         language = (asked if asked in LANGUAGES else talking) or page_language(request, self.default_language)
         config = {
             "lang": language, "seat": seat, "switchTo": language if asked in LANGUAGES and asked != talking else None, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
-            "photoTypes": sorted(PHOTO_TYPES), "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
+            "photoTypes": sorted(PHOTO_TYPES), "pushKey": self.push.public_key if self.push else None, "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
         }
         body = render("chat.html", language, {
             "lang": language,
@@ -266,6 +268,26 @@ class WebChatRoutes:
                      "text": caption.strip()},
                     {**shown, "attachments": [row.id], "text": caption.strip()})
         return t("web.error.unsupported")
+
+    # --- Web Push: the browser asks to be called back ------------------------------------------------------
+
+    async def subscribe(self, request: web.Request) -> web.Response:
+        if self.push is None or not self.same_origin(request):
+            return web.json_response({"error": "forbidden"}, status=403)
+        visit = await self.visit_of(request)
+        if visit is None or visit.seat is not None:  # citizens only: officials have their desk
+            return web.json_response({"error": "visitor"}, status=403)
+        if request.content_length is None or request.content_length > 4096:
+            return web.json_response({"error": "size"}, status=413)
+        try:
+            subscription = await request.json()
+        except ValueError:
+            subscription = None
+        accepted = self.push.acceptable(subscription)
+        if accepted is None:
+            return web.json_response({"error": "malformed"}, status=400)
+        await self.push.subscribe(visit.account, *accepted)
+        return web.json_response({"ok": True}, status=201)
 
     # --- photos ------------------------------------------------------------------------------------------
 
