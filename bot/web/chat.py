@@ -48,9 +48,12 @@ SCRIPT_TEXTS = (
     "web.js.connecting", "web.js.connected", "web.js.reconnecting", "web.js.sending", "web.js.queued", "web.js.failed",
     "web.js.you", "web.js.bot", "web.js.share_location", "web.js.locating", "web.js.location_denied",
     "web.js.location_unavailable", "web.js.location_sent", "web.js.uploading", "web.js.choices",
-    "web.js.photo_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
+    "web.js.photo_alt", "web.js.notify", "web.js.notify_on", "web.js.notify_off", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
 )
-STATIC_FILES = {"site.css": "text/css", "chat.js": "text/javascript"}  # the templates are not served raw
+STATIC_FILES = {  # the templates are not served raw
+    "site.css": "text/css", "chat.js": "text/javascript", "manifest.webmanifest": "application/manifest+json",
+    "icon-192.png": "image/png", "icon-512.png": "image/png",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,7 @@ class WebChatRoutes:
         app.router.add_post("/chat/push", self.subscribe)
         app.router.add_get(r"/chat/media/{attachment:\d{1,12}}", self.media)
         app.router.add_get("/static/{name}", static_file)
+        app.router.add_get("/chat/sw.js", service_worker)
         app.on_shutdown.append(self._close_sockets)
 
     async def _close_sockets(self, _app: web.Application) -> None:
@@ -338,8 +342,17 @@ async def static_file(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in STATIC_FILES:
         raise web.HTTPNotFound()
-    return web.Response(body=(STATIC / name).read_bytes(), content_type=STATIC_FILES[name], charset="utf-8",
+    kind = STATIC_FILES[name]
+    return web.Response(body=(STATIC / name).read_bytes(), content_type=kind,
+                        charset=None if kind.startswith("image/") else "utf-8",
                         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+async def service_worker(_request: web.Request) -> web.Response:
+    """The offline shell and the push handler; served under /chat so it may control the page."""
+    return web.Response(body=(STATIC / "sw.js").read_bytes(), content_type="text/javascript", charset="utf-8",
+                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                                 "Service-Worker-Allowed": "/chat"})
 
 
 def _coordinate(value: object, limit: float) -> bool:

@@ -181,6 +181,7 @@
     }
     item.dataset.id = message.id;
     shown[message.id] = item;
+    if (latest && message.dir === "out" && isReceipt(message)) { offerNotifications(item); }
     if (message.dir === "in") { clearChoices(); }
     else if (latest) { choices(item, message); }
   }
@@ -384,6 +385,51 @@
       });
       try { sessionStorage.setItem(pendingKey, JSON.stringify(light)); } catch (e2) { /* private mode */ }
     }
+  }
+
+  // --- calling the citizen back (Web Push), offered once a case is filed --------------------------------
+
+  function isReceipt(message) {
+    return (message.texts || []).some(function (text) { return text.indexOf("/track?t=") >= 0; });
+  }
+  function pushReady() {
+    return config.pushKey && !config.seat && "serviceWorker" in navigator && "PushManager" in window &&
+      "Notification" in window && Notification.permission !== "denied";
+  }
+  function offerNotifications(item) {
+    if (!pushReady() || localStorage.getItem("tiepdan-push") === config.pushKey) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "notify";
+    button.textContent = T["web.js.notify"];
+    button.addEventListener("click", function () { button.disabled = true; subscribePush(button); });
+    item.appendChild(button);
+  }
+  function keyBytes(base64url) {
+    var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - base64url.length % 4) % 4));
+    return Uint8Array.from(text, function (c) { return c.charCodeAt(0); });
+  }
+  function subscribePush(button) {
+    Notification.requestPermission().then(function (answer) {
+      if (answer !== "granted") { throw new Error("denied"); }
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(config.pushKey) });
+    }).then(function (subscription) {
+      return fetch("/chat/push" + query(), { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(subscription) });
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("refused"); }
+      localStorage.setItem("tiepdan-push", config.pushKey);
+      paragraph(button.parentNode, T["web.js.notify_on"]);
+      button.remove();
+    }).catch(function () {
+      showError(T["web.js.notify_off"]);
+      button.remove();
+    });
+  }
+  if ("serviceWorker" in navigator) {  // the offline shell (and the push handler); the page works without it
+    navigator.serviceWorker.register("/chat/sw.js", { scope: "/chat" }).catch(function () { /* unsupported */ });
   }
 
   // --- one screen tall, also with the on-screen keyboard open ----------------------------------------
