@@ -105,6 +105,9 @@ class WebChatChannel:
         if kind == "photo":
             ref = MediaRef("photo", str(payload["attachment"]), payload.get("mime"), payload.get("size"))
             return Inbound(kind=InboundKind.PHOTO, text=payload.get("text", ""), media=(ref,), **base)
+        if kind == "voice":  # kept as evidence like a Telegram voice note
+            ref = MediaRef("voice", str(payload["attachment"]), payload.get("mime"), payload.get("size"))
+            return Inbound(kind=InboundKind.VOICE, media=(ref,), **base)
         if kind == "location":
             return Inbound(kind=InboundKind.LOCATION, lat=payload["lat"], lon=payload["lon"], **base)
         return Inbound(kind=InboundKind.UNSUPPORTED, **base)

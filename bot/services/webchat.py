@@ -77,10 +77,10 @@ class WebChat:
 
     # --- photos ------------------------------------------------------------------------------------------
 
-    async def keep_upload(self, chat_id: str, content: bytes, mime: str) -> Attachment:
-        """Check and store an uploaded photo (EXIF stripped); raises MediaRejected with the reason."""
-        check_media("photo", mime, len(content))
-        row = new_attachment("photo", mime, content, self.clock.now(), owner_key=upload_owner(chat_id))
+    async def keep_upload(self, chat_id: str, content: bytes, mime: str, kind: str = "photo") -> Attachment:
+        """Check and store an uploaded photo (EXIF stripped) or voice message; raises MediaRejected."""
+        check_media(kind, mime, len(content))
+        row = new_attachment(kind, mime, content, self.clock.now(), owner_key=upload_owner(chat_id))
         async with self.db.unit_of_work() as uow:
             uow.session.add(row)
             await uow.commit()

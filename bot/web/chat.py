@@ -40,6 +40,9 @@ MAX_FRAME_BYTES = 64 * 1024  # larger frames close the socket (1009); texts are 
 MAX_TEXT = MAX_DESCRIPTION  # a whole description fits in one message
 MAX_LABEL = 200
 MAX_UPLOAD_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # the photo plus the multipart envelope
+# A voice message from the page: Opus in WebM, at most 2 minutes (the page stops there; ~32 kbit/s fits 1 MB).
+MAX_WEB_VOICE_BYTES, MAX_VOICE_SECONDS = 1024 * 1024, 120
+WEBM_MAGIC = b"\x1aE\xdf\xa3"  # EBML: the start of every WebM file
 FLOOD_MESSAGES, FLOOD_SECONDS = 20, 10.0
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SEAT = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
@@ -48,7 +51,8 @@ SCRIPT_TEXTS = (
     "web.js.connecting", "web.js.connected", "web.js.reconnecting", "web.js.sending", "web.js.queued", "web.js.failed",
     "web.js.you", "web.js.bot", "web.js.share_location", "web.js.locating", "web.js.location_denied",
     "web.js.location_unavailable", "web.js.location_sent", "web.js.uploading", "web.js.choices",
-    "web.js.photo_alt", "web.js.notify", "web.js.notify_on", "web.js.notify_off", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
+    "web.js.photo_alt", "web.js.notify", "web.js.notify_on", "web.js.notify_off", "web.js.voice", "web.js.voice_stop",
+    "web.js.voice_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
 )
 STATIC_FILES = {  # the templates are not served raw
     "site.css": "text/css", "chat.js": "text/javascript", "manifest.webmanifest": "application/manifest+json",
@@ -153,7 +157,7 @@ class WebChatRoutes:
         language = (asked if asked in LANGUAGES else talking) or page_language(request, self.default_language)
         config = {
             "lang": language, "seat": seat, "switchTo": language if asked in LANGUAGES and asked != talking else None, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
-            "photoTypes": sorted(PHOTO_TYPES), "pushKey": self.push.public_key if self.push else None, "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
+            "photoTypes": sorted(PHOTO_TYPES), "maxVoiceBytes": MAX_WEB_VOICE_BYTES, "maxVoiceSeconds": MAX_VOICE_SECONDS, "pushKey": self.push.public_key if self.push else None, "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
         }
         body = render("chat.html", language, {
             "lang": language,
@@ -259,6 +263,14 @@ class WebChatRoutes:
                 return t("web.error.malformed")
             return ({**base, "kind": "location", "lat": float(lat), "lon": float(lon)},
                     {**shown, "location": [round(float(lat), 6), round(float(lon), 6)]})
+        if kind == "voice":
+            attachment = data.get("attachment")
+            known = isinstance(attachment, int) and not isinstance(attachment, bool)
+            row = await self.chat.own_upload(visit.account, attachment) if known else None
+            if row is None or row.kind != "voice":
+                return t("web.error.photo_missing")
+            return ({**base, "kind": "voice", "attachment": row.id, "mime": row.mime, "size": row.size},
+                    {**shown, "attachments": [row.id], "voice": True})
         if kind == "photo":
             attachment = data.get("attachment")
             caption = data.get("text") if isinstance(data.get("text"), str) else ""
@@ -310,16 +322,20 @@ class WebChatRoutes:
             part = await reader.next()
         except (ValueError, AssertionError, KeyError):
             part = None
-        if part is None or getattr(part, "name", None) != "photo":
+        kind = getattr(part, "name", None)
+        if part is None or kind not in ("photo", "voice"):
             return web.json_response({"error": t("web.error.malformed")}, status=400)
+        limit = MAX_PHOTO_BYTES if kind == "photo" else MAX_WEB_VOICE_BYTES
         content = bytearray()
         while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
             content += chunk
-            if len(content) > MAX_PHOTO_BYTES:
+            if len(content) > limit:
                 return web.json_response({"error": t("web.upload.too_large")}, status=413)
-        mime = part.headers.get("Content-Type", "")  # type: ignore[union-attr]
+        mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()  # type: ignore[union-attr]
+        if kind == "voice" and (mime != "audio/webm" or not bytes(content[:4]) == WEBM_MAGIC):
+            return web.json_response({"error": t("web.upload.wrong_type")}, status=415)  # checked by content
         try:
-            row = await self.chat.keep_upload(visit.account, bytes(content), mime)
+            row = await self.chat.keep_upload(visit.account, bytes(content), mime, kind)
         except MediaRejected as exc:
             status = 413 if exc.reason == "too_large" else 415
             return web.json_response({"error": t(f"web.upload.{exc.reason}")}, status=status)

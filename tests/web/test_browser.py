@@ -25,6 +25,7 @@ from tests.support.web_client import PIN, PREFERRED_KEYS, TRACKING_CODE, TYPED_A
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parents[2] / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WAIT = 60  # seconds; generous, the machine is shared
 
 pytestmark = [
@@ -164,6 +165,23 @@ return [font, fontAt, tap, tapAt];
 """
 
 
+AUDIT = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(
+  (r) => done(r.violations.map((v) => [v.id, v.impact, v.nodes.length, v.nodes[0].target.join(' ')])),
+  (e) => done([['axe-error', 'critical', 0, String(e)]]));
+"""
+
+
+def accessibility_problems(driver: WebDriver) -> list[list[object]]:
+    """axe-core's serious and critical violations on the current page (axe from var/axe, `make browser`)."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make browser` installs it into var/axe")
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    found = driver.execute_async_script(AUDIT)
+    return [v for v in found if v[1] in ("serious", "critical")]
+
+
 def one_screen(driver: WebDriver) -> dict[str, float]:
     """The page is one screen tall and the header and the input stay in view, the list scrolled up and down."""
     found: dict[str, float] = {}
@@ -249,6 +267,7 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     font, font_at, tap, tap_at = browser.execute_script(SMALLEST)
     assert font >= 16, (font, font_at)
     assert tap >= 44, (tap, tap_at)
+    assert accessibility_problems(browser) == []
     shots(browser, "step4-three-cases")
 
     # --- offline: the server stops; what the citizen sends meanwhile arrives once after the restart ---------
@@ -306,9 +325,9 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         assert re.search(r"Tình trạng\s+Đã tiếp nhận, chờ phân công", facts)
         assert re.search(r"Đơn vị xử lý\s+UBND phường Sao Đỏ", facts)
         assert fits(browser, 360)
-        font, font_at, tap, tap_at = browser.execute_script(SMALLEST)
-        assert font >= 16, (font, font_at)
-        assert tap >= 44, (tap, tap_at)
+        track_font, _, track_tap, _ = browser.execute_script(SMALLEST)
+        assert track_font >= 16 and track_tap >= 44, (track_font, track_tap)
+        assert accessibility_problems(browser) == []
         shots(browser, "step7-track")
     for path in ARTIFACTS.glob("step*.png"):
         assert path.stat().st_size > 5_000

@@ -83,6 +83,14 @@
     });
     parent.appendChild(p);
   }
+  function voice(parent, attachmentId, preview) {
+    var audio = document.createElement("audio");
+    audio.controls = true;
+    audio.preload = "none";
+    audio.src = preview || "/chat/media/" + attachmentId + query();
+    audio.setAttribute("aria-label", T["web.js.voice_alt"]);
+    parent.appendChild(audio);
+  }
   function image(parent, attachmentId, preview) {
     var img = document.createElement("img");
     img.src = preview || "/chat/media/" + attachmentId + query();
@@ -99,8 +107,8 @@
     parent.appendChild(time);
   }
   function fillBody(item, message) {
-    (message.attachments || []).forEach(function (id) { image(item, id); });
-    if (message.preview) { image(item, null, message.preview); }
+    (message.attachments || []).forEach(function (id) { (message.voice ? voice : image)(item, id); });
+    if (message.preview) { (message.voice ? voice : image)(item, null, message.preview); }
     if (message.location) {
       paragraph(item, fill(T["web.js.location_sent"], { lat: message.location[0], lon: message.location[1] }));
     }
@@ -219,7 +227,7 @@
 
   function transmit(frame) {
     if (!online()) { return; }
-    if (frame.type === "photo" && !frame.attachment) { upload(frame); return; }
+    if ((frame.type === "photo" || frame.type === "voice") && !frame.attachment) { upload(frame); return; }
     socket.send(JSON.stringify(frame));
   }
   function markPending(text) {
@@ -290,7 +298,10 @@
   function display(frame) {
     if (frame.type === "choice") { return { text: frame.label }; }
     if (frame.type === "location") { return { location: [frame.lat, frame.lon] }; }
-    if (frame.type === "photo") { return frame.attachment ? { attachments: [frame.attachment] } : { preview: frame.preview }; }
+    if (frame.type === "photo" || frame.type === "voice") {
+      var isVoice = frame.type === "voice";
+      return frame.attachment ? { attachments: [frame.attachment], voice: isVoice } : { preview: frame.preview, voice: isVoice };
+    }
     return { text: frame.text };
   }
 
@@ -330,9 +341,12 @@
     if (config.photoTypes.indexOf(file.type) < 0) { showError(T["web.upload.wrong_type"]); return; }
     if (file.size > config.maxPhotoBytes) { showError(T["web.upload.too_large"]); return; }
     showError("");
-    var frame = { type: "photo", id: newId() };
+    queueFile("photo", file);  // a data URL survives a reload in sessionStorage (when it fits)
+  }
+  function queueFile(type, file) {  // a photo or a recording: kept (as a data URL) until it is uploaded
+    var frame = { type: type, id: newId() };
     photos[frame.id] = file;
-    var reader = new FileReader();  // a data URL survives a reload in sessionStorage (when it fits)
+    var reader = new FileReader();
     reader.onload = function () {
       frame.preview = reader.result;
       post(frame, display(frame));
@@ -340,6 +354,37 @@
     reader.onerror = function () { showError(T["web.js.failed"]); };
     reader.readAsDataURL(file);
   }
+
+  // --- voice messages: Opus in WebM, capped in length and size -----------------------------------------
+
+  var voiceButton = document.getElementById("voice-button");
+  var recorder = null;
+  var voiceType = window.MediaRecorder && MediaRecorder.isTypeSupported &&
+    MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : null;
+  function record() {
+    if (recorder) { recorder.stop(); return; }
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      var chunks = [];
+      recorder = new MediaRecorder(stream, { mimeType: voiceType, audioBitsPerSecond: 32000 });
+      recorder.addEventListener("dataavailable", function (event) { if (event.data.size) { chunks.push(event.data); } });
+      recorder.addEventListener("stop", function () {
+        stream.getTracks().forEach(function (track) { track.stop(); });
+        recorder = null;
+        voiceButton.textContent = T["web.js.voice"];
+        var blob = new Blob(chunks, { type: "audio/webm" });
+        if (blob.size > config.maxVoiceBytes) { showError(T["web.upload.too_large"]); return; }
+        if (blob.size) { queueFile("voice", blob); }
+      });
+      recorder.start(1000);
+      voiceButton.textContent = T["web.js.voice_stop"];
+      setTimeout(function () { if (recorder) { recorder.stop(); } }, config.maxVoiceSeconds * 1000);
+    }).catch(function () { showError(T["web.js.failed"]); });
+  }
+  if (voiceType && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    voiceButton.hidden = false;
+    voiceButton.addEventListener("click", record);
+  }
+
   function fileOf(frame) {
     if (photos[frame.id]) { return photos[frame.id]; }
     if (!frame.preview) { return null; }
@@ -358,7 +403,7 @@
     uploading[frame.id] = true;
     setStatus(T["web.js.uploading"], "online");
     var body = new FormData();
-    body.append("photo", file, file.name || "photo");
+    body.append(frame.type, file, file.name || frame.type);
     fetch("/chat/upload" + query(), { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
