@@ -16,6 +16,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -48,6 +49,7 @@ from bot.workers.supervise import Outage, is_transient
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, without a warning
 
 log = logging.getLogger(__name__)
+ALBUM_SIZE = 10  # photos in one sendMediaGroup
 
 LoadAttachment = Callable[[int], Awaitable[tuple[bytes, str, str]]]  # id -> (content, mime, kind)
 StoreUpdates = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
@@ -186,9 +188,7 @@ class TelegramChannel:
 
     async def send(self, chat_id: str, message: Rendered) -> SendResult:
         try:
-            sent = None
-            for attachment_id in message.attachment_ids:
-                sent = await self._send_attachment(chat_id, attachment_id)
+            sent = await self._send_attachments(chat_id, message.attachment_ids)
             text = message.texts[0] if message.texts else ""
             if text:
                 sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message))
@@ -202,10 +202,25 @@ class TelegramChannel:
         except NetworkError as exc:
             return SendResult.retry(f"network: {exc.message}")
 
-    async def _send_attachment(self, chat_id: str, attachment_id: int) -> Any:
+    async def _send_attachments(self, chat_id: str, attachment_ids: list[int]) -> Any:
+        """Two photos or more go as an album (10 a group, Telegram's limit); voice notes and documents alone."""
+        if not attachment_ids:
+            return None
         if self._load_attachment is None:
             raise BadRequest("no media store")
-        content, _mime, kind = await self._load_attachment(attachment_id)
+        loaded = [await self._load_attachment(a) for a in attachment_ids]
+        photos = [content for content, _mime, kind in loaded if kind == "photo"]
+        sent = None
+        if len(photos) >= 2:
+            for start in range(0, len(photos), ALBUM_SIZE):
+                group = [InputMediaPhoto(media=p) for p in photos[start:start + ALBUM_SIZE]]
+                sent = (await self.bot.send_media_group(chat_id=chat_id, media=group))[-1]
+            loaded = [item for item in loaded if item[2] != "photo"]
+        for content, mime, kind in loaded:
+            sent = await self._send_one(chat_id, content, mime, kind)
+        return sent
+
+    async def _send_one(self, chat_id: str, content: bytes, _mime: str, kind: str) -> Any:
         if kind == "photo":
             return await self.bot.send_photo(chat_id=chat_id, photo=content)
         if kind == "voice":
