@@ -61,7 +61,7 @@
   // --- drawing messages ------------------------------------------------------------------------------
 
   function bubble(direction) {
-    var item = document.createElement("li");
+    var item = document.createElement("div");
     item.className = "msg " + direction;
     var who = document.createElement("span");
     who.className = "visually-hidden";
