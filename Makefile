@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/*.po))
 
-.PHONY: install catalogs run test lint browser bench messages clean
+.PHONY: install catalogs run test lint browser bench messages clean lock
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package (made by `make lock` from pyproject.toml); as constraints, it pins what
+# the project installs without ever blocking a dependency added since the last lock.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -46,6 +48,10 @@ bench: install catalogs
 # List the message ids the code uses (tests/test_i18n.py checks each is in a catalog of both languages).
 messages: install
 	$(BIN)/pybabel extract --no-location --omit-header -k t -k N_ -o locales/messages.pot bot handlers
+
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache locales/*/LC_MESSAGES/*.mo

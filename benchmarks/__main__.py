@@ -244,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         rows = asyncio.run(run_all(opts, work, databases))
         print_tables(rows, floors)
+        __import__("benchmarks.matcher", fromlist=["main"]).main(["--quiet"])  # the matcher: its labelled set
         print(f"\nmeasured in {time.perf_counter() - started:.0f} s")
         return 0 if all(r.complete for r in rows) else 1
     finally:

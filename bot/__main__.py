@@ -1,5 +1,5 @@
 """Command line: `tiepdan run | serve | worker | migrate | org check|load | inbox failed|retry | outbox failed |
-invite | officials list|revoke | reveal | digest | sweep | apikey`."""
+invite | officials list|revoke | reveal | digest | sweep | apikey | examples list|remove`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc.code, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(),
+                  id_key=settings.web_secret.get_secret_value().encode() if settings.web_secret else None)
     return asyncio.run(_dispatch(args, settings))
 
 
@@ -56,9 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli_deadlines import add_parsers
 
     add_parsers(sub)
-    from bot import cli_open
+    from bot import cli_examples, cli_open
 
     cli_open.add_parsers(sub)
+    cli_examples.add_parsers(sub)
     return parser
 
 
@@ -88,7 +90,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot import cli_queues
 
         return await cli_queues.run(settings, args)
-    if args.command in ("invite", "officials", "reveal"):
+    if args.command in ("invite", "officials", "reveal", "reveal-approve", "audit"):
         from bot import cli_officials
 
         return await cli_officials.run(settings, args)
@@ -100,6 +102,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli_deadlines import digest_command, sweep_command
 
         return await (digest_command if args.command == "digest" else sweep_command)(settings, args)
+    if args.command == "examples":
+        from bot import cli_examples
+
+        return await cli_examples.run(settings, args)
     if args.command == "run":
         await upgrade_async(settings.database_url)
         if await _org_load(settings, settings.org_file, if_empty=True) != 0:

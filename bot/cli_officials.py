@@ -26,7 +26,7 @@ from storage.uow import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("invite", "officials", "reveal")
+COMMANDS = ("invite", "officials", "reveal", "reveal-approve", "audit")
 ROLES = ("officer", "head", "leader", "overseer", "admin")
 
 
@@ -49,6 +49,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     reveal = sub.add_parser("reveal", help="show who sent a case (view_identity holders only; recorded)")
     reveal.add_argument("case", help="tracking code, e.g. TC-2026-000001")
     reveal.add_argument("--by", required=True, help="your seat code or official number")
+    reveal.add_argument("--approval", help="the one-time code a second official gave you (tiepdan reveal-approve)")
+    reveal.add_argument("--reason", default="", help="why (kept in the audit chain)")
+    approve = sub.add_parser("reveal-approve", help="as a second official, approve one reveal (prints a code)")
+    approve.add_argument("case", help="tracking code, e.g. TC-2026-000001")
+    approve.add_argument("--for", dest="requester", required=True, help="the requesting official's seat or number")
+    approve.add_argument("--by", required=True, help="your seat code or official number")
+    approve.add_argument("--reason", required=True, help="why (kept in the audit chain)")
+    audit = sub.add_parser("audit", help="the reveal audit chain")
+    audit.add_argument("audit_command", choices=["verify"], help="recompute the chain; exit 1 if it is broken")
 
 
 async def run(settings: Settings, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -58,6 +67,10 @@ async def run(settings: Settings, args: argparse.Namespace, out: TextIO = sys.st
             return await invite_command(settings, db, args, out)
         if args.command == "reveal":
             return await reveal_command(settings, db, args, out)
+        if args.command == "reveal-approve":
+            return await approve_command(settings, db, args, out)
+        if args.command == "audit":
+            return await audit_command(settings, db, args, out)
         if args.officials_command == "list":
             return await list_command(settings, db, args, out)
         return await revoke_command(settings, db, args, out)
@@ -170,14 +183,40 @@ async def revoke_command(settings: Settings, db: Database, args: argparse.Namesp
 async def reveal_command(settings: Settings, db: Database, args: argparse.Namespace, out: TextIO) -> int:
     async with _services(settings, db) as services:
         try:
-            revealed = await services.case_actions.reveal(args.case, args.by)
+            revealed = await services.case_actions.reveal(args.case, args.by, getattr(args, "approval", None),
+                                                          getattr(args, "reason", "") or "")
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()
-    print(f"case {revealed.code}: the sender (this view is recorded in the case history)", file=out)
+    print(f"case {revealed.code}: the sender (this view is recorded in the case history and the audit chain)",
+          file=out)
     rows = [("channel", revealed.channel), ("account", revealed.external_id), ("chat", revealed.chat_id),
             ("pseudonym", revealed.pseudonym), ("name", revealed.display_name), ("phone", revealed.phone),
             ("contact given", revealed.contact)]
     for label, value in rows:
         print(f"  {label}: {value or '-'}", file=out)
     return 0
+
+
+async def approve_command(settings: Settings, db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    async with _services(settings, db) as services:
+        try:
+            code = await services.case_actions.approve_reveal(args.case, args.requester, args.by, args.reason)
+        except Refused as refusal:
+            return _refused(settings, refusal)
+        await services.uow.commit()
+    print(f"approval code: {code} (one use, for {args.requester} on {args.case.upper()}, valid 30 minutes)",
+          file=out)
+    return 0
+
+
+async def audit_command(settings: Settings, db: Database, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.services.reveal_audit import verify
+
+    async with db.unit_of_work(readonly=True) as uow:
+        check = await verify(uow.session)
+    if check.ok:
+        print(f"reveal audit chain: {check.rows} row(s), intact", file=out)
+        return 0
+    print(f"reveal audit chain: BROKEN at row {check.broken_at} (edited, deleted or inserted)", file=out)
+    return 1

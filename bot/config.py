@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
     zalo_oa_monthly_quota: int = Field(default=1000, ge=0)
     zalo_oa_reply_window_hours: float = Field(default=48.0, ge=0)
     zalo_oa_replies_per_window: int = Field(default=8, ge=0)
+    zalo_oa_max_event_age_seconds: float = Field(default=900.0, ge=0)  # older (or later) events are refused
     database_url: str = DEFAULT_DB
     org_file: Path = ROOT / "org" / "demo.yaml"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -74,6 +76,38 @@ class Settings(BaseSettings):
     # The dashboard map's tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; unset: no tiles (markers only).
     dashboard_map_tiles: str | None = None
     dashboard_map_attribution: str = ""
+    # Untrusted pictures: refused above this many pixels (read from the header, before decoding); decoded in a
+    # separate process capped at this much memory and killed after this many seconds.
+    media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
+    media_worker_memory_mb: int = Field(default=768, ge=128)
+    media_worker_seconds: float = Field(default=15.0, gt=0)
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks); empty: the
+    # peer address is the client's.
+    trusted_proxies: str = ""
+    # Raw inbox payloads (once processed), sent messages and quiet web transcripts are deleted after this long.
+    retention_days: int = Field(default=30, ge=1)
+    # Sites allowed to frame the pages (Content-Security-Policy frame-ancestors), e.g. the city portal that
+    # embeds the chat: "https://portal.example.gov.vn". Default: nobody (also X-Frame-Options: DENY).
+    frame_ancestors: str = "'none'"
+    # Abuse limits of the web chat (see README "Abuse limits"): cases a day, the page's proof of work.
+    web_cases_per_visitor_per_day: int = Field(default=3, ge=1)
+    web_cases_per_address_per_day: int = Field(default=10, ge=1)
+    web_proof_bits: int = Field(default=16, ge=0, le=28)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"not an address or network: {item.strip()}") from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [v.strip() for v in self.trusted_proxies.split(",") if v.strip()]
 
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod

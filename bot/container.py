@@ -21,11 +21,14 @@ from bot.conversation import ConversationEngine
 from bot.jobs.media import MediaFetcher
 from bot.jobs.scheduler import Ticker, application_ticks
 from bot.services.context import AppContext
+from bot.services.imaging import ImageWorker
 from bot.services.media import MediaStore
 from bot.services.org_view import OrgCache
 from bot.services.receiving import Receiver
+from bot.services.track_links import TrackLinks
 from bot.services.webchat import WebChat
 from bot.services.webpush import WebPush
+from bot.web.addresses import ClientAddress
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
 from bot.web.metrics import MetricsRoutes
@@ -57,11 +60,14 @@ class Container:
         self.app = AppContext(
             clock=self.clock, tz=settings.tz, org=self.org, default_language=settings.default_language,
             public_base_url=settings.public_base_url,
+            web_cases_per_visitor=settings.web_cases_per_visitor_per_day,
+            web_cases_per_address=settings.web_cases_per_address_per_day,
         )
         # Without WEB_SECRET (tests, one-off runs) cookies and links are signed with a key that dies with the process.
-        secret = settings.web_secret.get_secret_value() if settings.web_secret else secrets.token_hex(32)
-        self.signer = Signer(secret.encode())
-        self.app.track_link = TrackingRoutes(self.db, self.app, self.signer).link
+        self.web_secret = (settings.web_secret.get_secret_value() if settings.web_secret
+                           else secrets.token_hex(32)).encode()
+        self.track_links = TrackLinks(self.web_secret, settings.public_base_url, self.clock)
+        self.app.track_links = self.track_links
         self.media = MediaStore(self.db)
         self.channels = ChannelRegistry()
         self.app.channels = self.channels
@@ -84,12 +90,14 @@ class Container:
         # consumer, the flows' replies to the sender, recorded evidence to the media job.
         self.sender = Sender(self.db, self.channels, self.clock, presence=self.presence, windows=windows)
         # Evidence citizens send is downloaded by its own worker, never inside a conversation's transaction.
-        self.media_jobs = MediaFetcher(self.db, self.channels, self.clock, settings.tz)
+        self.imaging = ImageWorker(max_pixels=settings.media_max_pixels, memory_mb=settings.media_worker_memory_mb,
+                                   timeout=settings.media_worker_seconds)  # untrusted pictures, off the loop
+        self.media_jobs = MediaFetcher(self.db, self.channels, self.clock, settings.tz, imaging=self.imaging)
         self.consumer = Consumer(self.db, self.conversation.process, self.conversation.on_failure, self.clock,
                                  presence=self.presence)
         self.notifier = None if self.db.sqlite else Notifier(self.db, self.presence, self._scan_all)
         self.receiver = Receiver(self.db, self.clock)
-        self.web_chat = WebChat(self.db, self.clock, self.webchat)
+        self.web_chat = WebChat(self.db, self.clock, self.webchat, imaging=self.imaging)
         vapid = settings.vapid_private_key.get_secret_value() if settings.vapid_private_key else None
         self.web_push = WebPush(self.db, self.clock, private_key=vapid, subject=settings.vapid_subject,
                                 allow_plain_http=settings.web_push_plain_http)
@@ -98,7 +106,8 @@ class Container:
         self.restarts: dict[str, int] = {}
         # Periodic catch-up jobs (deadline sweep, weekly digest, rating expiry, idle drafts); started by the
         # long-running modes only, so tests drive those jobs with their own clock.
-        self.ticker = Ticker(application_ticks(self.db, self.clock, self.org, settings.tz, self.sender.wake))
+        self.ticker = Ticker(application_ticks(self.db, self.clock, self.org, settings.tz, self.sender.wake,
+                                               retention_days=settings.retention_days))
         self.health = Health(self)
 
     async def start_channels(self) -> None:
@@ -179,11 +188,15 @@ class Container:
 
     def web_app(self) -> web.Application:
         token = self.settings.health_token.get_secret_value() if self.settings.health_token else None
-        app = build_app(self.health, health_token=token)
-        signer = self.signer
-        WebChatRoutes(self.web_chat, signer, push=self.web_push, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
-                      default_language=self.settings.default_language).install(app)
-        TrackingRoutes(self.db, self.app, signer).install(app)
+        app = build_app(self.health, health_token=token, frame_ancestors=self.settings.frame_ancestors)
+        signer = Signer(self.web_secret)
+        WebChatRoutes(self.web_chat, signer, push=self.web_push, demo=self.settings.demo,
+                      public_base_url=self.settings.public_base_url,
+                      default_language=self.settings.default_language,
+                      addresses=ClientAddress(self.settings.trusted_proxy_list),
+                      proof_bits=self.settings.web_proof_bits).install(app)
+        TrackingRoutes(self.db, self.app, signer, self.track_links,
+                       ClientAddress(self.settings.trusted_proxy_list)).install(app)
         install_open(app, self, signer)  # Open311, /metrics, the dashboard
         if self.telegram is not None and self.settings.webhook_secret is not None:
             add_telegram_webhook(app, self.telegram, self.receiver, self.settings.webhook_secret.get_secret_value())

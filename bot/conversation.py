@@ -14,7 +14,7 @@ from bot.services.context import AppContext
 from handlers import Router
 from handlers.base import FLOOD, OFFERED, Actor, State, Turn
 from storage.models import InboxItem
-from storage.repositories import conversations, outbox
+from storage.repositories import conversations, inbox, outbox
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class ConversationEngine:
 
     async def process(self, uow: UnitOfWork, row: InboxItem) -> None:
         channel = self.channels.get(row.channel)
-        inbound = channel.to_inbound(row.payload)
+        inbound = channel.to_inbound(inbox.readable(row))
         if inbound is None:
             self._log_ignored(row.channel, row.payload)
             return
@@ -106,7 +106,7 @@ class ConversationEngine:
     async def on_failure(self, uow: UnitOfWork, row: InboxItem) -> None:
         """A message we could not handle after several tries: say so, never stay silent."""
         try:
-            inbound = self.channels.get(row.channel).to_inbound(row.payload)
+            inbound = self.channels.get(row.channel).to_inbound(inbox.readable(row))
         except Exception:
             log.exception("unreadable update %s", row.id)
             return

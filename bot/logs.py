@@ -1,12 +1,67 @@
-"""Logging set-up: one line per record, and no secret ever reaches a log (tokens sit in Bot API URLs)."""
+"""Logging set-up: one line per record, and no secret ever reaches a log (tokens sit in Bot API URLs).
+
+Nor does personal data: chat and user ids are logged as keyed hashes (`hashed_id`: the same id gives the same
+hash, so an operator can follow one chat, but the hash does not give the id back without the key), and an
+exception is logged as its type and a correlation id, with its traceback's frames but never its message (a
+database error's message carries the statement's parameters: names, phone numbers, texts).
+"""
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+import hmac
 import logging
+import secrets as random
 import sys
+import traceback
 from urllib.parse import quote
 
 MASK = "***"
+_ID_KEY = [random.token_bytes(32)]  # replaced by setup_logging's key, so hashes are stable across restarts
+CORRELATION: contextvars.ContextVar[str] = contextvars.ContextVar("correlation", default="-")
+
+
+def hashed_id(value: object) -> str:
+    """A chat or user id as it may appear in a log line."""
+    digest = hmac.new(_ID_KEY[0], str(value).encode(), hashlib.sha256).hexdigest()
+    return f"#{digest[:12]}"
+
+
+def new_correlation() -> str:
+    """A fresh correlation id for the work in hand (a request, a job); log lines and errors carry it."""
+    value = random.token_hex(6)
+    CORRELATION.set(value)
+    return value
+
+
+class SafeExceptions(logging.Filter):
+    """Every record gets a correlation id; an exception keeps its frames and type, never its message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        cid = CORRELATION.get()
+        if record.exc_info and record.exc_info[1] is not None:
+            if cid == "-":
+                cid = random.token_hex(6)
+            record.exc_text = f"[error {cid}]\n" + safe_traceback(record.exc_info[1])
+            record.exc_info = None
+        record.cid = cid
+        return True
+
+
+def safe_traceback(exc: BaseException) -> str:
+    lines: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = type(current)
+        frames = [f'  File "{f.filename}", line {f.lineno}, in {f.name}\n'
+                  for f in traceback.extract_tb(current.__traceback__)]  # no source lines: they may hold values
+        lines[:0] = ["Traceback (most recent call last):\n", *frames,
+                     f"{kind.__module__}.{kind.__qualname__} (message withheld)\n"]
+        current = current.__cause__ or current.__context__
+    return "".join(lines).rstrip("\n")
 PERSONAL_DATA_LOGGERS = ("httpx", "httpcore", "telegram", "aiosqlite", "asyncpg", "sqlalchemy.engine")
 
 
@@ -39,9 +94,12 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: list[str]) -> None:
+def setup_logging(level: str, secrets: list[str], *, id_key: bytes | None = None) -> None:
+    if id_key:
+        _ID_KEY[0] = hmac.new(id_key, b"log ids", hashlib.sha256).digest()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(cid)s]: %(message)s"))
+    handler.addFilter(SafeExceptions())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

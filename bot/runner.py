@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.config import ROOT, Settings, dev_web_secret
 from bot.container import Container
+from bot.web.app import SafeAccessLog
 
 log = logging.getLogger("tiepdan")
 DEMO_ORG = ROOT / "org" / "demo.yaml"
@@ -33,7 +34,7 @@ async def run(mode: str, settings: Settings) -> int:
         if mode == "run":
             container.start_polling()
         if mode in ("run", "serve"):
-            runner = web.AppRunner(container.web_app(), access_log=None)
+            runner = web.AppRunner(container.web_app(), access_log_class=SafeAccessLog)  # no IPs, no queries
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             log.info("listening on http://%s:%d", settings.host, settings.port)

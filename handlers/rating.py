@@ -12,6 +12,7 @@ from typing import ClassVar
 from bot.channels.model import Choice
 from bot.services.action_keys import ActionKey, Verb, key
 from bot.services.authz import Refused
+from bot.services.track_links import receipt_link
 from handlers.base import Turn
 from handlers.common import show_menu
 from handlers.officials.common import CASE, case_in_hand, free_text, say_refusal
@@ -96,6 +97,8 @@ class RatingFlow:
                 turn.finish()
             return
         turn.finish()
+        app = turn.services.app
+        link = receipt_link(app.track_links, app.public_base_url, receipt.code)
         turn.say(turn.t("rating.second_level_received", code=receipt.code, pin=receipt.pin,
-                        unit=receipt.unit.name(turn.state.language),
-                        due=turn.t.due(receipt.due_at, turn.services.app.tz)))
+                        unit=receipt.unit.name(turn.state.language), due=turn.t.due(receipt.due_at, app.tz),
+                        link=link), secrets=(receipt.pin, link))

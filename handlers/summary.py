@@ -8,7 +8,9 @@ from bot.channels.model import Choice
 from bot.domain.cases import CaseKind
 from bot.domain.intake import TRIAGE, Step
 from bot.domain.matching import parse_yes_no
+from bot.services.abuse import DailyLimit
 from bot.services.drafts import OpenDraft
+from bot.services.track_links import receipt_link
 from handlers import denunciation, evidence, where
 from handlers.base import Turn
 from handlers.common import show_menu
@@ -122,15 +124,21 @@ async def on_change(turn: Turn, draft: OpenDraft) -> Answer:
 async def submit(turn: Turn, draft: OpenDraft) -> None:
     t, facts = turn.t, draft.facts
     kind = facts.case_kind or CaseKind.REPORT
-    receipt = await turn.services.drafts.submit(
-        draft, citizen_id=turn.actor.citizen_id, identity_id=turn.actor.identity_id,
-        language=turn.state.language, now=turn.now,
-    )
+    try:
+        receipt = await turn.services.drafts.submit(
+            draft, citizen_id=turn.actor.citizen_id, identity_id=turn.actor.identity_id,
+            language=turn.state.language, now=turn.now, origin=turn.inbound.origin,
+        )
+    except DailyLimit as limit:  # the draft stays; tomorrow it can be sent
+        turn.say(t("report.daily_limit", limit=limit.limit))
+        return
     turn.finish()
     app = turn.services.app
-    link = app.track_link(receipt.code) if app.track_link else f"{app.public_base_url}/track"
+    link = receipt_link(app.track_links, app.public_base_url, receipt.code)
+    # The PIN and the link are shown once: every stored copy of this message masks them once it is sent.
     turn.say(t("report.received", what=t(f"report.what.{_triage_key(kind)}"), code=receipt.code, pin=receipt.pin,
-               unit=receipt.unit.name(turn.state.language), due=t.due(receipt.due_at, app.tz), link=link))
+               unit=receipt.unit.name(turn.state.language), due=t.due(receipt.due_at, app.tz), link=link),
+             secrets=(receipt.pin, link))
     if kind is CaseKind.DENUNCIATION:
         denunciation.formal_steps(turn, receipt, facts.accused_unit, facts.text)
         # The raw messages of this chat carry the sender's profile: wipe them once they are all handled.

@@ -16,6 +16,11 @@ from storage.sqlite_driver import connector
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Outage drills: while the file this variable names exists, every statement fails as a lost disk or server would.
 FAULT_FILE_VARIABLE = "TIEPDAN_DB_FAULT_FILE"
+# PostgreSQL gives up on a statement that runs, or waits for a lock, longer than this: one stuck query or a
+# forgotten lock cannot hold a connection (and a chat) for ever. Values are PostgreSQL's own settings.
+PG_STATEMENT_TIMEOUT = "30s"
+PG_LOCK_TIMEOUT = "10s"
+PG_IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 
 
 def is_sqlite(url: str) -> bool:
@@ -43,14 +48,19 @@ def _create_engine(url: str, *, pool_size: int, echo: bool) -> AsyncEngine:
         return _sqlite_engine(url, echo=echo)
     # `?schema=NAME` keeps the tables in one schema of a shared database (hosting, tests).
     schema = parsed.query.get("schema")
-    connect_args: dict[str, Any] = {}
+    server_settings = {
+        "statement_timeout": PG_STATEMENT_TIMEOUT, "lock_timeout": PG_LOCK_TIMEOUT,
+        "idle_in_transaction_session_timeout": PG_IDLE_IN_TRANSACTION_TIMEOUT,
+    }
     if schema:
         parsed = parsed.difference_update_query(["schema"])
-        connect_args["server_settings"] = {"search_path": str(schema)}
+        server_settings["search_path"] = str(schema)
     # No pre-ping: a connection lost in an outage fails its statement, the pool drops it, and the workers'
     # supervision tries again; pinging before every transaction would cost a round trip on each.
+    # hide_parameters: an error's message names the statement, never its values (names, phones, texts).
     return create_async_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, echo=echo, connect_args=connect_args,
+        parsed, pool_size=pool_size, max_overflow=pool_size, echo=echo,
+        connect_args={"server_settings": server_settings}, hide_parameters=True,
     )
 
 
@@ -59,7 +69,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, echo=echo, async_creator=connector(database or ":memory:", SQLITE_BUSY_TIMEOUT_MS / 1000))
+        url, echo=echo, async_creator=connector(database or ":memory:", SQLITE_BUSY_TIMEOUT_MS / 1000),
+        hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

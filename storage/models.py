@@ -87,6 +87,21 @@ class Category(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+class CategoryExample(Base):
+    """A message an official filed under another category than the one first suggested: the matcher learns
+    from it at the next load of the organisation snapshot (`tiepdan examples list|remove`)."""
+
+    __tablename__ = "category_examples"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    reason: Mapped[str] = mapped_column(String(16))  # recategorised | transferred
+    previous_category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    created_at: Mapped[datetime]
+
+
 class RoutingRule(Base):
     """category x area -> unit; a null column matches anything; the most specific rule wins."""
 
@@ -355,6 +370,9 @@ class InboxItem(Base):
     platform_id: Mapped[str] = mapped_column(String(128))
     chat_key: Mapped[str] = mapped_column(String(160))
     payload: Mapped[dict] = mapped_column(JSON)
+    # Names, usernames and phones the platform sent, taken out of the payload when stored (see
+    # storage.repositories.inbox.split_profile); cleared once the update is handled.
+    profile: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -445,6 +463,7 @@ class WebMessage(Base):
     direction: Mapped[str] = mapped_column(String(3))  # in (the visitor) | out (the bot)
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    redact_at: Mapped[datetime | None] = mapped_column(index=True)  # secrets in it are masked from then on
 
 
 class WebPushSubscription(Base):
@@ -567,3 +586,7 @@ class DashboardLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+# Tables of the abuse limits, the PIN guard and the reveal audit (kept in their own module, same metadata).
+from storage.security_models import AbuseCounter, PinGuard, RevealAudit  # noqa: E402, F401

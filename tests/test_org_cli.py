@@ -152,7 +152,7 @@ def test_check_names_file_line_and_reason_for_each_problem(tmp_path: Path) -> No
          "broken.yaml:9: the unit tree has a cycle: UB -> P_A -> UB (parent links go round)"),
         (("officials:\n", "official:\n"),
          "broken.yaml:49: unknown section 'official' (expected one of: organisation, escalation, quiet_hours, "
-         "digest, units, areas, categories, routing, deadlines, officials, calendar)"),
+         "digest, units, areas, categories, routing, deadlines, officials, calendar, matching)"),
         (("  coordinator: VP\n", "  coordinator: XX\n"),
          "broken.yaml:4: organisation.coordinator names unknown unit 'XX'"),
     ],

@@ -45,6 +45,7 @@ class Inbound:
     language: str | None = None
     display_name: str | None = None
     message_id: str | None = None
+    origin: str | None = None  # web: a keyed hash of the sender's address, for per-address limits
 
     @property
     def command(self) -> str | None:
@@ -74,11 +75,17 @@ class Outbound:
     attachment_ids: tuple[int, ...] = ()
     request: str | None = None  # location | contact
     request_label: str | None = None
+    # Values shown once (a PIN, a signed link): masked in the stored copies once sent (outbox, transcripts).
+    secrets: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["choices"] = [[c.key, c.label] for c in self.choices]
         data["attachment_ids"] = list(self.attachment_ids)
+        if self.secrets:
+            data["secrets"] = list(self.secrets)
+        else:
+            del data["secrets"]
         return data
 
     @classmethod
@@ -89,6 +96,7 @@ class Outbound:
             attachment_ids=tuple(data.get("attachment_ids", [])),
             request=data.get("request"),
             request_label=data.get("request_label"),
+            secrets=tuple(data.get("secrets", ())),
         )
 
     @property

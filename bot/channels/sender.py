@@ -241,6 +241,7 @@ class Sender:
                 await self.windows.settle(s, name, chat_id, group, grant, sent)
             if result.outcome is SendOutcome.SENT:
                 await outbox.mark_sent(s, ids, now, result.message_id)
+                await outbox.redact_secrets(s, ids, now)  # a PIN shown once is not kept readable (issue 11)
                 outcome = "sent"
             elif result.outcome is SendOutcome.HELD:
                 await sending.mark_held(s, ids, now, result.reason)

@@ -56,7 +56,8 @@ class Socket(Protocol):
 
 def frame_of(row: WebMessage) -> dict[str, Any]:
     """A transcript row as the page receives it."""
-    return {"type": "message", "id": row.id, "dir": row.direction, "at": _iso(row.created_at), **row.payload}
+    shown = {k: v for k, v in row.payload.items() if k != "secrets"}
+    return {"type": "message", "id": row.id, "dir": row.direction, "at": _iso(row.created_at), **shown}
 
 
 def _iso(moment: datetime) -> str:
@@ -93,6 +94,7 @@ class WebChatChannel:
         base: dict[str, Any] = {
             "channel": self.name, "chat_id": payload["chat"], "user_id": payload["user"],
             "language": payload.get("language"), "message_id": payload["id"],
+            "origin": payload.get("origin") if isinstance(payload.get("origin"), str) else None,
         }
         if kind == "start":
             return Inbound(kind=InboundKind.TEXT, text="/start", **base)

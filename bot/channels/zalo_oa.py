@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from typing import Any
 
 import aiohttp
@@ -48,6 +49,11 @@ KINDS = {
     "user_send_audio": InboundKind.VOICE,
 }
 MEDIA = {InboundKind.PHOTO: "photo", InboundKind.DOCUMENT: "document", InboundKind.VOICE: "voice"}
+
+
+MAX_EVENT_AGE = 15 * 60.0  # seconds either way: Zalo delivers within seconds; older events are replays
+RAW_TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,16})"?')
+MAX_SCAN = 64 * 1024
 
 
 def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
@@ -163,8 +169,10 @@ class ZaloOAChannel:
 
     def __init__(self, db: Database, clock: Clock, *, app_id: str, app_secret: str, secret_key: str,
                  api_base: str, oauth_base: str, rules: SendingRules = PACE,
-                 access_token: str | None = None, refresh_token: str | None = None) -> None:
+                 access_token: str | None = None, refresh_token: str | None = None,
+                 max_event_age: float = MAX_EVENT_AGE) -> None:
         self.app_id, self._secret_key = app_id, secret_key
+        self.clock, self.max_event_age = clock, max_event_age
         self.rules = rules
         self.api = OAApi(api_base, oauth_base)
         self.tokens = OATokens(db, clock, app_id, lambda token: self.api.refresh(app_id, app_secret, token))
@@ -180,18 +188,29 @@ class ZaloOAChannel:
 
     # --- receiving ---------------------------------------------------------------------------------------
 
-    def verify(self, header: str | None, body: bytes, payload: dict[str, Any]) -> bool:
-        """The event is from Zalo for our app: its MAC matches and it names our app id (if it names one)."""
+    def verify(self, header: str | None, body: bytes) -> str | None:
+        """The event's timestamp when its MAC is Zalo's for our app, else None; read from the raw bytes, so
+        nothing an outsider sent is parsed before it is known to come from Zalo."""
         if not header or not header.strip().startswith("mac="):
-            return False
-        timestamp = payload.get("timestamp")
-        if isinstance(timestamp, bool) or not isinstance(timestamp, str | int):
+            return None
+        found = RAW_TIMESTAMP.findall(body[:MAX_SCAN])
+        if len(found) != 1:  # none, or two (one for the MAC, another for the parser): refused
+            return None
+        timestamp = found[0].decode("ascii")
+        expected = signature(self.app_id, body, timestamp, self._secret_key)
+        given = header.strip().removeprefix("mac=").strip().lower()
+        return timestamp if hmac.compare_digest(given.encode(), expected.encode()) else None
+
+    def accept(self, timestamp: str, payload: dict[str, Any]) -> bool:
+        """A verified event, parsed: the same timestamp, our app, and recent (a replayed old event is refused)."""
+        if str(payload.get("timestamp")) != timestamp or isinstance(payload.get("timestamp"), bool):
             return False
         if "app_id" in payload and str(payload["app_id"]) != self.app_id:
             return False
-        expected = signature(self.app_id, body, str(timestamp), self._secret_key)
-        given = header.strip().removeprefix("mac=").strip().lower()
-        return hmac.compare_digest(given.encode(), expected.encode())
+        if self.max_event_age <= 0:
+            return True
+        age = self.clock.now().timestamp() - int(timestamp) / 1000
+        return -self.max_event_age <= age <= self.max_event_age
 
     def identify(self, payload: dict[str, Any]) -> tuple[str, str]:
         event = payload.get("event_name")

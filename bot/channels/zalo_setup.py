@@ -35,6 +35,7 @@ def zalo_oa_from(settings: Settings, db: Database, clock: Clock) -> ZaloOAChanne
         db, clock, app_id=settings.zalo_oa_app_id, app_secret=settings.zalo_oa_app_secret.get_secret_value(),
         secret_key=settings.zalo_oa_secret_key.get_secret_value(), api_base=settings.zalo_oa_api_base_url,
         oauth_base=settings.zalo_oa_oauth_base_url, rules=rules,
+        max_event_age=settings.zalo_oa_max_event_age_seconds,
         access_token=_secret(settings.zalo_oa_access_token), refresh_token=_secret(settings.zalo_oa_refresh_token),
     )
 

@@ -133,6 +133,8 @@ class Figures:
     satisfied: int = 0
     reopened: int = 0
     transfers: int = 0
+    suggested: int = 0  # cases received with a category suggested by the matcher
+    suggestion_kept: int = 0  # ... filed under that category and never re-categorised by an official
 
     @property
     def overdue(self) -> int:
@@ -145,6 +147,10 @@ class Figures:
     @property
     def satisfaction(self) -> float | None:
         return self.satisfied / self.rated if self.rated else None
+
+    @property
+    def suggestion_rate(self) -> float | None:
+        return self.suggestion_kept / self.suggested if self.suggested else None
 
     @property
     def average_days(self) -> float | None:

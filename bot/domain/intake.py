@@ -82,6 +82,7 @@ class DraftFacts:
     area_skipped: bool = False
     category: str | None = None
     suggested: list[str] = field(default_factory=list)  # categories the words suggest, best first
+    why: list[str] = field(default_factory=list)  # the words that decided the first suggestion, as typed
     evidence_done: bool = False
     media: dict[str, int] = field(default_factory=dict)  # photo / voice / document -> how many
     lat: float | None = None
@@ -200,7 +201,9 @@ def understand(facts: DraftFacts, places: PlaceIndex, categories: CategoryIndex)
             set_place(facts, found)
         elif found is not None:
             facts.guess = found.code
-    facts.suggested = [s.code for s in suggest_categories(words, categories)] if words else []
+    found = suggest_categories(words, categories) if words else []
+    facts.suggested = [s.code for s in found]
+    facts.why = list(found[0].matched) if found else []
 
 
 # --- what to ask next -------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Matching what citizens type against places, categories and the choices the bot offered.
 
-Everything compares `bot.domain.text.normalise` forms, so "phường Sao Đỏ", "phuong sao do", "P.Sao Đỏ" and
-"phuwowngf sao ddor" are the same words. Indexes (`PlaceIndex`, `CategoryIndex`) are built once from the
-organisation's lists; the module-level functions accept either an index or the plain list.
+Words are read through `bot.domain.lexicon` (teencode expanded, formulas masked) and compared folded, so
+"phường Sao Đỏ", "phuong sao do", "P.Sao Đỏ" and "phuwowngf sao ddor" are the same words; marks the citizen
+typed are compared too where they decide ("sao đo" is a near miss, "chỉ mình" no place at all, "có" no
+"cỏ"). Indexes (`PlaceIndex`, `CategoryIndex`, both from `build_matchers`) are built once per organisation
+snapshot; the module-level functions accept either an index or the plain list.
 """
 
 from __future__ import annotations
@@ -10,16 +12,18 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
+from bot.domain.classify import TopicModel, TrainingText
+from bot.domain.lexicon import Lexicon, default_lexicon
 from bot.domain.text import edit_distance, fold, normalise, similarity, split_words, tokens
 
 __all__ = [
-    "CategoryIndex", "CategorySuggestion", "CategoryTerms", "Place", "PlaceArea", "PlaceIndex", "PlaceMatch",
-    "distance_m", "match_nearest", "match_place", "parse_choice", "parse_yes_no", "suggest_categories",
+    "CategoryIndex", "CategorySuggestion", "CategoryTerms", "Place", "PlaceArea", "PlaceIndex", "PlaceMatch", "Street",
+    "build_matchers", "distance_m", "match_nearest", "match_place", "parse_choice", "parse_yes_no", "suggest_categories",
 ]
 
 PlaceKind = Literal["ward", "commune", "residential"]
@@ -95,6 +99,7 @@ class _Key:
 class _Hit:
     score: float
     exact: bool = False
+    clear: bool = False  # an exact hit whose mention is unambiguous (prefix, whole reply, own marks...)
     prefix_agrees: bool = False
 
 
@@ -147,20 +152,56 @@ def _accents_agree(typed: tuple[str, ...], key: _Key) -> bool:
                for written in key.spellings)
 
 
-class PlaceIndex:
-    """Places with their folded names, prefix-less names, aliases and initials, ready for `match`."""
+@dataclass(frozen=True)
+class Street:
+    """A street of the area, as the organisation lists it, and the ward(s) it runs through."""
 
-    def __init__(self, places: Iterable[Place]) -> None:
+    name: str
+    wards: tuple[str, ...]
+
+
+_MASK = "\x00"  # a word that is never part of a place: a formula, the city's own name, a listed street
+
+
+def _accents_all_differ(typed: tuple[str, ...], key: _Key) -> bool:
+    """Every word typed with marks, none of them the name's own: another phrase, not a slip."""
+    if any(word == fold(word) for word in typed):
+        return False
+    return all(all(_tone_split(t) != _tone_split(w) for t, w in zip(typed, written, strict=True))
+               for written in key.spellings)
+
+
+class PlaceIndex:
+    """Places with their folded names, prefix-less names, aliases and initials, ready for `match`.
+
+    A place is `sure` (filled in without asking) only when its mention is unambiguous: after a prefix
+    ("phường", "p.", "khu", "thôn"...), as the whole reply, or as a full name typed with its own marks (or,
+    without marks, at the start or after "ở/tại") and not inside a street's or a person's name. A listed
+    street ("đường Nguyễn Thái Học") names its ward when only one ward lists it.
+    """
+
+    def __init__(self, places: Iterable[Place], lexicon: Lexicon | None = None,
+                 streets: Iterable[Street] = ()) -> None:
         self.places = tuple(places)
+        self.lexicon = lexicon or default_lexicon()
         self._by_first: dict[str, list[_Key]] = {}
         self._fuzzy_keys: list[_Key] = []
+        self._fuzzy_by_word: dict[str, list[_Key]] = {}  # a long message only tries keys sharing a word
         for index, place in enumerate(self.places):
             for key in _place_keys(index, place):
                 self._by_first.setdefault(key.folded[0], []).append(key)
                 if key.fuzzy:
                     self._fuzzy_keys.append(key)
+                    for word in key.folded:
+                        self._fuzzy_by_word.setdefault(word, []).append(key)
         by_code = {p.code: i for i, p in enumerate(self.places)}
         self._ancestors = [self._ancestry(i, by_code) for i in range(len(self.places))]
+        self._streets: dict[str, list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
+        for street in streets:
+            folded = tuple(tokens(street.name))
+            wards = tuple(by_code[w] for w in street.wards if w in by_code)
+            if folded:
+                self._streets.setdefault(folded[0], []).append((folded, wards))
 
     def _ancestry(self, index: int, by_code: dict[str, int]) -> frozenset[int]:
         found: set[int] = set()
@@ -171,16 +212,61 @@ class PlaceIndex:
         return frozenset(found)
 
     def match(self, text: str) -> list[PlaceMatch]:
-        words = _split_glued(split_words(text))
+        words = _split_glued([(w.written, _MASK if w.masked else w.folded)
+                              for w in self.lexicon.read(text)])
         if not words:
             return []
-        hits = self._exact(words)
-        self._fuzzy([t for _, t in words], hits)
+        hits: dict[int, _Hit] = {}
+        words = self._street_hits(words, hits)
+        self._exact(words, hits)
+        self._fuzzy(words, hits)
         return self._rank(hits)
 
-    def _exact(self, words: list[tuple[str, str]]) -> dict[int, _Hit]:
+    def _street_hits(self, words: list[tuple[str, str]], hits: dict[int, _Hit]) -> list[tuple[str, str]]:
+        """Listed streets name their ward (surely after "đường/phố" when one ward lists them); their words are
+        no place's own name ("đường Nguyễn Thái Học" is not phường Thái Học). After a place prefix ("khu
+        Nguyễn Trãi") the words are the place's, not the street's."""
+        if not self._streets:
+            return words
         query = [t for _, t in words]
-        hits: dict[int, _Hit] = {}
+        out = list(words)
+        for start, token in enumerate(query):
+            for folded, wards in self._streets.get(token, ()):
+                end = start + len(folded)
+                if tuple(query[start:end]) != folded or _prefix_before(query, start)[0] is not None:
+                    continue
+                if start == 0 and end == len(query):  # the whole reply: a place of that name wins, else a guess
+                    for ward in wards:
+                        self._record(hits, ward, _EXACT, None, exact=True, clear=False)
+                    continue
+                for i in range(start, end):
+                    out[i] = (out[i][0], _MASK)
+                if start > 0 and query[start - 1] in self.lexicon.person_titles:
+                    continue  # "anh Nguyễn Thái Học" is a person
+                named = start > 0 and self._is_street_word(query, start)
+                for ward in wards:
+                    self._record(hits, ward, _EXACT, None, exact=True, clear=named and len(wards) == 1)
+        return out
+
+    def _is_street_word(self, query: list[str], start: int) -> bool:
+        return query[start - 1] in self.lexicon.street_words or \
+            " ".join(query[max(0, start - 2):start]) in self.lexicon.street_words
+
+    def _blocked(self, query: list[str], start: int) -> bool:
+        """Right after "đường", "ông", "bà", "Nguyễn"...: part of a street's or a person's name."""
+        if start == 0:
+            return False
+        before = query[start - 1]
+        lex = self.lexicon
+        return self._is_street_word(query, start) or before in lex.person_titles or before in lex.surnames
+
+    def _after_locative(self, query: list[str], start: int) -> bool:
+        lex = self.lexicon
+        return start > 0 and (query[start - 1] in lex.locatives
+                              or " ".join(query[max(0, start - 2):start]) in lex.locatives)
+
+    def _exact(self, words: list[tuple[str, str]], hits: dict[int, _Hit]) -> None:
+        query = [t for _, t in words]
         for start, token in enumerate(query):
             for key in self._by_first.get(token, ()):
                 end = start + len(key.folded)
@@ -190,29 +276,49 @@ class PlaceIndex:
                 standalone = (prefix_start == 0 or start == 0) and end == len(query)
                 if key.short and kinds is None and not standalone:
                     continue  # "sd" inside a sentence is "sử dụng", not Sao Đỏ
-                exact = not key.derived and _accents_agree(tuple(s for s, _ in words[start:end]), key)
+                typed = tuple(s for s, _ in words[start:end])
+                if kinds is None and start > 0 and query[start - 1] in self.lexicon.person_titles:
+                    continue  # "chị Thanh Mai" is a person
+                if not key.derived and _accents_all_differ(typed, key):
+                    continue  # "chỉ mình" typed with its own marks is not Chí Minh
+                exact = not key.derived and _accents_agree(typed, key)
+                marked = any(t != fold(t) for t in typed)
+                clear = kinds is not None or standalone or (
+                    not self._blocked(query, start)
+                    and (marked or start == 0 or self._after_locative(query, start))
+                )
                 base = _INITIALS if key.derived else _EXACT if exact else _ACCENT_DIFFERS
-                self._record(hits, key.place, base, kinds, exact=exact)
-        return hits
+                self._record(hits, key.place, base, kinds, exact=exact, clear=clear)
 
-    def _fuzzy(self, query: list[str], hits: dict[int, _Hit]) -> None:
+    def _fuzzy(self, words: list[tuple[str, str]], hits: dict[int, _Hit]) -> None:
+        """Typos in plain letters ("sao dor", "hoang tam"); words typed with marks are what they say."""
+        query = [t for _, t in words]
+        plain = [t if s == t else _MASK for s, t in words]
         short_reply = len(_strip_prefix(query)) <= _SHORT_REPLY_WORDS
-        for key in self._fuzzy_keys:
+        lex = self.lexicon
+        keys = self._fuzzy_keys if short_reply else list(dict.fromkeys(
+            key for word in set(plain) for key in self._fuzzy_by_word.get(word, ())))
+        for key in keys:
             if key.place in hits:
                 continue
-            found = _best_window(query, key.folded, every_window=short_reply)
-            if found is not None:
-                score, start = found
-                self._record(hits, key.place, _FUZZY * score, _prefix_before(query, start)[0], exact=False)
+            found = _best_window(plain, key.folded, every_window=short_reply)
+            if found is None:
+                continue
+            score, start = found
+            kinds = _prefix_before(query, start)[0]
+            if kinds is None and (self._blocked(query, start) or query[start] in lex.person_titles):
+                continue  # "ông Hòa" is a neighbour, not Cộng Hòa
+            self._record(hits, key.place, _FUZZY * score, kinds, exact=False, clear=False)
 
     def _record(self, hits: dict[int, _Hit], place: int, base: float, kinds: frozenset[str] | None,
-                *, exact: bool) -> None:
+                *, exact: bool, clear: bool) -> None:
         agrees = kinds is not None and self.places[place].kind in kinds
         if kinds is not None:
             base += _PREFIX_AGREES if agrees else _PREFIX_DISAGREES
         hit = hits.setdefault(place, _Hit(base))
         hit.score = max(hit.score, base)
         hit.exact = hit.exact or exact
+        hit.clear = hit.clear or (exact and clear)
         hit.prefix_agrees = hit.prefix_agrees or (exact and agrees)
 
     def _rank(self, hits: dict[int, _Hit]) -> list[PlaceMatch]:
@@ -222,7 +328,7 @@ class PlaceIndex:
         rivals = [p for p in exact if not any(p in self._ancestors[q] for q in exact)]
         if len(rivals) > 1:
             rivals = [p for p in rivals if hits[p].prefix_agrees]
-        sure = rivals[0] if len(rivals) == 1 else None
+        sure = rivals[0] if len(rivals) == 1 and hits[rivals[0]].clear else None
         ranked = [
             (p, round(min(1.0, hit.score + (_ANCESTOR if p in named_below else 0.0)), 3))
             for p, hit in hits.items()
@@ -264,6 +370,9 @@ def _best_window(query: list[str], key: tuple[str, ...], *, every_window: bool) 
             if not 0 <= start <= last:
                 continue
             candidate = "".join(query[start:start + size])
+            # a slip in the very first letter is rare, and checking it first keeps long messages cheap
+            if candidate[0] != target[0] or abs(len(candidate) - len(target)) > allowed or _MASK in candidate:
+                continue
             distance = edit_distance(candidate, target, allowed)
             if distance <= allowed:
                 score = 1.0 - distance / max(len(candidate), len(target))
@@ -330,128 +439,50 @@ class CategoryTerms:
     code: str
     names: tuple[str, ...]
     keywords: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # messages written the way citizens write about this category
 
 
 @dataclass(frozen=True)
 class CategorySuggestion:
     code: str
-    score: float
-    matched: tuple[str, ...]  # the configured names/keywords that matched, in the order they occur
+    score: float  # the share of the evidence among the categories suggested (0..1]
+    matched: tuple[str, ...]  # the words of the message that decided, as typed, strongest first
 
 
-_NAME_PARTS = re.compile(r"[,;/]")
-_TYPO_MIN_LETTERS = 5
-_TYPO_WEIGHT = 0.7  # a keyword found only through a typo counts less
-_ONE_WORD_NAME_WEIGHT = 0.5  # "cầu", "cống", "khác" out of a title are weak evidence on their own
-
-
-@dataclass(frozen=True, slots=True)
-class _Term:
-    category: int
-    label: str
-    tokens: tuple[str, ...]
-    weight: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    term: _Term
-    start: int
-    end: int
-    typo: bool
-
-    @property
-    def weight(self) -> float:
-        return self.term.weight * (_TYPO_WEIGHT if self.typo else 1.0)
-
-
-def _category_terms(index: int, category: CategoryTerms) -> list[_Term]:
-    """Each name (split at commas: "Ngập úng, thoát nước") and keyword, weighted by its word count."""
-    labels = [(p.strip(), True) for name in category.names for p in _NAME_PARTS.split(name)]
-    labels += [(k.strip(), False) for k in category.keywords]
-    terms: dict[tuple[str, ...], _Term] = {}
-    for label, is_name in labels:
-        words = tuple(tokens(label))
-        if not words:
-            continue
-        weight = _ONE_WORD_NAME_WEIGHT if is_name and len(words) == 1 else float(len(words))
-        if words not in terms or terms[words].weight < weight:  # a keyword outweighs the same title word
-            terms[words] = _Term(index, label, words, weight)
-    return list(terms.values())
+_NAME_PARTS = re.compile(r"[,;/:]")
+KEYWORD_WEIGHT = 3.0  # a keyword is a strong prior: worth three example messages
+NAME_WEIGHT = 1.0  # a title ("Xây dựng trái phép") is a weaker guide than a keyword
+EXAMPLE_WEIGHT = 1.0
+LEARNED_WEIGHT = 2.0  # an official's correction outweighs a written example
+MIN_SCORE = 1.5  # below this the words point nowhere in particular: no suggestion
+SECOND_SHARE = 0.3  # further suggestions only with at least this fraction of the first one's score
 
 
 class CategoryIndex:
-    """Categories' names and keywords, normalised once; `suggest` scores a message against them."""
+    """A topic model over the categories' keywords, names and examples; `suggest` ranks a message."""
 
-    def __init__(self, categories: Iterable[CategoryTerms]) -> None:
+    def __init__(self, categories: Iterable[CategoryTerms], lexicon: Lexicon | None = None,
+                 learned: Iterable[tuple[str, str]] = ()) -> None:
         self.categories = tuple(categories)
-        self._by_first: dict[str, list[_Term]] = {}
-        self._near_cache: dict[str, tuple[str, ...]] = {}
-        vocabulary: set[str] = set()
-        for index, category in enumerate(self.categories):
-            for term in _category_terms(index, category):
-                self._by_first.setdefault(term.tokens[0], []).append(term)
-                vocabulary.update(term.tokens)
-        self._vocabulary = frozenset(vocabulary)
-        self._long_words = frozenset(w for w in vocabulary if len(w) >= _TYPO_MIN_LETTERS)
+        self.lexicon = lexicon or default_lexicon()
+        position = {c.code: i for i, c in enumerate(self.categories)}
+        texts: list[TrainingText] = []
+        for i, category in enumerate(self.categories):
+            texts += [TrainingText(i, k, KEYWORD_WEIGHT, phrase=True) for k in category.keywords]
+            texts += [TrainingText(i, p.strip(), NAME_WEIGHT, phrase=True)
+                      for name in category.names[:1] for p in _NAME_PARTS.split(name) if p.strip()]
+            texts += [TrainingText(i, e, EXAMPLE_WEIGHT) for e in category.examples]
+        texts += [TrainingText(position[code], text, LEARNED_WEIGHT) for code, text in learned if code in position]
+        self.model = TopicModel(len(self.categories), texts, self.lexicon)
 
     def suggest(self, text: str, limit: int = 3) -> list[CategorySuggestion]:
-        query = tokens(text)
-        found: dict[int, list[_Found]] = {}
-        for start in range(len(query)):
-            for item in self._found_at(query, start):
-                found.setdefault(item.term.category, []).append(item)
-        suggestions = [self._suggestion(index, items) for index, items in found.items()]
-        suggestions.sort(key=lambda pair: (-pair[1].score, pair[0]))
-        return [suggestion for _, suggestion in suggestions[:limit]]
-
-    def _suggestion(self, index: int, items: list[_Found]) -> tuple[int, CategorySuggestion]:
-        """Longest matches first; a shorter term inside a longer one already counted adds nothing."""
-        taken: set[int] = set()
-        kept: list[_Found] = []
-        for item in sorted(items, key=lambda f: (-(f.end - f.start), f.start)):
-            span = set(range(item.start, item.end))
-            if not span & taken:
-                taken |= span
-                kept.append(item)
-        kept.sort(key=lambda f: f.start)
-        labels = tuple(dict.fromkeys(f.term.label for f in kept))
-        score = round(sum(f.weight for f in kept), 3)
-        return index, CategorySuggestion(self.categories[index].code, score, labels)
-
-    def _found_at(self, query: list[str], start: int) -> Iterable[_Found]:
-        first = query[start]
-        for word, typo in ((first, False), *((near, True) for near in self._near(first))):
-            for term in self._by_first.get(word, ()):
-                typos = self._match_rest(query, start, term.tokens)
-                if typos is not None:
-                    yield _Found(term, start, start + len(term.tokens), typo or typos)
-
-    def _match_rest(self, query: list[str], start: int, words: tuple[str, ...]) -> bool | None:
-        """None if the term's other words do not follow; else whether a typo was needed."""
-        if start + len(words) > len(query):
-            return None
-        typo = False
-        for offset in range(1, len(words)):
-            typed, wanted = query[start + offset], words[offset]
-            if typed == wanted:
-                continue
-            if wanted not in self._near(typed):
-                return None
-            typo = True
-        return typo
-
-    def _near(self, word: str) -> tuple[str, ...]:
-        """Keyword words of >= 5 letters one edit away from a word not itself a keyword word."""
-        if len(word) < _TYPO_MIN_LETTERS or word in self._vocabulary:
-            return ()
-        near = self._near_cache.get(word)
-        if near is None:
-            near = tuple(w for w in self._long_words if edit_distance(word, w, 1) == 1)
-            if len(self._near_cache) > 10_000:
-                self._near_cache.clear()
-            self._near_cache[word] = near
-        return near
+        scored = [s for s in self.model.score(text) if s.score >= MIN_SCORE]
+        if not scored:
+            return []
+        scored = [s for s in scored if s.score >= SECOND_SHARE * scored[0].score][:limit]
+        total = sum(s.score for s in scored)
+        return [CategorySuggestion(self.categories[s.category].code, round(s.score / total, 3),
+                                   tuple(e.said for e in s.evidence)) for s in scored]
 
 
 @lru_cache(maxsize=16)
@@ -462,9 +493,36 @@ def _category_index(categories: tuple[CategoryTerms, ...]) -> CategoryIndex:
 def suggest_categories(
     text: str, categories: CategoryIndex | Iterable[CategoryTerms], limit: int = 3,
 ) -> list[CategorySuggestion]:
-    """Categories whose names/keywords occur in `text`, best first; empty when nothing matched."""
+    """Categories the words of `text` point to, best first, with the words that decided; empty when none."""
     index = categories if isinstance(categories, CategoryIndex) else _category_index(tuple(categories))
     return index.suggest(text, limit)
+
+
+def build_matchers(
+    places: Iterable[Place], categories: Iterable[CategoryTerms], matching: Mapping[str, Any] | None = None,
+    learned: Iterable[tuple[str, str]] = (),
+) -> tuple[PlaceIndex, CategoryIndex]:
+    """Both indexes of an organisation: its places and streets, its categories with their examples, the
+    shipped lexicon with the organisation's additions, and the (category, text) examples officials taught."""
+    matching = matching or {}
+    lexicon = default_lexicon().extended(
+        matching.get("abbreviations") or {}, matching.get("formulas") or (), matching.get("not_places") or (),
+    )
+    wards_of: dict[str, list[str]] = {}
+    for ward, names in (matching.get("streets") or {}).items():
+        for name in names:
+            wards_of.setdefault(name, []).append(ward)
+    streets = [Street(name, tuple(wards)) for name, wards in wards_of.items()]
+    examples = matching.get("examples") or {}
+    categories = [
+        c if c.code not in examples else replace(c, examples=(*c.examples, *examples[c.code]))
+        for c in categories
+    ]
+    places = list(places)
+    # Place and street names say where, not what: "Cộng Hòa" is no flower, "Bến Tắm" no bath.
+    names = [n for p in places for n in (p.name, *p.aliases) if len(fold(n).replace(" ", "")) > _SHORT_KEY]
+    topic_lexicon = lexicon.extended(formulas=[*names, *wards_of])
+    return PlaceIndex(places, lexicon, streets), CategoryIndex(categories, topic_lexicon, learned)
 
 
 # --- replies to questions --------------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.model import Outbound
 from bot.channels.registry import ChannelRegistry, UnknownChannel
 from bot.clock import Clock
-from bot.domain.media import MediaRejected
+from bot.domain.media import MediaRejected, check_media
 from bot.i18n import translator
 from bot.services.evidence import Fetch, claim_due, fetch_failed, store_fetched
+from bot.services.imaging import ImageWorker
 from bot.workers.supervise import Outage, is_transient
 from storage.models import Attachment, Case, CaseDraft, ChannelIdentity
 from storage.repositories import outbox
@@ -32,8 +33,9 @@ log = logging.getLogger(__name__)
 class MediaFetcher:
     def __init__(self, db: Database, channels: ChannelRegistry, clock: Clock, tz: ZoneInfo, *,
                  idle_poll: float = 5.0, timeout: float = 60.0,
-                 after_commit: Callable[[], None] = lambda: None) -> None:
+                 after_commit: Callable[[], None] = lambda: None, imaging: ImageWorker | None = None) -> None:
         self.db, self.channels, self.clock, self.tz = db, channels, clock, tz
+        self.imaging = imaging or ImageWorker()
         self._idle_poll, self._timeout, self._after_commit = idle_poll, timeout, after_commit
         self._wake = asyncio.Event()
         self.outage = Outage("media job", log)
@@ -75,6 +77,18 @@ class MediaFetcher:
         return len(claimed)
 
     async def _fetch(self, fetch: Fetch) -> None:
+        """Fetch, clean and store one file. Whatever goes wrong, the row moves on: retried with back-off
+        while attempts remain, then `failed` (and the citizen told) - never retried for ever."""
+        if fetch.exhausted:
+            await self._failed(fetch, "attempts exhausted", final=True)
+            return
+        try:
+            await self._fetch_and_store(fetch)
+        except Exception as exc:  # a bug or the database: count the attempt, do not spin on this file
+            log.warning("attachment %s not stored: %s", fetch.attachment_id, type(exc).__name__)
+            await self._failed(fetch, type(exc).__name__)
+
+    async def _fetch_and_store(self, fetch: Fetch) -> None:
         try:
             channel = self.channels.get(fetch.channel)
             content = await asyncio.wait_for(channel.fetch_media(fetch.ref), self._timeout)
@@ -85,9 +99,19 @@ class MediaFetcher:
             log.warning("attachment %s not fetched yet: %s", fetch.attachment_id, type(exc).__name__)
             await self._failed(fetch, type(exc).__name__)
             return
+        rejected: MediaRejected | None = None
+        mime = fetch.mime
+        try:
+            check_media(fetch.kind, None, len(content))  # the platform's declared size may have been missing
+            if fetch.kind in ("photo", "document"):  # decoded in the picture worker, off the event loop
+                content, mime = await self.imaging.clean(content, fetch.kind)
+        except MediaRejected as exc:
+            rejected = exc
         async with self.db.unit_of_work() as uow:
             try:
-                await store_fetched(uow.session, fetch, content)
+                if rejected is not None:
+                    raise rejected
+                await store_fetched(uow.session, fetch, content, mime)
             except MediaRejected as exc:
                 row = await fetch_failed(uow.session, fetch, exc.reason, self.clock.now(), final=True)
                 if row is not None:

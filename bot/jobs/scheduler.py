@@ -26,6 +26,7 @@ from bot.services.digest import send_due_digests
 from bot.services.drafts import remind_idle_drafts
 from bot.services.org_view import OrgCache
 from bot.services.privacy import complete_erasures
+from bot.services.retention import RETENTION_DAYS, run_retention
 from bot.services.sweep import run_sweep
 from bot.workers.supervise import Outage, is_transient
 from storage.uow import Database
@@ -36,6 +37,7 @@ SWEEP_EVERY = 60.0  # seconds; reminders are planned to the minute
 DIGEST_EVERY = 300.0  # the weekly digest is due once a week; a late tick only delays it by minutes
 RATINGS_EVERY = 600.0
 DRAFTS_EVERY = 600.0
+RETENTION_EVERY = 60.0  # a PIN shown on the web is masked in the transcript within a minute of its grace
 ERASURES_EVERY = 60.0  # an account deletion or a denouncer's message wipe finishes within a minute
 
 
@@ -47,7 +49,7 @@ class Tick:
 
 
 def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
-                      wake: Callable[[], None] | None = None) -> list[Tick]:
+                      wake: Callable[[], None] | None = None, *, retention_days: int = RETENTION_DAYS) -> list[Tick]:
     """The application's periodic jobs, each bound to its database and clock."""
     return [
         Tick("deadline-sweep", metrics.timed_job("sweep", partial(run_sweep, db, clock, org=org, wake=wake)),
@@ -57,6 +59,7 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("expire-ratings", partial(expire_ratings, db, clock), RATINGS_EVERY),
         Tick("idle-drafts", partial(remind_idle_drafts, db, clock, tz), DRAFTS_EVERY),
         Tick("erasures", partial(complete_erasures, db, clock), ERASURES_EVERY),
+        Tick("retention", partial(run_retention, db, clock, days=retention_days), RETENTION_EVERY),
     ]
 
 

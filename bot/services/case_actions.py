@@ -21,7 +21,7 @@ from bot.domain.cases import Action
 from bot.domain.media import MediaRejected, check_media
 from bot.services.action_keys import Verb
 from bot.services.authz import Act, Refused, may_record
-from bot.services.case_views import CaseViews
+from bot.services.case_views import CaseBrief, CaseViews
 from bot.services.case_work import (
     ANSWER_PHOTOS,
     EXTENSION_DAYS,
@@ -31,6 +31,7 @@ from bot.services.case_work import (
     case_choice,
     sealed_contact,
 )
+from bot.services.examples import teach
 from bot.services.intake import Draft, Receipt
 from bot.services.notify import action_choices
 from bot.services.org_view import UnitInfo
@@ -56,6 +57,13 @@ class Transferred:
     unit: UnitInfo
     to_coordinator: bool
     proposed: UnitInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recategorised:
+    code: str
+    category: str
+    transferred: Transferred | None  # the new category is another unit's: the case went there
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +153,41 @@ class CaseActions(CaseViews, Verdicts):
                 "officials.citizen.transferred", code=code, unit=destination.name(t.language), reason=reason,
             ), purpose="notice")
         return Transferred(case.code, destination, bounced, target if bounced else None)
+
+    async def by_code(self, official_id: int | None, code: str, verb: Verb) -> CaseBrief:
+        """The case with this tracking code, if this official may do `verb` to it now (else: not found)."""
+        case = await case_rows.by_code(self.session, code[:32]) if code else None
+        if case is None:
+            raise Refused("officials.case.not_found", code=code[:32])
+        try:
+            return await self.check(official_id, case.id, verb)
+        except Refused:
+            raise Refused("officials.case.not_found", code=code[:32]) from None
+
+    async def recategorise(self, official_id: int | None, case_id: int, category_code: str,
+                           transfer_reason: str | None = None) -> Recategorised:
+        """File the case under another category: the matcher learns from it (an example for the next load),
+        and when the new category is another unit's, the case goes there ("not ours") with the reason given."""
+        official, case = await self._authorised(official_id, case_id, Act.TRANSFER)
+        new = self.org.categories.get(category_code)
+        if new is None or not new.active:
+            raise Refused("officials.category.unknown", code=case.code)
+        if case.category_id == new.id:
+            raise Refused("officials.category.same", code=case.code, category=new.name_vi)
+        before = self.org.categories_by_id.get(case.category_id or -1)
+        case.category_id = new.id
+        await self._event(case, "recategorised", official=official, public=False, data={
+            "from": before.code if before else None, "to": new.code,
+        })
+        area = self.org.areas_by_id.get(case.area_id or -1)
+        routed = self.org.route(new.code, area.code if area else None, self.now.astimezone(self.app.tz).date())
+        moves = (not case.sealed and routed.id != case.unit_id and transfer_reason is not None
+                 and routed in self.transfer_targets(case.unit_id, case.sealed))
+        if not case.sealed:  # a denunciation's words stay with the inspection units, not in a word list
+            await teach(self.session, case, new.id, before.id if before else None, official.id,
+                        "transferred" if moves else "recategorised", self.now)
+        transferred = await self.transfer(official_id, case_id, routed.code, transfer_reason or "") if moves else None
+        return Recategorised(case.code, new.code, transferred)
 
     async def request_extension(self, official_id: int | None, case_id: int, days: int,
                                 reason: str) -> Extension:

@@ -14,6 +14,7 @@ from bot.services.action_keys import Verb
 from bot.services.authz import Act, Refused, ancestors, may, may_see_queue
 from bot.services.case_work import ACT_OF, QUEUE_PAGE, CaseWork, sealed_contact
 from bot.services.org_view import UnitInfo
+from bot.services.reveal_audit import approve, use_approval
 from storage.models import Case, ChannelIdentity, Citizen, Official
 from storage.repositories import cases as case_rows
 
@@ -160,14 +161,31 @@ class CaseViews(CaseWork):
 
     # --- the sealed identity -----------------------------------------------------------------------------
 
-    async def reveal(self, code: str, official_ref: str) -> Revealed:
-        """Who sent a case: only for a `view_identity` holder who may see the case; every look is recorded."""
+    async def approve_reveal(self, code: str, requester_ref: str, approver_ref: str, reason: str) -> str:
+        """A second official's one-time approval code for `requester_ref` to reveal this case's sender."""
+        requester = await self.officials.resolve(requester_ref)
+        approver = await self.officials.resolve(approver_ref)
+        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
+        if case is None or requester is None or approver is None or not case.sealed:
+            log.warning("reveal approval refused: case %s, by %s", code[:32], approver_ref[:32])
+            raise Refused("officials.reveal.approver_refused")
+        approval = await approve(self.session, case_id=case.id, requester=requester, approver=approver,
+                                 reason=reason, now=self.app.clock.now())
+        log.info("reveal of case %s approved by official %s for official %s", case.code, approver.id, requester.id)
+        return approval
+
+    async def reveal(self, code: str, official_ref: str, approval: str | None = None,
+                     reason: str = "") -> Revealed:
+        """Who sent a case: only for a `view_identity` holder who may see the case, with a second official's
+        approval code; every look is appended to the audit chain (bot.services.reveal_audit)."""
         official = await self.officials.resolve(official_ref)
-        case = await case_rows.by_code(self.session, code[:32]) if code else None
+        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
         seat = await self.officials.seat(official.id) if official else None
         if case is None or official is None or not may(seat, Act.REVEAL, self.facts(case), self.officials.parents()):
             log.warning("identity reveal refused: case %s, official %s", code[:32], official_ref[:32])
             raise Refused("officials.reveal.refused")
+        await use_approval(self.session, case_id=case.id, requester=official, code=approval,
+                                        reason=reason, now=self.app.clock.now())
         identity = await self.session.get(ChannelIdentity, case.reply_identity_id) if case.reply_identity_id else None
         citizen = await self.session.get(Citizen, case.citizen_id) if case.citizen_id else None
         await self._event(case, "identity_revealed", official=official, public=False)

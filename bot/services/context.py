@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ from bot.services.org_view import OrgCache
 
 if TYPE_CHECKING:
     from bot.channels.registry import ChannelRegistry
+    from bot.services.track_links import TrackLinks
 
 
 @dataclass(slots=True)
@@ -21,6 +21,7 @@ class AppContext:
     org: OrgCache
     default_language: str = "vi"
     public_base_url: str = "http://127.0.0.1:8080"
-    # The receipt's link to the case on /track, signed so it opens without typing the code or the PIN.
-    track_link: Callable[[str], str] | None = None
     channels: ChannelRegistry | None = None  # what each running channel can do (e.g. share a verified phone)
+    track_links: TrackLinks | None = None  # signs the receipt's /track link (opens the case without the PIN)
+    web_cases_per_visitor: int = 3  # cases an anonymous web visitor may file a day
+    web_cases_per_address: int = 10  # ... and all visitors of one address (IPv6: one /64) together

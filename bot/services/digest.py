@@ -123,6 +123,9 @@ def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
           before=_percent(before.satisfaction, t)),
         t("digest.reopened", now=now.reopened, before=before.reopened),
         t("digest.transfers", now=now.transfers, before=before.transfers),
+        *([t("digest.suggestions", kept=now.suggestion_kept, suggested=now.suggested,
+             rate=_percent(now.suggestion_rate, t), before=_percent(before.suggestion_rate, t))]
+          if now.suggested else []),
         t("digest.top_categories", items=_ranked(data.top_categories, _category_names(org, t), t)),
         t("digest.top_areas", items=_ranked(data.top_areas, {a.id: a.name for a in org.areas.values()}, t)),
     ]

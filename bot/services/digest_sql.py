@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from bot.domain.cases import OPEN_STATUSES, CaseStatus
 from bot.domain.digest import OVERDUE_BANDS, Figures, Period
-from storage.models import CalendarDay, Case, CaseEvent, Official
+from storage.models import CalendarDay, Case, CaseEvent, Category, Official
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 SATISFIED = "satisfied"  # Case.rating of a citizen who was satisfied with the answer
@@ -73,7 +73,23 @@ class DigestQueries:
         bands = await self._overdue_bands(units, period)
         reopened = await self._reopened(units, period)
         transfers = await self._transfers(codes, period)
-        return Figures(received=received, overdue_bands=bands, reopened=reopened, transfers=transfers, **resolved)
+        suggested, kept = await self._suggestions(units, period)
+        return Figures(received=received, overdue_bands=bands, reopened=reopened, transfers=transfers,
+                       suggested=suggested, suggestion_kept=kept, **resolved)
+
+    async def _suggestions(self, units: list[int], period: Period) -> tuple[int, int]:
+        """Cases received with a suggested category, and those the suggestion stood for: filed under it and
+        never re-categorised (an official's "recategorised" event)."""
+        first = Case.details["suggestion"]["category"].as_string()
+        changed = select(CaseEvent.id).where(CaseEvent.case_id == Case.id, CaseEvent.action == "recategorised")
+        stmt = (
+            select(func.count(Case.id), _count_if(and_(Category.code == first, ~changed.exists())))
+            .select_from(Case).outerjoin(Category, Category.id == Case.category_id)
+            .where(Case.unit_id.in_(units), Case.created_at >= period.start, Case.created_at < period.end,
+                   first.is_not(None))
+        )
+        suggested, kept = (await self.session.execute(stmt)).one()
+        return int(suggested or 0), int(kept or 0)
 
     async def _received(self, units: list[int], period: Period) -> int:
         stmt = select(func.count(Case.id)).where(

@@ -28,9 +28,10 @@ from bot.domain.intake import (
     understand,
     ward_at,
 )
-from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceArea, PlaceIndex
+from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceArea, PlaceIndex, build_matchers
 from bot.domain.routing import inspection_unit_above
 from bot.i18n import translator
+from bot.services.abuse import take_all
 from bot.services.context import AppContext
 from bot.services.evidence import Evidence
 from bot.services.intake import Draft, Intake, Receipt
@@ -72,9 +73,11 @@ def index_for(org: OrgSnapshot) -> IntakeIndex:
 
 def _build_index(org: OrgSnapshot) -> IntakeIndex:
     areas = [a for a in org.areas.values() if a.active]
-    places = PlaceIndex(Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas)  # type: ignore[arg-type]
-    categories = CategoryIndex(
-        CategoryTerms(c.code, (c.name_vi, c.name_en), c.keywords) for c in org.active_categories()
+    places, categories = build_matchers(
+        [Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas],  # type: ignore[arg-type]
+        [CategoryTerms(c.code, (c.name_vi, c.name_en), c.keywords) for c in org.active_categories()],
+        org.settings.get("matching"),
+        org.learned,
     )
     located = tuple(
         PlaceArea(a.code, a.lat, a.lon, a.radius_m) for a in areas
@@ -175,8 +178,16 @@ class Drafts:
     # --- submission ----------------------------------------------------------------------------------------
 
     async def submit(self, draft: OpenDraft, *, citizen_id: int | None, identity_id: int | None,
-                     language: str, now: datetime) -> Receipt:
-        """The case, routed and with its deadlines; the evidence moves onto it; the draft is gone."""
+                     language: str, now: datetime, origin: str | None = None) -> Receipt:
+        """The case, routed and with its deadlines; the evidence moves onto it; the draft is gone.
+
+        An anonymous web visitor files at most app.web_cases_per_visitor cases a day, and one address (its
+        keyed hash, `origin`) at most app.web_cases_per_address: raises DailyLimit beyond."""
+        if draft.row.channel == "web":
+            limits = {f"cases:v:{draft.row.chat_id}": self.app.web_cases_per_visitor}
+            if origin:
+                limits[f"cases:a:{origin}"] = self.app.web_cases_per_address
+            await take_all(self.session, limits, now)
         t = translator(language)
         facts = draft.facts
         text = facts.text or t("report.case_no_words", photos=facts.media.get("photo", 0),
@@ -206,6 +217,9 @@ class Drafts:
                 details |= {"learned_on": facts.learned_on.isoformat(), "filing_last_day": limit.last_day.isoformat()}
         if kind is CaseKind.DENUNCIATION:
             details["accused_unit"] = facts.accused_unit
+        elif facts.suggested:
+            # What the matcher suggested first and why: the card shows it, the digest counts how often it stood.
+            details["suggestion"] = {"category": facts.suggested[0], "why": list(facts.why)}
         return Draft(
             kind=kind, text=text, category=facts.category if kind is not CaseKind.DENUNCIATION else None,
             area=(facts.area or facts.ward) if kind is not CaseKind.DENUNCIATION else None, language=language,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import MediaRef
 from bot.domain.intake import MEDIA_LIMITS
-from bot.domain.media import MediaRejected, check_media, strip_metadata
+from bot.domain.media import MediaRejected, check_media
 from storage.models import Attachment
 from storage.repositories.dialect import is_postgres
 from storage.uow import note_work
@@ -87,6 +87,7 @@ class Fetch:
     ref: str
     kind: str
     mime: str
+    exhausted: bool = False  # every attempt was used (a worker died mid-file): it ends failed, not retried
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int = 8) -> list[Fetch]:
@@ -100,23 +101,21 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = 8) -> lis
     if is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list((await session.execute(stmt)).scalars())
+    exhausted = {r.id for r in rows if r.fetch_attempts >= MAX_FETCH_ATTEMPTS}
     for row in rows:
         row.fetch_after = now + CLAIM_FOR
-        row.fetch_attempts += 1
+        row.fetch_attempts += row.id not in exhausted
     await session.flush()
-    return [Fetch(r.id, r.channel or "", r.platform_ref or "", r.kind, r.mime) for r in rows]
+    return [Fetch(r.id, r.channel or "", r.platform_ref or "", r.kind, r.mime, r.id in exhausted) for r in rows]
 
 
-async def store_fetched(session: AsyncSession, fetch: Fetch, content: bytes) -> Attachment | None:
-    """Check the downloaded bytes, strip a photo's metadata, store them. None if the row is gone (the draft was
-    cancelled meanwhile); raises MediaRejected when the file is not what it claimed to be."""
+async def store_fetched(session: AsyncSession, fetch: Fetch, content: bytes, mime: str) -> Attachment | None:
+    """Store downloaded bytes already cleaned by the picture worker (bot.services.imaging). None if the row is
+    gone (the draft was cancelled meanwhile); raises MediaRejected when the file is too large."""
     row = await session.get(Attachment, fetch.attachment_id)
     if row is None or row.status != "pending":
         return None
     check_media(row.kind, None, len(content))  # the platform's declared size may have been missing
-    mime = row.mime
-    if row.kind == "photo":
-        content, mime = strip_metadata(content, mime)
     row.content, row.mime, row.size = content, mime, len(content)
     row.sha256 = hashlib.sha256(content).hexdigest()
     row.status, row.fetch_after, row.error = "stored", None, None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from bot.domain.media import strip_metadata
 from storage.models import Attachment
 from storage.uow import Database
 
@@ -24,9 +23,8 @@ class MediaStore:
 
 def new_attachment(kind: str, mime: str, content: bytes, now: datetime, *, owner_key: str | None = None,
                    case_id: int | None = None) -> Attachment:
-    """An attachment row; photos lose their EXIF (GPS included) before they are stored."""
-    if kind == "photo":
-        content, mime = strip_metadata(content, mime)
+    """An attachment row. Bytes a person sent must be cleaned first (bot.services.imaging strips a photo's
+    EXIF, GPS included); bytes the bot made itself (a chart, an export) are stored as they are."""
     return Attachment(
         kind=kind, mime=mime, size=len(content), sha256=hashlib.sha256(content).hexdigest(), storage="db",
         content=content, owner_key=owner_key, case_id=case_id, created_at=now,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice, Outbound
@@ -157,20 +157,33 @@ class Notifier:
         text = self.card_text(t, case)
         if header is not None:
             text = f"{header(t)}\n\n{text}"
+        sealed_voices = await self.sealed_voices(case)
+        if sealed_voices:
+            text = f"{text}\n{t('officials.card_voice_sealed', count=sealed_voices)}"
         message = Outbound(text=text, choices=tuple(action_choices(t, case.id, CARD_ACTIONS)),
                            attachment_ids=tuple(await self.media_of(case)))
         await self.send(identity, message, purpose="notice", case_id=case.id, dedup_key=dedup_key)
 
     async def media_of(self, case: Case) -> list[int]:
         """The case's photos and voice notes in hand, oldest first (one still being fetched from its platform
-        cannot be sent yet; documents stay in the case view)."""
+        cannot be sent yet; documents stay in the case view). A denouncer's voice is never forwarded: a voice
+        identifies its speaker as surely as a name (see sealed_voices)."""
+        kinds = ("photo",) if case.sealed else ("photo", "voice")
         stmt = (
             select(Attachment.id)
-            .where(Attachment.case_id == case.id, Attachment.kind.in_(("photo", "voice")),
+            .where(Attachment.case_id == case.id, Attachment.kind.in_(kinds),
                    Attachment.status == "stored")
             .order_by(Attachment.id)
         )
         return list((await self.session.execute(stmt)).scalars())
+
+    async def sealed_voices(self, case: Case) -> int:
+        """How many voice notes of a sealed case are kept back from the officials (they may ask for a
+        transcript, made by someone entitled to hear the recording)."""
+        if not case.sealed:
+            return 0
+        stmt = select(func.count(Attachment.id)).where(Attachment.case_id == case.id, Attachment.kind == "voice")
+        return int((await self.session.execute(stmt)).scalar_one())
 
     def card_text(self, t: Translator, case: Case) -> str:
         """Code, kind, category, area, due date, location and text; never who sent it."""
@@ -194,6 +207,11 @@ class Notifier:
         contact = (case.details or {}).get("contact")
         if contact and not case.sealed:
             lines.append(t("officials.card_contact", source=t(f"officials.source.{case.source}"), contact=contact))
+        suggestion = (case.details or {}).get("suggestion") or {}
+        suggested = self.org.categories.get(suggestion.get("category") or "")
+        if suggested is not None and suggestion.get("why"):
+            words = ", ".join(f"\u201c{w}\u201d" for w in suggestion["why"])
+            lines.append(t("officials.card_suggested", category=suggested.name(t.language), words=words))
         text = case.text if len(case.text) <= PREVIEW else case.text[:PREVIEW] + "…"
         lines.append(t("officials.card_text", text=text))
         return "\n".join(lines)

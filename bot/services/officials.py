@@ -198,13 +198,17 @@ class Officials:
 
     async def link(self, invite_id: int, identity_id: int, shared_phone: str | None,
                    phone_checked: bool) -> Linked:
-        """Use the invite for this account; `phone_checked` False skips the phone (channel cannot share it)."""
+        """Use the invite for this account. An invite naming a phone needs `phone_checked` (the number was
+        shared by the platform itself, e.g. a Telegram contact) and that number; elsewhere it is refused."""
         invite = await self.session.get(OfficialInvite, invite_id, with_for_update=True, populate_existing=True)
         if invite is None or invite.used_at is not None or invite.revoked_at is not None:
             raise Refused("officials.link.used")
         if invite.expires_at <= self.app.clock.now():
             raise Refused("officials.link.expired")
-        if invite.phone is not None and phone_checked and normalise_phone(shared_phone) != invite.phone:
+        if invite.phone is not None and not phone_checked:
+            # A channel that cannot prove the number (web chat, Zalo) cannot redeem a phone-bound invite.
+            raise Refused("officials.link.phone_channel_needed")
+        if invite.phone is not None and normalise_phone(shared_phone) != invite.phone:
             raise Refused("officials.link.wrong_phone")
         official = await self.session.get(Official, invite.official_id)
         identity = await self.session.get(ChannelIdentity, identity_id)

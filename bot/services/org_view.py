@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.deadlines import DeadlinePolicy
 from bot.domain.routing import Rule, inspection_unit_above, route
 from bot.services.org.load import read_calendar, read_policies, read_rules
-from storage.models import Area, Category, OrgSetting, Unit
+from storage.models import Area, Category, CategoryExample, OrgSetting, Unit
 
 
 class OrgNotLoaded(RuntimeError):
@@ -75,6 +75,7 @@ class OrgSnapshot:
     calendar: WorkingCalendar
     settings: dict[str, Any]
     version: str
+    learned: tuple[tuple[str, str], ...] = ()  # (category code, text) officials taught the matcher
     units_by_id: dict[int, UnitInfo] = field(init=False)
     areas_by_id: dict[int, AreaInfo] = field(init=False)
     categories_by_id: dict[int, CategoryInfo] = field(init=False)
@@ -146,8 +147,15 @@ class OrgCache:
 
 
 async def _version(session: AsyncSession) -> str | None:
+    """The organisation's load time, and which examples officials taught the matcher (a new or removed one
+    makes a new snapshot, so the matcher uses it from the next read on)."""
     row = await session.get(OrgSetting, "loaded_at")
-    return None if row is None else str(row.value)
+    if row is None:
+        return None
+    count, last = (await session.execute(
+        select(func.count(CategoryExample.id), func.max(CategoryExample.id))
+    )).one()
+    return f"{row.value}|{count}|{last or 0}"
 
 
 async def _read(session: AsyncSession, version: str, today: date) -> OrgSnapshot:
@@ -180,7 +188,16 @@ async def _read(session: AsyncSession, version: str, today: date) -> OrgSnapshot
         settings={k: (v.get("value") if isinstance(v, dict) and set(v) == {"value"} else v)
                   for k, v in settings.items()},
         version=version,
+        learned=await read_learned(session),
     )
+
+
+async def read_learned(session: AsyncSession) -> tuple[tuple[str, str], ...]:
+    rows = await session.execute(
+        select(Category.code, CategoryExample.text).join(Category, Category.id == CategoryExample.category_id)
+        .where(Category.active).order_by(CategoryExample.id)
+    )
+    return tuple((code, text) for code, text in rows)
 
 
 def local_date(moment: datetime, tz: Any) -> date:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -301,7 +301,8 @@ async def _wipe(session: AsyncSession, erasure: Erasure) -> None:
         update(InboxItem)
         .where(InboxItem.channel == channel, InboxItem.chat_key == chat_id, InboxItem.received_at <= until,
                InboxItem.status != "new")
-        .values(payload={}, chat_key=ERASED_CHAT)
+        .values(payload={}, profile=None, chat_key=ERASED_CHAT,
+                platform_id=literal("erased:") + cast(InboxItem.id, String))  # a web id names the visitor
     )
     if erasure.scope != "account":
         return
@@ -309,6 +310,5 @@ async def _wipe(session: AsyncSession, erasure: Erasure) -> None:
         OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.created_at <= until))
     await session.execute(delete(Conversation).where(
         Conversation.channel == channel, Conversation.chat_id == chat_id, Conversation.updated_at <= until))
-    if channel == WEB_CHANNEL:
-        await session.execute(delete(WebMessage).where(WebMessage.chat_id == chat_id,
-                                                       WebMessage.created_at <= until))
+    if channel == WEB_CHANNEL:  # the whole transcript, the final reply (written after the request) included
+        await session.execute(delete(WebMessage).where(WebMessage.chat_id == chat_id))

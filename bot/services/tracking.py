@@ -1,32 +1,40 @@
 """Looking a case up by tracking code and PIN, without any messenger (the /track page).
 
-Guessing is made hopeless: every wrong PIN is recorded, and a code (or an address) with too many recent
-failures is locked for a while before its PIN is even checked. An unknown code costs the same PIN hash as a
-known one and gives the same answer as a wrong PIN, so the page does not reveal which codes exist. The citizen
+Guessing is made hopeless without letting a stranger lock a citizen out: each try is counted against its code
+BEFORE the PIN is checked, under the code's row lock (one `pin_guards` row per code), and past a few free
+tries the code waits longer and longer between checks (bot.domain.guessing); a right PIN resets it. An address
+with too many recent wrong PINs waits too. The signed link of the receipt (bot.services.track_links) opens the
+case without any of this. The PIN hash is checked in a thread, off the event loop. An unknown code costs the
+same PIN hash as a known one and gives the same answer as a wrong PIN, so the page does not reveal which
+codes exist. The citizen
 sees only what is meant for them: the public history and the answer, never an official's notes. A rating goes
 through the officials' case action (bot.services.case_actions), exactly like a rating given in the chat.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.cases import CaseStatus
+from bot.domain.guessing import FREE_TRIES, last_free_try, wait_after
 from bot.services.authz import Refused
 from bot.services.case_actions import CaseActions, Verdict
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
-from bot.services.pins import check_pin, hash_pin
-from storage.models import Case, PinAttempt
+from bot.services.pins import check_pin_off_loop, hash_pin
+from storage.models import Case, PinAttempt, PinGuard
 from storage.repositories import cases as case_rows
+from storage.repositories.dialect import insert_for, is_postgres
+from storage.uow import Database
 
-FAILURES_PER_CODE = 5
-FAILURES_PER_ADDRESS = 20
-LOCK_WINDOW = timedelta(minutes=15)
+FAILURES_PER_ADDRESS = 30  # wrong PINs from one address (IPv6: one /64) within ADDRESS_WINDOW
+ADDRESS_WINDOW = timedelta(minutes=15)
+CODE_SHAPE = re.compile(r"^[A-Z]{2,4}-\d{4}-\d{4,8}$")
 MAX_CODE = 32
 MAX_COMMENT = 1000
 VERDICTS = ("satisfied", "unsatisfied")
@@ -36,7 +44,19 @@ _DECOY_HASH = hash_pin("000000")
 
 
 class TrackingLocked(Exception):
-    """Too many wrong PINs for this code or from this address lately; try again later."""
+    """Too many wrong PINs for this code or from this address lately; try again at `until`."""
+
+    def __init__(self, code: str, until: datetime | None = None) -> None:
+        super().__init__(code)
+        self.until = until
+
+
+@dataclass(frozen=True, slots=True)
+class LookUp:
+    """What a code + PIN gave: the case, or nothing (with a warning when the next wrong PIN starts a wait)."""
+
+    case: TrackedCase | None
+    last_free_try: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,40 +94,51 @@ class Tracking:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
 
-    async def look_up(self, code: str, pin: str, address: str, language: str) -> TrackedCase | None:
-        """The case if the PIN is right; None if not (recorded); raises TrackingLocked when locked."""
-        code, now = normal_code(code), self.app.clock.now()
-        if await self._locked(code, address[:64], now):
-            raise TrackingLocked(code)
-        case = await case_rows.by_code(self.session, code) if code else None
-        if not check_pin(pin[:32], case.pin_hash if case is not None else _DECOY_HASH) or case is None:
-            self.session.add(PinAttempt(code=code, address=address[:64], at=now))
-            await self.session.flush()
-            return None
-        return await self._view(case, language)
-
-    async def tries_left(self, code: str, address: str) -> int:
-        """Wrong PINs this code (or address) may still take before the look-up locks."""
-        since = self.app.clock.now() - LOCK_WINDOW
-        by_code = select(func.count(PinAttempt.id)).where(PinAttempt.code == normal_code(code), PinAttempt.at > since)
+    async def reserve_try(self, code: str, address: str) -> tuple[str | None, int]:
+        """Count one PIN check against `code` before it happens: the stored hash to check against (None for
+        an unknown code) and the wrong PINs before this one. Raises TrackingLocked while the code (or the
+        address) must wait. Atomic per code: PostgreSQL locks the code's row, SQLite's write transaction
+        (BEGIN IMMEDIATE) is already one at a time, so concurrent guesses never exceed the allowance."""
+        now = self.app.clock.now()
+        since = now - ADDRESS_WINDOW
         by_address = select(func.count(PinAttempt.id)).where(PinAttempt.address == address[:64],
                                                              PinAttempt.at > since)
-        return min(FAILURES_PER_CODE - (await self.session.execute(by_code)).scalar_one(),
-                   FAILURES_PER_ADDRESS - (await self.session.execute(by_address)).scalar_one())
+        if (await self.session.execute(by_address)).scalar_one() >= FAILURES_PER_ADDRESS:
+            raise TrackingLocked(code, None)
+        if not CODE_SHAPE.match(code):
+            return None, 0
+        await self.session.execute(
+            insert_for(self.session, PinGuard).values(code=code, failures=0, next_try_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["code"])
+        )
+        stmt = select(PinGuard).where(PinGuard.code == code).execution_options(populate_existing=True)
+        if is_postgres(self.session):
+            stmt = stmt.with_for_update()
+        guard = (await self.session.execute(stmt)).scalar_one()
+        if guard.failures >= FREE_TRIES and guard.next_try_at > now:
+            raise TrackingLocked(code, guard.next_try_at)
+        before = guard.failures
+        guard.failures += 1
+        guard.next_try_at, guard.updated_at = now + wait_after(guard.failures), now
+        case = await case_rows.by_code(self.session, code)
+        await self.session.flush()
+        return (case.pin_hash if case is not None else None), before
+
+    async def wrong_pin(self, code: str, address: str) -> None:
+        self.session.add(PinAttempt(code=code, address=address[:64], at=self.app.clock.now()))
+        await self.session.flush()
+
+    async def right_pin(self, code: str) -> None:
+        """The citizen proved the PIN: the code's count starts again."""
+        now = self.app.clock.now()
+        await self.session.execute(
+            update(PinGuard).where(PinGuard.code == code).values(failures=0, next_try_at=now, updated_at=now)
+        )
 
     async def view(self, code: str, language: str) -> TrackedCase | None:
         """A case whose PIN was proven moments ago (the page's signed token says so)."""
         case = await case_rows.by_code(self.session, normal_code(code))
         return await self._view(case, language) if case is not None else None
-
-    async def _locked(self, code: str, address: str, now: datetime) -> bool:
-        since = now - LOCK_WINDOW
-        by_code = select(func.count(PinAttempt.id)).where(PinAttempt.code == code, PinAttempt.at > since)
-        by_address = select(func.count(PinAttempt.id)).where(PinAttempt.address == address, PinAttempt.at > since)
-        return (
-            (await self.session.execute(by_code)).scalar_one() >= FAILURES_PER_CODE
-            or (await self.session.execute(by_address)).scalar_one() >= FAILURES_PER_ADDRESS
-        )
 
     async def _view(self, case: Case, language: str) -> TrackedCase:
         events = await case_rows.history(self.session, case.id, public_only=True)
@@ -140,3 +171,28 @@ class Tracking:
                                       comment.strip()[:MAX_COMMENT] or None)
         except Refused:
             return None
+
+
+async def look_up(db: Database, app: AppContext, code: str, pin: str, address: str, language: str) -> LookUp:
+    """The /track look-up in three steps: count the try (short transaction), check the PIN in a thread (no
+    transaction, no lock held), then show the case or record the wrong PIN. Raises TrackingLocked."""
+    code = normal_code(code)
+    async with db.unit_of_work() as uow:
+        org = await app.org.get(uow.session, _today(app))
+        stored, before = await Tracking(uow.session, app, org).reserve_try(code, address)
+        await uow.commit()
+    right = await check_pin_off_loop(pin[:32], stored or _DECOY_HASH) and stored is not None
+    async with db.unit_of_work() as uow:
+        org = await app.org.get(uow.session, _today(app))
+        tracking = Tracking(uow.session, app, org)
+        if not right:
+            await tracking.wrong_pin(code, address)
+            await uow.commit()
+            return LookUp(None, last_free_try=stored is not None and last_free_try(before + 1))
+        await tracking.right_pin(code)
+        await uow.commit()
+        return LookUp(await tracking.view(code, language))
+
+
+def _today(app: AppContext) -> date:
+    return app.clock.now().astimezone(app.tz).date()

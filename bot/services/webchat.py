@@ -16,6 +16,7 @@ from bot import metrics
 from bot.channels.webchat import CHANNEL, WebChatChannel
 from bot.clock import Clock
 from bot.domain.media import check_media
+from bot.services.imaging import ImageWorker
 from bot.services.media import new_attachment
 from storage.models import Attachment, ChannelIdentity, Conversation, Official, Unit, WebMessage
 from storage.repositories import inbox, web_messages
@@ -41,8 +42,9 @@ class DemoSeat:
 
 class WebChat:
     def __init__(self, db: Database, clock: Clock, channel: WebChatChannel,
-                 wake: Callable[[], None] = lambda: None) -> None:
+                 wake: Callable[[], None] = lambda: None, *, imaging: ImageWorker | None = None) -> None:
         self.db, self.clock, self.channel, self._wake = db, clock, channel, wake
+        self.imaging = imaging or ImageWorker()
 
     async def receive(self, update: dict[str, Any], shown: dict[str, Any] | None) -> bool:
         """Store a visitor's update and the line the page shows for it; False when it was stored before."""
@@ -78,8 +80,13 @@ class WebChat:
     # --- photos ------------------------------------------------------------------------------------------
 
     async def keep_upload(self, chat_id: str, content: bytes, mime: str, kind: str = "photo") -> Attachment:
-        """Check and store an uploaded photo (EXIF stripped) or voice message; raises MediaRejected."""
+        """Check and store an uploaded photo (EXIF stripped) or voice message; raises MediaRejected.
+
+        The declared type only has to be a photo type; the bytes decide, in the picture worker's process.
+        A voice message was checked by its content (WebM) by the route."""
         check_media(kind, mime, len(content))
+        if kind == "photo":
+            content, mime = await self.imaging.clean(content, "photo")
         row = new_attachment(kind, mime, content, self.clock.now(), owner_key=upload_owner(chat_id))
         async with self.db.unit_of_work() as uow:
             uow.session.add(row)

@@ -14,8 +14,6 @@ import json
 import logging
 import math
 import re
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +26,9 @@ from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
 from bot.i18n import LANGUAGES, translator
 from bot.services.webchat import DemoSeat, WebChat
 from bot.services.webpush import WebPush
+from bot.web import proof
+from bot.web.addresses import ClientAddress
+from bot.web.limits import EdgeLimits
 from bot.web.pages import STATIC, esc, html_response, language_links, page_language, render, text
 from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
 
@@ -43,7 +44,7 @@ MAX_UPLOAD_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # the photo plus the multipart e
 # A voice message from the page: Opus in WebM, at most 2 minutes (the page stops there; ~32 kbit/s fits 1 MB).
 MAX_WEB_VOICE_BYTES, MAX_VOICE_SECONDS = 1024 * 1024, 120
 WEBM_MAGIC = b"\x1aE\xdf\xa3"  # EBML: the start of every WebM file
-FLOOD_MESSAGES, FLOOD_SECONDS = 20, 10.0
+MAX_UNPROVEN = 10  # frames a socket may send before solving its challenge, then it is closed
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SEAT = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 # Page texts the script needs, sent with the page from the catalogs.
@@ -68,12 +69,12 @@ class Visit:
 
 
 class Connection:
-    """One open page: frames go out one at a time."""
+    """One open page: frames go out one at a time. It may speak once it has solved its challenge."""
 
-    def __init__(self, ws: web.WebSocketResponse, chat_id: str) -> None:
+    def __init__(self, ws: web.WebSocketResponse, chat_id: str, challenge: str = "") -> None:
         self.ws, self.chat_id, self.last_id = ws, chat_id, 0
+        self.challenge, self.proven, self.unproven = challenge, not challenge, 0
         self._lock = asyncio.Lock()
-        self._recent: deque[float] = deque()
 
     async def push(self, frame: dict[str, Any]) -> None:
         if self.ws.closed:
@@ -81,21 +82,18 @@ class Connection:
         async with self._lock:
             await self.ws.send_json(frame)
 
-    def flooding(self) -> bool:
-        now = time.monotonic()
-        while self._recent and now - self._recent[0] > FLOOD_SECONDS:
-            self._recent.popleft()
-        self._recent.append(now)
-        return len(self._recent) > FLOOD_MESSAGES
-
 
 class WebChatRoutes:
     def __init__(self, chat: WebChat, signer: Signer, *, demo: bool, public_base_url: str,
-                 default_language: str, push: WebPush | None = None) -> None:
+                 default_language: str, addresses: ClientAddress | None = None, limits: EdgeLimits | None = None,
+                 proof_bits: int = proof.DEFAULT_BITS, push: WebPush | None = None) -> None:
         self.chat, self.signer, self.demo, self.push = chat, signer, demo, push
         self.default_language = default_language
         self._public_origin = _origin_of(public_base_url)
         self._open: set[Connection] = set()
+        self.addresses = addresses or ClientAddress()
+        self.limits = limits or EdgeLimits()
+        self.proof_bits = proof_bits
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/chat", self.page)
@@ -115,8 +113,19 @@ class WebChatRoutes:
     # --- who is asking -----------------------------------------------------------------------------------
 
     def visitor_of(self, request: web.Request) -> str | None:
-        visitor = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE))
-        return visitor if visitor is not None and VISITOR_ID.match(visitor) else None
+        """The visitor of a cookie we signed within COOKIE_MAX_AGE: the browser's expiry is not trusted, the
+        issue time inside the signed value is (an old, copied cookie is refused)."""
+        value = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE))
+        if value is None or value.count("~") != 1:
+            return None
+        visitor, issued = value.split("~")
+        if not VISITOR_ID.match(visitor) or not issued.isdigit():
+            return None
+        age = self.chat.clock.now().timestamp() - int(issued)
+        return visitor if -300 <= age <= COOKIE_MAX_AGE else None
+
+    def cookie_for(self, visitor: str) -> str:
+        return self.signer.sign(COOKIE_PURPOSE, f"{visitor}~{int(self.chat.clock.now().timestamp())}")
 
     async def visit_of(self, request: web.Request) -> Visit | None:
         visitor = self.visitor_of(request)
@@ -156,8 +165,11 @@ class WebChatRoutes:
         asked = request.query.get("lang")
         language = (asked if asked in LANGUAGES else talking) or page_language(request, self.default_language)
         config = {
-            "lang": language, "seat": seat, "switchTo": language if asked in LANGUAGES and asked != talking else None, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
-            "photoTypes": sorted(PHOTO_TYPES), "maxVoiceBytes": MAX_WEB_VOICE_BYTES, "maxVoiceSeconds": MAX_VOICE_SECONDS, "pushKey": self.push.public_key if self.push else None, "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
+            "lang": language, "seat": seat, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
+            "switchTo": language if asked in LANGUAGES and asked != talking else None,
+            "photoTypes": sorted(PHOTO_TYPES), "maxVoiceBytes": MAX_WEB_VOICE_BYTES,
+            "maxVoiceSeconds": MAX_VOICE_SECONDS, "pushKey": self.push.public_key if self.push else None,
+            "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
         }
         body = render("chat.html", language, {
             "lang": language,
@@ -168,7 +180,7 @@ class WebChatRoutes:
         response = html_response(body, request, language)
         if fresh:
             response.set_cookie(
-                COOKIE, self.signer.sign(COOKIE_PURPOSE, visitor), max_age=COOKIE_MAX_AGE, path="/",
+                COOKIE, self.cookie_for(visitor), max_age=COOKIE_MAX_AGE, path="/",
                 httponly=True, samesite="Lax", secure=_secure(request),
             )
         return response
@@ -182,19 +194,34 @@ class WebChatRoutes:
         if visit is None:
             return web.json_response({"error": "visitor"}, status=403)
         language = page_language(request, self.default_language)
+        address = self.addresses.key(request)
+        if not self.limits.open_socket(visit.visitor, address):  # a crowd of sockets from one place
+            return web.json_response({"error": "too many connections"}, status=429)
+        try:
+            return await self._serve_socket(request, visit, language, address)
+        finally:
+            self.limits.close_socket(visit.visitor, address)
+
+    async def _serve_socket(self, request: web.Request, visit: Visit, language: str,
+                            address: str) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=30.0)
         await ws.prepare(request)
-        connection = Connection(ws, visit.account)
+        challenge = proof.new_challenge() if self.proof_bits > 0 else ""
+        connection = Connection(ws, visit.account, challenge)
         self.chat.channel.attach(connection)
         self._open.add(connection)
+        origin = self.signer.digest("origin", address)
         try:
-            await connection.push({"type": "hello", "as": visit.seat})
+            hello: dict[str, Any] = {"type": "hello", "as": visit.seat}
+            if challenge:
+                hello["proof"] = {"challenge": challenge, "bits": self.proof_bits}
+            await connection.push(hello)
             rows = await self.chat.transcript(visit.account)
             await connection.push({"type": "history", "messages": [frame_of(r) for r in rows]})
             connection.last_id = max(connection.last_id, rows[-1].id if rows else 0)
             async for message in ws:
                 if message.type is WSMsgType.TEXT:
-                    await self._on_frame(connection, visit, language, message.data)
+                    await self._on_frame(connection, visit, language, message.data, address, origin)
                 elif message.type is WSMsgType.ERROR:
                     break
         except ConnectionError:
@@ -204,7 +231,8 @@ class WebChatRoutes:
             self._open.discard(connection)
         return ws
 
-    async def _on_frame(self, connection: Connection, visit: Visit, language: str, raw: str) -> None:
+    async def _on_frame(self, connection: Connection, visit: Visit, language: str, raw: str, address: str,
+                        origin: str) -> None:
         t = translator(language)
         try:
             data = json.loads(raw)
@@ -214,7 +242,20 @@ class WebChatRoutes:
             await connection.push({"type": "error", "client_id": None, "text": t("web.error.malformed")})
             return
         client_id = data.get("id") if isinstance(data.get("id"), str) else None
-        if connection.flooding():
+        if not connection.proven:
+            if data.get("type") == "proof" and proof.valid(connection.challenge, data.get("nonce"), self.proof_bits):
+                connection.proven = True
+                await connection.push({"type": "proven"})
+                return
+            connection.unproven += 1
+            if connection.unproven > MAX_UNPROVEN:  # a script that will not do the work: goodbye
+                await connection.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"human check")
+                return
+            await connection.push({"type": "error", "client_id": client_id, "text": t("web.error.checking")})
+            return
+        if data.get("type") == "proof":
+            return
+        if not self.limits.frame(visit.visitor, address):  # per visitor and per address, across sockets
             await connection.push({"type": "error", "client_id": client_id, "text": t("web.error.too_fast")})
             return
         built = await self._update_of(data, visit, language)
@@ -222,6 +263,7 @@ class WebChatRoutes:
             await connection.push({"type": "error", "client_id": client_id, "text": built})
             return
         update, shown = built
+        update["origin"] = origin  # the address as a keyed hash: cases a day are counted per address too
         new = await self.chat.receive(update, shown)
         await connection.push({"type": "ack", "client_id": update["id"], "duplicate": not new})
 
@@ -315,6 +357,8 @@ class WebChatRoutes:
         visit = await self.visit_of(request)
         if visit is None:
             return web.json_response({"error": t("web.error.forbidden")}, status=403)
+        if not self.limits.upload(visit.visitor, self.addresses.key(request)):
+            return web.json_response({"error": t("web.upload.too_many")}, status=429)
         if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
             return web.json_response({"error": t("web.upload.too_large")}, status=413)
         try:

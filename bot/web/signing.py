@@ -24,6 +24,10 @@ class Signer:
         digest = hmac.new(self._secret, f"{purpose}\n{value}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode("ascii")[:SIGNATURE_CHARS]
 
+    def digest(self, purpose: str, value: str) -> str:
+        """A keyed hash of `value` (e.g. an address kept only as such)."""
+        return self._signature(purpose, value)[:22]
+
     def sign(self, purpose: str, value: str) -> str:
         return f"{value}.{self._signature(purpose, value)}"
 

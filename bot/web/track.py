@@ -1,14 +1,14 @@
 """The tracking page: GET/POST /track (code + PIN -> the case as its citizen may see it) and POST /track/rate.
 
 Works without any messenger. A right PIN gives a signed token valid for a short while, so the rating form that
-follows does not carry the PIN; a wrong PIN, an unknown code and a malformed one all read the same.
+follows does not carry the PIN; a wrong PIN, an unknown code and a malformed one all read the same. The signed
+link of the receipt (`/track?t=...`) opens the case without the PIN and is never held back by wrong PINs.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import date
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -16,20 +16,31 @@ from aiohttp import web
 from bot.i18n import Translator, translator
 from bot.services import Services
 from bot.services.context import AppContext
-from bot.services.tracking import MAX_CODE, MAX_COMMENT, TrackedCase, Tracking, TrackingLocked, normal_code
+from bot.services.track_links import TrackLinks
+from bot.services.tracking import (
+    MAX_CODE,
+    MAX_COMMENT,
+    TrackedCase,
+    Tracking,
+    TrackingLocked,
+    look_up,
+    normal_code,
+)
+from bot.web.addresses import ClientAddress
 from bot.web.pages import esc, html_response, language_links, page_language, render, text
 from bot.web.signing import Signer
 from storage.uow import Database
 
 RATE_PURPOSE = "track-rate"
-OPEN_PURPOSE = "track-open"  # the receipt's link: /track?t=<the code, signed>
 TOKEN_SECONDS = 30 * 60
 MAX_FORM_BYTES = 8 * 1024
 
 
 class TrackingRoutes:
-    def __init__(self, db: Database, app: AppContext, signer: Signer) -> None:
-        self.db, self.app, self.signer = db, app, signer
+    def __init__(self, db: Database, app: AppContext, signer: Signer, links: TrackLinks,
+                 addresses: ClientAddress | None = None) -> None:
+        self.db, self.app, self.signer, self.links = db, app, signer, links
+        self.addresses = addresses or ClientAddress()
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/track", self.form)
@@ -38,18 +49,17 @@ class TrackingRoutes:
 
     async def form(self, request: web.Request) -> web.Response:
         language = page_language(request, self.app.default_language)
-        opened = self.signer.unsign(OPEN_PURPOSE, request.query.get("t"))
-        if opened is not None:  # the receipt's signed link: as good as the code and the PIN
+        token = request.query.get("t")
+        if token is not None:  # the receipt's signed link: no PIN, no guessing count
+            code = self.links.code_of(token)
+            if code is None:
+                t = translator(language)
+                return self._page(request, language, status=403, notice=_alert(text(t, "web.track.bad_link")))
             async with self.db.unit_of_work(readonly=True) as uow:
                 org = await self.app.org.get(uow.session, self._today())
-                case = await Tracking(uow.session, self.app, org).view(opened, language)
-            if case is not None:
-                return self._page(request, language, code=case.code, case=case)
+                case = await Tracking(uow.session, self.app, org).view(code, language)
+            return self._page(request, language, code=code, case=case)
         return self._page(request, language, code=normal_code(request.query.get("code", "")))
-
-    def link(self, code: str) -> str:
-        """The signed link to a case that the receipt gives."""
-        return f"{self.app.public_base_url}/track?{urlencode({'t': self.signer.sign(OPEN_PURPOSE, code)})}"
 
     async def look_up(self, request: web.Request) -> web.Response:
         language = page_language(request, self.app.default_language)
@@ -59,19 +69,16 @@ class TrackingRoutes:
         if not code or not pin:
             return self._page(request, language, code=code, notice=_alert(text(t, "web.track.missing")))
         try:
-            async with self.db.unit_of_work() as uow:
-                org = await self.app.org.get(uow.session, self._today())
-                tracking = Tracking(uow.session, self.app, org)
-                case = await tracking.look_up(code, pin, _address(request), language)
-                left = await tracking.tries_left(code, _address(request)) if case is None else 0
-                await uow.commit()
-        except TrackingLocked:
-            return self._page(request, language, code=code, status=429,
-                              notice=_alert(text(t, "web.track.locked")))
-        if case is None:  # warned before the last try, never locked out silently
-            wrong = "web.track.last_try" if left == 1 else "web.track.locked" if left <= 0 else "web.track.wrong"
-            return self._page(request, language, code=code, notice=_alert(text(t, wrong)))
-        return self._page(request, language, code=code, case=case)
+            found = await look_up(self.db, self.app, code, pin, self.addresses.key(request), language)
+        except TrackingLocked as locked:
+            notice = (text(t, "web.track.wait", until=t.moment(locked.until, self.app.tz)) if locked.until
+                      else text(t, "web.track.locked"))
+            return self._page(request, language, code=code, status=429, notice=_alert(notice))
+        if found.case is None:
+            warning = f' {text(t, "web.track.last_try")}' if found.last_free_try else ""
+            return self._page(request, language, code=code,
+                              notice=_alert(text(t, "web.track.wrong") + warning))
+        return self._page(request, language, code=code, case=found.case)
 
     async def rate(self, request: web.Request) -> web.Response:
         language = page_language(request, self.app.default_language)
@@ -181,10 +188,6 @@ async def _form(request: web.Request) -> dict[str, str]:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES, actual_size=request.content_length)
     data = await request.post()
     return {k: v for k, v in data.items() if isinstance(v, str)}
-
-
-def _address(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 def _event(t: Translator, action: str) -> str:

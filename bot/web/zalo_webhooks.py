@@ -68,13 +68,16 @@ def add_zalo_oa_webhook(app: web.Application, channel: ZaloOAChannel, receiver: 
         body = await _body(request)
         if isinstance(body, web.Response):
             return body
+        # The MAC covers the raw body and the timestamp inside it: checked on the raw bytes, before any parsing.
+        timestamp = channel.verify(request.headers.get(SIGNATURE_HEADER), body)
+        if timestamp is None:
+            return _answer(403, "forbidden")
         try:
             payload = _json_object(body)
         except (ValueError, UpdateRejected) as exc:
             return _answer(400, f"malformed event: {exc}")
-        # The MAC covers the raw body and the timestamp inside it, so it is checked once the body is read.
-        if not channel.verify(request.headers.get(SIGNATURE_HEADER), body, payload):
-            return _answer(403, "forbidden")
+        if not channel.accept(timestamp, payload):
+            return _answer(403, "stale or foreign event")
         try:
             await receiver.store(channel, [payload])
         except UpdateRejected as exc:

@@ -27,6 +27,7 @@ from handlers.officials.desk import DeskFlow
 from handlers.officials.extend import ExtendFlow
 from handlers.officials.invite import InviteFlow
 from handlers.officials.link import LinkFlow
+from handlers.officials.recategorise import RecategoriseFlow
 from handlers.officials.record import RecordFlow
 from handlers.officials.reject import RejectFlow
 from handlers.officials.transfer import TransferFlow
@@ -42,9 +43,10 @@ class OfficialsDesk:
         self.ask, self.transfer, self.extend = AskFlow(), TransferFlow(), ExtendFlow()
         self.answer, self.reject = AnswerFlow(), RejectFlow()
         self.record, self.invite = RecordFlow(), InviteFlow()
+        self.recategorise = RecategoriseFlow()
         self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
-                                  self.reject, self.record, self.invite]
+                                  self.reject, self.record, self.invite, self.recategorise]
         self._by_name = {f.name: f for f in self.flows}
         self._open_work = {f.name for f in (self.ask, self.transfer, self.extend, self.answer, self.reject)}
         self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
@@ -53,6 +55,7 @@ class OfficialsDesk:
             "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,
             "/invite": self.invite.begin, "/lang": self._language, "/dashboard": open_dashboard,
+            "/category": self._category,
         }
 
     async def dispatch(self, turn: Turn) -> bool:
@@ -159,6 +162,13 @@ class OfficialsDesk:
             return
         done(turn)
         await self.desk.show_case(turn, argument)
+
+    async def _category(self, turn: Turn) -> None:
+        argument = turn.inbound.argument
+        if not argument or len(argument) > MAX_ARGUMENT or len(argument.split()) != 1:
+            turn.say(turn.t("officials.category.usage"))
+            return
+        await self.recategorise.start(turn, argument)
 
     async def _language(self, turn: Turn) -> None:
         done(turn)

@@ -97,4 +97,4 @@ class RecordFlow:
         done(turn)
         turn.say(turn.t("officials.record.done", code=receipt.code, pin=receipt.pin,
                         unit=receipt.unit.name(turn.state.language),
-                        due=turn.t.due(receipt.due_at, turn.services.app.tz)))
+                        due=turn.t.due(receipt.due_at, turn.services.app.tz)), secrets=(receipt.pin,))

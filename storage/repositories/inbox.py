@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -12,15 +13,61 @@ from storage.models import InboxItem
 from storage.repositories.dialect import core_connection, insert_for
 from storage.uow import note_work
 
+PROFILE_KEYS = frozenset({"first_name", "last_name", "username", "display_name", "full_name", "phone_number",
+                          "vcard", "avatar", "user_gender", "birth_date"})
+
+
+def split_profile(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The payload without profile fields (names, usernames, phones: wherever the platform put them), and
+    those fields by their path ("message/from/first_name"), kept apart so they can be dropped once handled."""
+    profile: dict[str, Any] = {}
+
+    def walk(node: Any, path: str) -> Any:
+        if isinstance(node, dict):
+            kept = {}
+            for key, value in node.items():
+                here = f"{path}/{key}" if path else str(key)
+                if key in PROFILE_KEYS and isinstance(value, str | int | float | dict | list):
+                    profile[here] = value
+                else:
+                    kept[key] = walk(value, here)
+            return kept
+        if isinstance(node, list):
+            return [walk(item, f"{path}/{i}") for i, item in enumerate(node)]
+        return node
+
+    stripped = walk(payload, "")
+    return stripped, profile or None
+
+
+def with_profile(payload: dict[str, Any], profile: dict[str, Any] | None) -> dict[str, Any]:
+    """The payload as the platform sent it, for the adapter that reads it (while the update is handled)."""
+    if not profile:
+        return payload
+    merged = copy.deepcopy(payload)
+    for path, value in profile.items():
+        node: Any = merged
+        *parents, last = path.split("/")
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        if isinstance(node, dict):
+            node[last] = value
+    return merged
+
+
+def readable(row: InboxItem) -> dict[str, Any]:
+    return with_profile(row.payload, row.profile)
+
 
 async def store(
     session: AsyncSession, *, channel: str, platform_id: str, chat_key: str, payload: dict[str, Any], now: datetime
 ) -> bool:
-    """Store a raw update; False when the same (channel, platform id) was stored before."""
+    """Store a raw update, its profile fields apart; False when the same (channel, platform id) came before."""
+    payload, profile = split_profile(payload)
     stmt = (
         insert_for(session, InboxItem)
         .values(
-            channel=channel, platform_id=platform_id, chat_key=chat_key, payload=payload,
+            channel=channel, platform_id=platform_id, chat_key=chat_key, payload=payload, profile=profile,
             status="new", attempts=0, received_at=now,
         )
         .on_conflict_do_nothing(index_elements=["channel", "platform_id"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxItem
+from storage.models import OutboxItem, WebMessage
 from storage.repositories.dialect import core_connection, insert_for
 from storage.uow import note_work
 
@@ -149,3 +149,53 @@ async def release_held(session: AsyncSession, channel: str, chat_id: str, now: d
 async def failed(session: AsyncSession, limit: int = 50) -> list[OutboxItem]:
     stmt = select(OutboxItem).where(OutboxItem.status == "failed").order_by(OutboxItem.id.desc()).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+SECRET_MASK = "•" * 6  # what a PIN or a one-time link reads as once its message has gone
+TRANSCRIPT_GRACE = timedelta(minutes=10)  # the web page (in any process) shows the message before it is masked
+
+
+def mask_secrets(text: str, secrets: list[str]) -> str:
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, SECRET_MASK)
+    return text
+
+
+async def redact_secrets(session: AsyncSession, ids: list[int], now: datetime) -> int:
+    """Mask the values an outbox row marked secret (payload["secrets"]) once the row is sent: nothing shown
+    once stays readable at rest. The web transcript line the row became is masked after TRANSCRIPT_GRACE, so a
+    page served by another process still gets to show it. The number of rows masked."""
+    rows = (await session.execute(
+        select(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.status != "pending")
+    )).scalars().all()
+    masked = 0
+    for row in rows:
+        secrets = list(row.payload.get("secrets") or [])
+        if not secrets:
+            continue
+        payload = {k: v for k, v in row.payload.items() if k != "secrets"}
+        payload["text"] = mask_secrets(payload.get("text", ""), secrets)
+        row.payload = payload
+        masked += 1
+        if row.channel == "web" and row.platform_message_id and row.platform_message_id.isdigit():
+            line = await session.get(WebMessage, int(row.platform_message_id))
+            if line is not None and line.chat_id == row.chat_id:
+                known = list((line.payload or {}).get("secrets") or [])
+                line.payload = {**line.payload, "secrets": known + secrets}
+                line.redact_at = now + TRANSCRIPT_GRACE
+    await session.flush()
+    return masked
+
+
+async def redact_transcripts(session: AsyncSession, now: datetime) -> int:
+    """Mask the secrets of transcript lines whose grace has run out (the retention tick calls this)."""
+    lines = (await session.execute(
+        select(WebMessage).where(WebMessage.redact_at.is_not(None), WebMessage.redact_at <= now)
+    )).scalars().all()
+    for line in lines:
+        secrets = list(line.payload.get("secrets") or [])
+        payload = {k: v for k, v in line.payload.items() if k != "secrets"}
+        payload["texts"] = [mask_secrets(t, secrets) for t in payload.get("texts") or []]
+        line.payload, line.redact_at = payload, None
+    await session.flush()
+    return len(lines)

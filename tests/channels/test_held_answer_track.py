@@ -33,7 +33,8 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
 
 async def test_a_held_answer_is_on_the_tracking_page_at_once(db_url: str) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=VN).astimezone(UTC))  # Monday 09:00 in Hanoi
-    async with fake_oa() as oa, running_bot(db_url, None, polling=False, clock=clock, **oa.settings()) as bot:
+    async with fake_oa(clock=clock) as oa, running_bot(db_url, None, polling=False, clock=clock,
+                                                         **oa.settings()) as bot:
         await oa.connect(bot.web_app())
         await _onboard(bot, oa)
         async with bot.db.unit_of_work() as uow:

@@ -96,7 +96,7 @@ async def on_zalo(db_url: str) -> AsyncIterator[Scene]:
 @asynccontextmanager
 async def on_zalo_oa(db_url: str) -> AsyncIterator[Scene]:
     clock = FakeClock(NOW)
-    oa = await FakeZaloOA().start()
+    oa = await FakeZaloOA(clock=clock).start()
     try:
         async with running_bot(db_url, None, polling=False, clock=clock,  # type: ignore[arg-type]
                                **oa.settings()) as bot:

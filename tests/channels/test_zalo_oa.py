@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -99,6 +100,11 @@ async def _queue(bot, text: str, purpose: str, case_id: int | None = None) -> in
 # --- the webhook -------------------------------------------------------------------------------------------
 
 
+def _mac(oa: FakeZaloOA, body: bytes, timestamp: str) -> dict[str, str]:
+    mac = hashlib.sha256(oa.app_id.encode() + body + timestamp.encode() + oa.secret_key.encode()).hexdigest()
+    return {"X-ZEvent-Signature": f"mac={mac}", "Content-Type": "application/json"}
+
+
 async def test_webhook_verifies_the_signature_and_stores_nothing_it_refuses(db_url: str) -> None:
     async with fake_oa() as oa, running_bot(db_url, None, polling=False, **oa.settings()) as bot:
         url = await oa.connect(bot.web_app())
@@ -116,8 +122,16 @@ async def test_webhook_verifies_the_signature_and_stores_nothing_it_refuses(db_u
             assert await post(body, {**headers, "X-ZEvent-Signature": headers["X-ZEvent-Signature"][4:]}) == 403
             other_app = {**event, "app_id": "1111111111"}
             assert await post(*oa.signed(other_app)) == 403
-            assert await post(b"{not json", headers) == 400
-            assert await post(b"[1, 2]", headers) == 400
+            # Nothing is parsed before the MAC holds: junk under someone's header is refused, not parsed.
+            assert await post(b"{not json", headers) == 403
+            assert await post(b"[1, 2]", headers) == 403
+            stamp = event["timestamp"]
+            junk = f'{{"timestamp": "{stamp}", oops'.encode()
+            assert await post(junk, _mac(oa, junk, stamp)) == 400  # Zalo's own bytes, broken: malformed
+            stale = {**event, "timestamp": str(int(stamp) - 2 * 3600 * 1000)}  # a replay from two hours ago
+            assert await post(*oa.signed(stale)) == 403
+            twice = body[:-1] + f', "timestamp": "{int(stamp) + 1}"}}'.encode()  # one stamp for the MAC...
+            assert await post(twice, _mac(oa, twice, stamp)) == 403  # ...another for the parser: refused
             no_id = oa.event(USER, "user_send_text", {"text": "x"})
             del no_id["message"]["msg_id"]
             assert await post(*oa.signed(no_id)) == 400
@@ -258,7 +272,8 @@ async def test_two_workers_refresh_once_and_never_spend_a_refresh_token_twice(da
 
 async def test_an_answer_after_three_days_is_held_then_delivered_when_the_citizen_writes(db_url: str) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=VN).astimezone(UTC))  # Monday 09:00 in Hanoi
-    async with fake_oa() as oa, running_bot(db_url, None, polling=False, clock=clock, **oa.settings()) as bot:
+    async with fake_oa(clock=clock) as oa, running_bot(db_url, None, polling=False, clock=clock,
+                                                         **oa.settings()) as bot:
         await oa.connect(bot.web_app())
         before = await _onboard(bot, oa)
         case_id = await _case_of(bot, USER)
@@ -290,7 +305,7 @@ async def test_an_answer_after_three_days_is_held_then_delivered_when_the_citize
 async def test_a_verified_oa_spends_its_quota_only_on_what_matters(db_url: str) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=VN).astimezone(UTC))
     settings = {"zalo_oa_verified": True, "zalo_oa_monthly_quota": 1}
-    async with fake_oa() as oa, running_bot(db_url, None, polling=False, clock=clock,
+    async with fake_oa(clock=clock) as oa, running_bot(db_url, None, polling=False, clock=clock,
                                             **oa.settings(**settings)) as bot:
         await oa.connect(bot.web_app())
         before = await _onboard(bot, oa)
@@ -311,7 +326,8 @@ async def test_a_verified_oa_spends_its_quota_only_on_what_matters(db_url: str) 
 
 async def test_eight_replies_per_window_then_hold(db_url: str) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=VN).astimezone(UTC))
-    async with fake_oa() as oa, running_bot(db_url, None, polling=False, clock=clock, **oa.settings()) as bot:
+    async with fake_oa(clock=clock) as oa, running_bot(db_url, None, polling=False, clock=clock,
+                                                         **oa.settings()) as bot:
         await oa.connect(bot.web_app())
         oa.says(USER, "/start")
         await oa.wait_for(USER, 1)

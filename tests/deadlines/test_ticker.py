@@ -44,7 +44,7 @@ async def test_the_application_ticks_every_catch_up_job(tmp_path) -> None:
     await db.dispose()
     assert [(t.name, t.every) for t in ticks] == [
         ("deadline-sweep", 60.0), ("weekly-digest", 300.0), ("expire-ratings", 600.0), ("idle-drafts", 600.0),
-        ("erasures", 60.0)]
+        ("erasures", 60.0), ("retention", 60.0)]
 
 
 async def test_the_running_application_ticks_the_weekly_digest(db_url: str) -> None:

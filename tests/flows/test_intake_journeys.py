@@ -66,9 +66,12 @@ async def test_a_complaint_hears_its_time_limits_in_plain_words(database: Databa
     replies = await chat.presses("send")
     assert texts(replies)[0].startswith("Đã tiếp nhận khiếu nại của bạn.\nMã theo dõi: KN-2026-000001\n")
     (case,) = await _cases(database)
-    assert (case.kind, case.details) == ("complaint", {
+    details = dict(case.details)
+    suggestion = details.pop("suggestion")  # what the matcher suggested first, and why (for the card)
+    assert (case.kind, details) == ("complaint", {
         "evidence": {"document": 1}, "decision": "Quyết định 12/QĐ-XPHC ngày 2/1/2026 của UBND phường Sao Đỏ",
         "learned_on": "2026-01-05", "filing_last_day": "2026-04-05"})
+    assert suggestion["category"] == "lan_chiem" and "để xe" in suggestion["why"]
     assert case.text == ("Phường phạt tôi 2 triệu vì để xe trước cửa nhà mình\n\nQuyết định, hành vi bị khiếu nại: "
                          "Quyết định 12/QĐ-XPHC ngày 2/1/2026 của UBND phường Sao Đỏ\nNgười khiếu nại biết từ ngày: "
                          "05/01/2026")
@@ -170,7 +173,7 @@ async def test_evidence_is_checked_and_counted(database: Database) -> None:
             select(Attachment.kind, Attachment.status, Attachment.platform_ref).order_by(Attachment.id))).all()
         case = (await uow.session.execute(select(Case))).scalar_one()
     assert stored == [("photo", "pending", f"p{n}") for n in range(1, 6)]
-    assert case.details == {"evidence": {"photo": 5}}
+    assert {k: v for k, v in case.details.items() if k != "suggestion"} == {"evidence": {"photo": 5}}
     async with database.unit_of_work(readonly=True) as uow:
         on_case = (await uow.session.execute(select(Attachment.case_id).distinct())).scalars().all()
     assert on_case == [case.id]

@@ -72,7 +72,8 @@ ROWS = [
     row("karaoke hat to qua dem khong ngu duoc, phuong cong hoa", R, "CONGHOA", None, "van_hoa", "area",
         area_of("Cộng Hòa")),
     row("day dien dut nguy hiem lam o hoang tan", R, "HOANGTAN", None, "su_co", "area", area_of("Hoàng Tân")),
-    row("khoi bui tu nha may xi mang pha lai", R, "PHALAI", None, "o_nhiem", "area", area_of("Phả Lại")),
+    # a bare name in plain letters in the middle of a sentence is a guess to confirm (issue 13)
+    row("khoi bui tu nha may xi mang pha lai", R, "PHALAI?", None, "o_nhiem", "ward_confirm", is_it("Phả Lại")),
     row("nuoc thai xa ra muong o sao do", R, "SAODO", None, "o_nhiem", "area", area_of("Sao Đỏ")),
     row("Cong Hoa co nguoi dot rom khoi mu mit", R, "CONGHOA", None, "o_nhiem", "area", area_of("Cộng Hòa")),
     row("p. SĐ ngập nước", R, "SAODO", None, "ngap_nuoc", "area", area_of("Sao Đỏ")),
@@ -81,7 +82,8 @@ ROWS = [
     # a residential area named: the ward follows from it, the category comes next
     row("Rác thải đổ bừa bãi ở khu dân cư Tiền Định", R, "SAODO", "SAODO_TIENDINH", "rac_thai", "category", CATEGORY),
     row("rac thai do bua bai o kdc tien dinh", R, "SAODO", "SAODO_TIENDINH", "rac_thai", "category", CATEGORY),
-    row("o ga giua duong nguyen trai", R, "SAODO", "SAODO_NGUYENTRAI", "duong_sa", "category", CATEGORY),
+    # "đường Nguyễn Trãi" is a street of Sao Đỏ (org/demo.yaml), not the residential area of that name (issue 13)
+    row("o ga giua duong nguyen trai", R, "SAODO", None, "duong_sa", "area", area_of("Sao Đỏ")),
     row("Trộm cắp xe máy nhiều ở khu Phao Sơn", R, "PHALAI", "PHALAI_PHAOSON", "an_ninh", "category", CATEGORY),
     row("co nhom thanh nien tu tap danh nhau o kdc ngoc tuyen", R, "PHALAI", "PHALAI_NGOCTUYEN", "an_ninh",
         "category", CATEGORY),
@@ -93,7 +95,7 @@ ROWS = [
         CATEGORY),
     row("đường tối om không có đèn ở thôn Trung Bá", R, "THAIHOC", "THAIHOC_TRUNGBA", "chieu_sang", "category",
         CATEGORY),
-    row("chó thả rông cắn người ở Trại Sen", R, "HOANGTAN", "HOANGTAN_TRAISEN", None, "category", CATEGORY),
+    row("chó thả rông cắn người ở Trại Sen", R, "HOANGTAN", "HOANGTAN_TRAISEN", "khac", "category", CATEGORY),
     # no place named: the ward is asked
     row("Ổ gà to giữa đường, xe máy ngã mấy lần rồi", R, None, None, "duong_sa", "ward", WARD),
     row("hàng xóm xây nhà lấn sang đất nhà tôi", R, None, None, "dat_dai", "ward", WARD),
@@ -101,7 +103,7 @@ ROWS = [
     row("Nhà tôi là hộ nghèo nhưng chưa nhận được trợ cấp", R, None, None, "chinh_sach", "ward", WARD),
     row("cong ty no luong cong nhan 3 thang", R, None, None, "viec_lam", "ward", WARD),
     row("Đường Trần Hưng Đạo bị sụt lún nguy hiểm", R, None, None, "duong_sa", "ward", WARD),
-    row("cắt điện liên tục", R, None, None, None, "ward", WARD),
+    row("cắt điện liên tục", R, None, None, "khac", "ward", WARD),  # power supply: no field of the city's
     # a two-letter abbreviation inside a sentence is not trusted; "PL" could be anything
     row("ngap nuoc o PL", R, None, None, "ngap_nuoc", "ward", WARD),
     row("SĐ ngập", R, None, None, "ngap_nuoc", "ward", WARD),

@@ -77,7 +77,6 @@ async def test_a_photo_first_report_keeps_the_photo_without_its_metadata(db_url:
         texts = await tg.wait_for(CITIZEN, seen + 3)
         assert texts[seen + 2] == "Việc này thuộc lĩnh vực nào? Theo nội dung bạn gửi, có thể là:"
         assert tg.last_buttons(CITIZEN) == [("Hư hỏng đường, cầu, cống", "duong_sa"),
-                                            ("Sự cố khẩn cấp: cây đổ, dây điện đứt, hố sụt", "su_co"),
                                             ("Lĩnh vực khác...", "all")]
         tg.says(CITIZEN, "1")
         texts = await tg.wait_for(CITIZEN, seen + 4)

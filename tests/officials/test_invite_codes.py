@@ -12,12 +12,15 @@ from sqlalchemy import select
 
 from bot.cli_officials import invite_command, list_command, revoke_command
 from bot.clock import FakeClock
+from bot.services import Services
 from bot.services.authz import Refused
 from bot.services.officials import code_hash, looks_like_code, normalise_code, normalise_phone
 from storage.models import ChannelIdentity, OfficialInvite
 from tests.officials.drivers import TelegramDriver
 from tests.officials.world import MONDAY_9, World
 from tests.support.harness import fake_telegram, running_bot, settings_for
+from tests.support.web_client import WebVisitor, serving
+from tests.web.test_webchat import FRIDAY, web_container
 
 USERS = {"mai": 7001, "impostor": 7002, "tu": 7003, "ha": 7004, "newbie": 7005}
 CODE = re.compile(r"code: (MOI-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -188,3 +191,32 @@ async def test_an_admin_invites_from_the_chat_and_revoking_takes_the_account_bac
         assert "Hồ sơ đang mở" not in await d.one("newbie")  # the citizen side answers now
         d.says("impostor", code)  # and the code stays used
         assert (await d.one("impostor")).startswith("Mã mời này đã được sử dụng.")
+
+
+async def test_a_phone_bound_invite_typed_into_the_web_chat_is_refused_and_links_nothing(db_url: str) -> None:
+    """Issue 11: such an invite was linked from the web chat, and its visitor became an officer with /queue."""
+    container = web_container(db_url)
+    async with container.db.unit_of_work() as uow:
+        org = await container.org.get(uow.session, FRIDAY.date())
+        issued = await Services(uow, container.app, org).officials.invite(seat="SAODO_OFF1", phone="0912 345 678")
+        await uow.commit()
+    async with serving(container) as base:
+        visitor = await WebVisitor(base).open()
+        try:
+            await visitor.start()
+            await visitor.wait_for(2)
+            await visitor.say(issued.code)
+            await visitor.settle()
+            assert visitor.bot_texts()[-1].startswith(
+                "Lời mời này gắn với một số điện thoại, nên chỉ dùng được trên kênh xác minh được số điện thoại: "
+                "xin mở bot Tiếp Dân trên Telegram")
+            await visitor.say("/queue")
+            await visitor.settle()
+            assert "Hàng đợi" not in visitor.bot_texts()[-1]
+        finally:
+            await visitor.close()
+    async with container.db.unit_of_work(readonly=True) as uow:
+        linked = (await uow.session.execute(
+            select(ChannelIdentity.id).where(ChannelIdentity.official_id.is_not(None)))).scalars().all()
+        invite = (await uow.session.execute(select(OfficialInvite))).scalar_one()
+    assert (linked, invite.used_at) == ([], None)

@@ -11,7 +11,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.cli_officials import reveal_command
+from bot.cli_officials import approve_command, reveal_command
 from bot.clock import FakeClock
 from bot.domain.cases import CaseKind
 from bot.services.authz import Refused
@@ -106,10 +106,18 @@ async def test_the_reporter_stays_sealed_and_a_reveal_is_recorded(db_url: str, c
                                     out) == 1  # holds the grant, but the case is not under the province's unit
         capsys.readouterr()
         assert out.getvalue() == ""
-        held = argparse.Namespace(case="tc-2026-000001", by="TTRA_HEAD")
+        held = argparse.Namespace(case="tc-2026-000001", by="TTRA_HEAD", approval=None, reason="")
+        assert await reveal_command(settings, bot.db, held, out) == 1  # the grant alone is not enough any more
+        assert capsys.readouterr().err.startswith("Từ chối: xem danh tính người tố cáo cần mã phê duyệt")
+        approval_out = io.StringIO()
+        approve = argparse.Namespace(case="tc-2026-000001", requester="TTRA_HEAD", by="TTRA_TINH_HEAD",
+                                     reason="Thanh tra cần xác minh người tố cáo để bảo vệ")
+        assert await approve_command(settings, bot.db, approve, approval_out) == 0
+        approval = approval_out.getvalue().split()[2]
+        held = argparse.Namespace(case="tc-2026-000001", by="TTRA_HEAD", approval=approval, reason="Bảo vệ")
         assert await reveal_command(settings, bot.db, held, out) == 0
         assert out.getvalue() == (
-            "case TC-2026-000001: the sender (this view is recorded in the case history)\n"
+            "case TC-2026-000001: the sender (this view is recorded in the case history and the audit chain)\n"
             "  channel: telegram\n  account: 9001\n  chat: 9001\n"
             f"  pseudonym: {pseudonym}\n  name: Nguyễn Văn An\n  phone: 0912345678\n  contact given: -\n")
 

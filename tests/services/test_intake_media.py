@@ -77,14 +77,14 @@ async def test_unusable_files_fail_and_the_citizen_is_told_downloads_are_retried
     fetcher = MediaFetcher(database, registry, bot.clock, VN)
 
     assert await fetcher.fetch_due() == 2
-    assert await _attachments(database) == [("broken", "failed", 1, "unreadable"), ("gone", "pending", 1, "KeyError")]
+    assert await _attachments(database) == [("broken", "failed", 1, "wrong_type"), ("gone", "pending", 1, "KeyError")]
     assert await _lost_notices(database) == [
         "Xin lỗi, ảnh bạn gửi lúc 09:00 13/02/2026 không tải về được nên không được đính kèm. Nếu có thể, xin gửi lại."]
     assert await fetcher.fetch_due() == 0  # backing off
     for _ in range(4):
         bot.clock.advance(minutes=10)
         assert await fetcher.fetch_due() == 1
-    assert await _attachments(database) == [("broken", "failed", 1, "unreadable"), ("gone", "failed", 5, "KeyError")]
+    assert await _attachments(database) == [("broken", "failed", 1, "wrong_type"), ("gone", "failed", 5, "KeyError")]
     assert len(await _lost_notices(database)) == 2
     bot.clock.advance(hours=1)
     assert await fetcher.fetch_due() == 0  # given up for good
@@ -105,3 +105,24 @@ async def test_a_claimed_file_is_not_taken_by_a_second_worker(database: Database
     bot.clock.advance(minutes=3)  # the first worker died holding it: the claim runs out
     async with database.unit_of_work() as uow:
         assert [f.ref for f in await claim_due(uow.session, bot.clock.now())] == ["v1"]
+
+
+async def test_a_file_whose_attempts_ran_out_ends_failed_whatever_stopped_it(database: Database) -> None:
+    """A worker that died mid-file (out of memory, killed) never recorded a failure: the next claim past the
+    last attempt ends the file as failed and tells the citizen, instead of trying it for ever."""
+    bot = make_bot(database)
+    chat = bot.chat(4)
+    await chat.consents()
+    await chat.sends_photo("crashes-the-worker")
+    for _ in range(5):  # five workers claimed it and died before they could record anything
+        async with database.unit_of_work() as uow:
+            assert len(await claim_due(uow.session, bot.clock.now())) == 1
+            await uow.commit()
+        bot.clock.advance(minutes=3)
+    registry = ChannelRegistry()
+    registry.add(bot.channel)
+    assert await MediaFetcher(database, registry, bot.clock, VN).fetch_due() == 1
+    assert await _attachments(database) == [("crashes-the-worker", "failed", 5, "attempts exhausted")]
+    assert len(await _lost_notices(database)) == 1
+    bot.clock.advance(hours=1)
+    assert await MediaFetcher(database, registry, bot.clock, VN).fetch_due() == 0

@@ -126,7 +126,7 @@ def test_unknown_section(tmp_path: Path) -> None:
         (
             49,
             "unknown section 'official' (expected one of: organisation, escalation, quiet_hours, digest, "
-            "units, areas, categories, routing, deadlines, officials, calendar)",
+            "units, areas, categories, routing, deadlines, officials, calendar, matching)",
         ),
     ]
 

@@ -39,6 +39,7 @@ class FakeZaloOA:
     deliveries: list[int] = field(default_factory=list)  # HTTP status of each webhook POST
     before_send: Callable[[str], Awaitable[None]] | None = None  # a test's look at the world, given the token
     files: dict[str, bytes] = field(default_factory=dict)  # served at /files/<name>, like Zalo's CDN
+    clock: Any = None  # the bot's clock when a test drives time: events are stamped by it, as Zalo stamps now
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -54,7 +55,7 @@ class FakeZaloOA:
         self._target: str | None = None
         self._bot_runner: web.AppRunner | None = None
         self._deliverer: asyncio.Task[None] | None = None
-        self._clock_ms = 1_771_000_000_000
+        self._clock_ms = 0  # events are stamped with the time they happen (see event)
 
     # --- the server --------------------------------------------------------------------------------------
 
@@ -146,7 +147,8 @@ class FakeZaloOA:
 
     def event(self, user: str, event_name: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
         """An event as Zalo would POST it (not delivered): for webhook tests."""
-        self._clock_ms += 1000
+        now_ms = int((self.clock.now().timestamp() if self.clock is not None else time.time()) * 1000)
+        self._clock_ms = max(self._clock_ms + 1, now_ms)
         payload: dict[str, Any] = {
             "app_id": self.app_id, "user_id_by_app": f"app-{user}", "event_name": event_name,
             "sender": {"id": user}, "recipient": {"id": "oa-1"}, "timestamp": str(self._clock_ms),

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.container import Container
+from bot.web.proof import solve
 
 TRACKING_CODE = re.compile(r"\b([A-Z]{2}-\d{4}-\d{6})\b")
 PIN = re.compile(r"PIN[^0-9]{0,40}(\d{6})")
@@ -74,6 +75,9 @@ class WebVisitor:
         assert hello["type"] == "hello"
         history = await self.ws.receive_json(timeout=30)
         assert history["type"] == "history"
+        if hello.get("proof"):  # the human check, solved as the page's script does
+            nonce = await asyncio.to_thread(solve, hello["proof"]["challenge"], hello["proof"]["bits"])
+            await self.ws.send_json({"type": "proof", "nonce": nonce})
         self.history = history["messages"]
         self.frames = []  # acknowledgements and errors of the previous socket are that page's business
         for message in self.history:

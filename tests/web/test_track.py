@@ -25,8 +25,6 @@ TEXT = "Nước ngập sâu 40cm trước số nhà 12 đường Nguyễn Trãi 
 ANSWER = "Đã nạo vét cống thoát nước trên đường Nguyễn Trãi ngày 16/02/2026."
 INTERNAL = "Ghi chú nội bộ: tổ trưởng Nguyễn Văn A, 0912 345 678"
 WRONG = "Mã theo dõi hoặc mã PIN không đúng. Xin kiểm tra lại."
-LAST_TRY = "Bạn còn 1 lần thử: nếu sai nữa, việc tra cứu hồ sơ này bị khoá 15 phút."
-LOCKED = "Đã nhập sai quá nhiều lần. Xin thử lại sau 15 phút."
 
 
 def visible_text(page: str) -> str:
@@ -107,40 +105,26 @@ async def test_the_right_pin_shows_the_case_and_a_wrong_one_does_not(db_url: str
     assert attempts == ["PA-2026-000001", "PA-2026-999999"]
 
 
-async def test_too_many_wrong_pins_lock_the_code_even_for_the_right_pin(db_url: str) -> None:
+async def test_wrong_pins_make_the_code_wait_a_little_then_the_right_pin_gets_in(db_url: str) -> None:
+    """No hard lock: past the free tries the code waits (1 minute, then longer), with a warning first."""
     container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
     receipt = await submit(container)
     wrong_pin = "000000" if receipt.pin != "000000" else "111111"
     async with serving(container) as base, aiohttp.ClientSession() as session:
-        for expected in (WRONG, WRONG, WRONG, LAST_TRY, LOCKED):  # warned before the last try
+        warned = []
+        for _ in range(5):
             status, page = await look_up(session, base, "PA-2026-000001", wrong_pin)
-            assert (status, expected in visible_text(page)) == (200, True)
+            assert (status, WRONG in visible_text(page)) == (200, True)
+            warned.append("nếu sai thêm một lần nữa" in visible_text(page))
+        assert warned == [False, False, False, True, False]  # the warning comes before the last free try
         status, page = await look_up(session, base, "PA-2026-000001", receipt.pin)
         assert status == 429
-        assert LOCKED in visible_text(page)
+        assert "Xin thử lại sau 16:01 13/02/2026" in visible_text(page)
         assert TEXT not in visible_text(page)
 
-        container.clock.advance(minutes=16)  # the lock ends with its window
+        container.clock.advance(minutes=1)  # the wait ends; the right PIN gets in and the count starts again
         status, page = await look_up(session, base, "PA-2026-000001", receipt.pin)
         assert (status, "Hồ sơ PA-2026-000001" in visible_text(page)) == (200, True)
-
-
-async def test_the_receipts_signed_link_opens_the_case_without_the_code_or_the_pin(db_url: str) -> None:
-    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
-    await submit(container)
-    assert container.app.track_link is not None
-    link = container.app.track_link("PA-2026-000001")
-    path = link.split("/track", 1)[1]
-    async with serving(container) as base, aiohttp.ClientSession() as session:
-        async with session.get(f"{base}/track{path}") as response:
-            assert response.status == 200
-            assert "Hồ sơ PA-2026-000001" in visible_text(await response.text())
-        forged = path.replace("PA-2026-000001", "PA-2026-000002")
-        async with session.get(f"{base}/track{forged}") as response:
-            shown = visible_text(await response.text())
-            assert "Hồ sơ PA-2026-000002" not in shown and "Nhập mã theo dõi và mã PIN" in shown
-    async with container.db.unit_of_work(readonly=True) as uow:
-        assert (await uow.session.execute(select(func.count(PinAttempt.id)))).scalar_one() == 0
 
 
 async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: str) -> None:

@@ -49,6 +49,7 @@ SETTING_KEYS = (
     "quiet_hours",
     "digest",
     "calendar_years",
+    "matching",
     "loaded_at",
 )
 
@@ -394,6 +395,7 @@ async def _write_settings(conn: AsyncConnection, spec: OrgSpec, span: range, now
         },
         "digest": {"weekday": spec.digest.weekday, "time": f"{spec.digest.time:%H:%M}"},
         "calendar_years": [span[0], span[-1]],
+        "matching": spec.matching_settings(),
         "loaded_at": now.astimezone(dt.UTC).isoformat(),
     }
     await conn.execute(delete(OrgSetting).where(OrgSetting.key.in_(SETTING_KEYS)))

@@ -282,6 +282,7 @@ class AreaSpec(Spec):
     name: Text
     unit: Code | None = None
     aliases: list[Text] = Field(default_factory=list)
+    streets: list[Text] = Field(default_factory=list)  # "đường X" in a message names this ward
     location: LocationSpec | None = None
     children: list[AreaSpec] = Field(default_factory=list)
 
@@ -291,6 +292,15 @@ class CategorySpec(Spec):
     name: Names
     keywords: list[Text] = Field(min_length=1)
     public: bool = False  # its reports are open data (Open311, the public map) unless their unit withholds one
+    examples: list[Text] = Field(default_factory=list)  # messages as citizens write them: the matcher learns
+
+
+class MatchingSpec(Spec):
+    """The organisation's additions to the shipped lexicon (locales/vi/matching.yaml)."""
+
+    abbreviations: dict[str, Text] = Field(default_factory=dict)
+    formulas: list[Text] = Field(default_factory=list)
+    not_places: list[Text] = Field(default_factory=list)  # the city's own name, the province's...
 
 
 class RuleSpec(Spec):
@@ -369,6 +379,7 @@ SECTIONS: dict[str, tuple[type[Spec], bool, bool]] = {
     "deadlines": (PolicySpec, True, True),
     "officials": (OfficialSpec, True, False),
     "calendar": (CalendarSpec, False, False),
+    "matching": (MatchingSpec, False, False),
 }
 
 
@@ -383,6 +394,7 @@ class OrgSpec:
     )
     digest: DigestSpec = field(default_factory=DigestSpec)
     calendar: CalendarSpec = field(default_factory=CalendarSpec)
+    matching: MatchingSpec = field(default_factory=MatchingSpec)
     units: list[UnitSpec] = field(default_factory=list)
     areas: list[AreaSpec] = field(default_factory=list)
     categories: list[CategorySpec] = field(default_factory=list)
@@ -403,6 +415,21 @@ class OrgSpec:
         for root in self.areas:
             walk(root, None)
         return found
+
+    def matching_settings(self) -> dict[str, Any]:
+        """What the matcher needs beyond names and keywords, as plain data (stored as the "matching" setting)."""
+        streets: dict[str, list[str]] = {}
+        for area, parent in self.all_areas():
+            ward = area.code if parent is None else self.area_chain(area.code)[-1]
+            if area.streets:
+                streets.setdefault(ward, []).extend(area.streets)
+        return {
+            "abbreviations": dict(self.matching.abbreviations),
+            "formulas": list(self.matching.formulas),
+            "not_places": list(self.matching.not_places),
+            "examples": {c.code: list(c.examples) for c in self.categories if c.examples},
+            "streets": streets,
+        }
 
     def area_parents(self) -> dict[str, str | None]:
         return {area.code: parent.code if parent else None for area, parent in self.all_areas()}

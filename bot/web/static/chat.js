@@ -223,6 +223,58 @@
     showError(text);
   }
 
+  // --- the human check: a small proof of work before the socket may speak (bot/web/proof.py) ------------
+
+  var SHA_K = (function () {
+    var k = [], h = [], composite = {}, count = 0;
+    for (var candidate = 2; count < 64; candidate++) {
+      if (!composite[candidate]) {
+        for (var i = 0; i < 313; i += candidate) { composite[i] = candidate; }
+        h[count] = (Math.pow(candidate, 0.5) * 4294967296) | 0;
+        k[count++] = (Math.pow(candidate, 1 / 3) * 4294967296) | 0;
+      }
+    }
+    return { k: k, h: h.slice(0, 8) };
+  })();
+  var SHA_W = new Int32Array(64);
+  function sha256Short(ascii) {  // SHA-256 of an ASCII string of at most 55 characters: 8 signed words
+    var w = SHA_W, k = SHA_K.k, i;
+    for (i = 0; i < 16; i++) { w[i] = 0; }
+    for (i = 0; i < ascii.length; i++) { w[i >> 2] |= ascii.charCodeAt(i) << (24 - (i % 4) * 8); }
+    w[ascii.length >> 2] |= 0x80 << (24 - (ascii.length % 4) * 8);
+    w[15] = ascii.length * 8;
+    for (i = 16; i < 64; i++) {
+      var x = w[i - 15], y = w[i - 2];
+      var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    var h0 = SHA_K.h, a = h0[0], b = h0[1], c = h0[2], d = h0[3], e = h0[4], f = h0[5], g = h0[6], h = h0[7];
+    for (i = 0; i < 64; i++) {
+      var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      var t1 = (h + S1 + ((e & f) ^ (~e & g)) + k[i] + w[i]) | 0;
+      var S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      var t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+    }
+    return [(a + h0[0]) | 0, (b + h0[1]) | 0, (c + h0[2]) | 0, (d + h0[3]) | 0,
+            (e + h0[4]) | 0, (f + h0[5]) | 0, (g + h0[6]) | 0, (h + h0[7]) | 0];
+  }
+  function zeroBits(words) {
+    var bits = 0;
+    for (var i = 0; i < words.length; i++) {
+      var v = words[i] >>> 0;
+      if (v === 0) { bits += 32; continue; }
+      return bits + Math.clz32(v);
+    }
+    return bits;
+  }
+  function solveProof(challenge, bits) {
+    for (var n = 0; ; n++) {
+      if (zeroBits(sha256Short(challenge + ":" + n)) >= bits) { return String(n); }
+    }
+  }
+
   // --- talking to the server -------------------------------------------------------------------------
 
   function transmit(frame) {
@@ -263,7 +315,10 @@
     });
   }
   function receive(frame) {
-    if (frame.type === "history") {
+    if (frame.type === "hello" && frame.proof) {
+      // Solved before anything else is sent: the frames that follow (start, pending) reach a proven socket.
+      transmit({ type: "proof", nonce: solveProof(frame.proof.challenge, frame.proof.bits) });
+    } else if (frame.type === "history") {
       var messages = frame.messages || [];
       var lastOut = null;
       messages.forEach(function (m) { if (m.dir === "out") { lastOut = m.id; } });

@@ -1,7 +1,7 @@
 """open to the city: public cases, Open311 API keys and tokens, dashboard sign-in links
 
 Revision ID: 0050
-Revises: 0010
+Revises: 0030
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0050"
-down_revision = "0010"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
