@@ -1,4 +1,5 @@
 # Tiếp Dân: `make run` starts the bot on its embedded defaults; `make test` runs everything CI runs.
+# `make bench` measures issue 18's figures (SQLite and PostgreSQL, ~15 min); `make bench ARGS="--quick --only crowd"`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -43,7 +44,7 @@ test: install catalogs lint browser
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=20 --timeout=900
 
 bench: install catalogs
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(ARGS)
 
 # List the message ids the code uses (tests/test_i18n.py checks each is in a catalog of both languages).
 messages: install

@@ -36,6 +36,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     invite.add_argument("--role", choices=ROLES)
     invite.add_argument("--name", help="the official's full name")
     invite.add_argument("--phone", help="linking then also requires sharing this number where the channel can")
+    invite.add_argument("--replace", action="store_true",
+                        help="with --role head: replace the unit's current head (their access ends)")
     invite.add_argument("--seat", help="invite for a seat of the organisation file (unit, role and name from it)")
     invite.add_argument("--view-identity", action="store_true",
                         help="grant seeing a denunciation's sender (tiepdan reveal)")
@@ -101,7 +103,7 @@ async def invite_command(settings: Settings, db: Database, args: argparse.Namesp
         try:
             issued = await services.officials.invite(
                 unit=args.unit, role=args.role, name=args.name, phone=args.phone, seat=args.seat,
-                view_identity=args.view_identity)
+                view_identity=args.view_identity, replace=getattr(args, "replace", False))
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()
@@ -152,9 +154,14 @@ async def list_command(settings: Settings, db: Database, args: argparse.Namespac
     for o in lines:
         flags = [o.role] + (["view_identity"] if o.view_identity else []) + ([] if o.active else ["inactive"])
         accounts = ",".join(o.accounts) or "-"
+        # Reachability: each account, "ok" or how many notices wait unseen there (a closed reply window, no
+        # quota); an official with no account, or with every account holding notices, is unreachable.
+        reach = ", ".join(f"{channel} {state}" for channel, state in zip(o.accounts, o.reach, strict=False))
+        reachable = any(state == "ok" for state in o.reach)
         invites = ",".join(f"#{i}" for i in o.pending_invites) or "-"
         print(f"{o.id:>5} {o.seat or '-':<16} {o.unit:<10} {o.name} [{' '.join(flags)}] "
-              f"accounts: {accounts} invites: {invites}", file=out)
+              f"accounts: {accounts} invites: {invites} reach: {reach or '-'}"
+              + ("" if reachable or not o.active else " UNREACHABLE"), file=out)
     print(f"{len(lines)} official(s)", file=out)
     return 0
 
@@ -171,12 +178,18 @@ async def revoke_command(settings: Settings, db: Database, args: argparse.Namesp
                 state = "was already used" if invite.used_at else "revoked"
                 print(f"invite #{invite.id}: {state}", file=out)
                 return 0
-            official, accounts, invites = await services.officials.revoke(args.official)
+            revoked = await services.case_actions.revoke_official(args.official)
         except Refused as refusal:
             return _refused(settings, refusal)
         await services.uow.commit()
-    print(f"{official.name}: {accounts} account(s) unlinked, {invites} invite(s) revoked"
+    official = revoked.official
+    print(f"{official.name}: {revoked.accounts} account(s) unlinked, {revoked.invites} invite(s) revoked"
           + ("" if official.seat else ", deactivated"), file=out)
+    if revoked.handed_back:
+        print(f"{len(revoked.handed_back)} open case(s) handed back to their unit, the card sent again to its "
+              "officers and head:", file=out)
+        for code, unit in revoked.handed_back:
+            print(f"  {code} ({unit})", file=out)
     return 0
 
 

@@ -31,6 +31,7 @@ from bot.services.webpush import WebPush
 from bot.web.addresses import ClientAddress
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
+from bot.web.media import MediaLinks
 from bot.web.metrics import MetricsRoutes
 from bot.web.open_routes import install_open
 from bot.web.signing import Signer
@@ -63,7 +64,8 @@ class Container:
             web_cases_per_visitor=settings.web_cases_per_visitor_per_day,
             web_cases_per_address=settings.web_cases_per_address_per_day,
         )
-        # Without WEB_SECRET (tests, one-off runs) cookies and links are signed with a key that dies with the process.
+        # Without WEB_SECRET (tests, one-off runs) cookies and links are signed with a key that dies with the process
+        # (one key for the cookies, the /track links and the media links).
         self.web_secret = (settings.web_secret.get_secret_value() if settings.web_secret
                            else secrets.token_hex(32)).encode()
         self.track_links = TrackLinks(self.web_secret, settings.public_base_url, self.clock)
@@ -80,7 +82,11 @@ class Container:
                 load_attachment=self.media.load,
             )
             self.channels.add(self.telegram)
-        self.zalo, self.zalo_oa = zalo_bot_from(settings), zalo_oa_from(settings, self.db, self.clock)
+        self.signer = Signer(self.web_secret)  # cookies and media links
+        # Zalo takes a photo by URL: a signed link to /media that expires (bot.web.media).
+        self.media_links = MediaLinks(self.signer, settings.public_base_url, self.clock)
+        self.zalo = zalo_bot_from(settings, media_url=self.media_links.url)
+        self.zalo_oa = zalo_oa_from(settings, self.db, self.clock, media_url=self.media_links.url)
         for zalo in (self.zalo, self.zalo_oa):
             if zalo is not None:
                 self.channels.add(zalo)
@@ -189,7 +195,8 @@ class Container:
     def web_app(self) -> web.Application:
         token = self.settings.health_token.get_secret_value() if self.settings.health_token else None
         app = build_app(self.health, health_token=token, frame_ancestors=self.settings.frame_ancestors)
-        signer = Signer(self.web_secret)
+        signer = self.signer
+        self.media_links.install(app, self.media)
         WebChatRoutes(self.web_chat, signer, push=self.web_push, demo=self.settings.demo,
                       public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from bot.channels.model import InboundKind
 from bot.i18n import LANGUAGES
+from bot.services.action_keys import OFFICIAL_VERBS, parse
 from handlers.acknowledge import Acknowledge
 from handlers.base import Flow, Turn
 from handlers.case_lookup import show_case
@@ -56,6 +58,9 @@ class Router:
                 return
         if self.officials is not None and await self.officials.dispatch(turn):
             return  # an invite code from anyone, and every turn of an official's chat
+        if await _former_official_pressed(turn):
+            turn.say(turn.t("officials.access_ended_press"))  # not the citizen welcome: say what happened
+            return
         command = turn.inbound.command
         onboarding = self.flows[OnboardingFlow.name]
         if command == "/start":
@@ -84,6 +89,15 @@ class Router:
             return
         flow = self.flows.get(turn.state.flow or "")
         await (flow.handle(turn) if flow is not None else self.flows[MenuFlow.name].handle(turn))
+
+
+async def _former_official_pressed(turn: Turn) -> bool:
+    """An official's button pressed by an account whose official access was revoked."""
+    if turn.actor.official_id is not None or turn.inbound.kind is not InboundKind.CHOICE:
+        return False
+    if parse(turn.inbound.choice, OFFICIAL_VERBS) is None:
+        return False
+    return await turn.services.officials.was_linked(turn.actor.identity_id)
 
 
 def build_router() -> Router:

@@ -59,10 +59,10 @@ class Turn:
 
     def say(self, text: str, choices: list[Choice] | tuple[Choice, ...] = (), *, request: str | None = None,
             request_label: str | None = None, attachment_ids: tuple[int, ...] = (),
-            secrets: tuple[str, ...] = ()) -> None:
+            secrets: tuple[str, ...] = (), caption: str | None = None) -> None:
         self.replies.append(Outbound(text=text, choices=tuple(choices), request=request,
                                      request_label=request_label, attachment_ids=attachment_ids,
-                                     secrets=secrets))
+                                     secrets=secrets, caption=caption))
         self.state.data[OFFERED] = [[c.key, c.label] for c in choices] if choices else []
 
     def goto(self, flow: str | None, step: str | None = None) -> None:

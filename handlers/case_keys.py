@@ -21,7 +21,10 @@ async def chosen_key(turn: Turn, verbs: frozenset[Verb]) -> ActionKey | None:
         return parse(turn.inbound.choice, verbs)
     if turn.inbound.kind is not InboundKind.TEXT or turn.inbound.command:
         return None
-    in_text_step = turn.state.flow is not None and not turn.state.data.get(OFFERED)
+    # The moments after a citizen's answer (handlers/case_reply.py, "more") still read a typed number as a
+    # choice of the last prompt: only a step that asked for text takes it as it is.
+    in_text_step = (turn.state.flow is not None and turn.state.step != "more"
+                    and not turn.state.data.get(OFFERED))
     if not in_text_step:  # a question waiting for typed text takes the text as it is
         prompt = await turn.services.notifier.latest_prompt(turn.inbound.channel, turn.inbound.chat_id)
         if prompt:

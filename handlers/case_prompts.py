@@ -2,7 +2,8 @@
 
 Those messages are sent from an official's transaction, so their choices reach this chat as case keys
 (`rs:45`, `rpl:45`) - see handlers/case_keys.py. This runs before the citizen's flows: a key goes to the
-rating or reply flow; typed text while nothing else is in progress is the answer an official waits for.
+rating or reply flow; a message (words, photo, voice, location) while nothing else is in progress is the
+answer an official waits for, never the start of a new report.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from handlers.base import OFFERED, Turn
 from handlers.case_keys import chosen_key
 from handlers.case_reply import CaseReplyFlow
 from handlers.common import MENU
-from handlers.officials.common import free_text
 from handlers.rating import RatingFlow
 
 
@@ -34,6 +34,7 @@ class CasePrompts:
             if turn.state.flow == where and not turn.state.data.get(OFFERED):
                 turn.state.data[OFFERED] = offered  # a refusal or a thank-you is not a question
             return True
-        text = free_text(turn)
+        if turn.state.flow == self.reply.name and turn.state.step == "more":
+            return await self.reply.more(turn)
         idle = turn.state.flow in (None, MENU) and turn.choice is None
-        return bool(idle and text and await self.reply.relay(turn, text))
+        return bool(idle and await self.reply.relay(turn))

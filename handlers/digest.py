@@ -15,6 +15,7 @@ from handlers.base import Turn
 
 COMMAND = "/digest"
 MAX_PERIOD_TEXT = 32
+BAD = "unreadable"
 
 
 class DigestFlow:
@@ -30,7 +31,15 @@ class DigestFlow:
         if turn.state.flow != self.name:
             return False
         # A button about something else (a case card) is for the desk, which ends this flow.
-        return turn.inbound.kind is not InboundKind.CHOICE or turn.choice is not None
+        if turn.inbound.kind is InboundKind.CHOICE and turn.choice is None:
+            return False
+        if turn.state.data.get(BAD) and turn.choice is None and parse_period(
+                turn.text[:MAX_PERIOD_TEXT] or "-", turn.now, turn.services.app.tz) is None:
+            # Asked again after an unreadable period: this message is something else (an invite code, a
+            # case's code), not another try - the flow ends and the message is handled as usual.
+            turn.finish()
+            return False
+        return True
 
     async def handle(self, turn: Turn) -> None:
         if turn.inbound.command == COMMAND:
@@ -74,6 +83,7 @@ class DigestFlow:
     def _ask(self, turn: Turn, unreadable: str | None = None) -> None:
         tz = turn.services.app.tz
         turn.goto(self.name, "period")
+        turn.state.data[BAD] = unreadable is not None
         choices = [
             Choice("days", turn.t("digest.choice.days")),
             Choice("week", turn.t("digest.choice.week", label=last_week(turn.now, tz).label)),
@@ -91,4 +101,4 @@ class DigestFlow:
             turn.say(turn.t("digest.not_allowed"))
             return
         text, chart_id = await turn.services.digests.for_reader(reader, period, turn.state.language, turn.now)
-        turn.say(text, attachment_ids=(chart_id,))
+        turn.say(text, attachment_ids=(chart_id,), caption=text.split("\n", 1)[0])  # one photo, captioned

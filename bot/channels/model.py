@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -29,6 +30,22 @@ class MediaRef:
     size: int | None = None
     name: str | None = None
 
+    def __post_init__(self) -> None:
+        _check(self, ("kind", "ref"), ("mime", "name"))
+        if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, int)):
+            raise TypeError("MediaRef.size must be an integer")
+
+
+def _check(record: Any, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    """A platform payload of the wrong shape (a list where a text belongs) stops at the edge, not in a flow."""
+    for name in required:
+        if not isinstance(getattr(record, name), str):
+            raise TypeError(f"{type(record).__name__}.{name} must be a string")
+    for name in optional:
+        value = getattr(record, name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{type(record).__name__}.{name} must be a string or nothing")
+
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
@@ -46,6 +63,17 @@ class Inbound:
     display_name: str | None = None
     message_id: str | None = None
     origin: str | None = None  # web: a keyed hash of the sender's address, for per-address limits
+
+    def __post_init__(self) -> None:
+        _check(self, ("channel", "chat_id", "user_id", "text"),
+               ("choice", "phone", "language", "display_name", "message_id"))
+        for name in ("lat", "lon"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                      or not math.isfinite(value)):
+                raise TypeError(f"Inbound.{name} must be a finite number")
+        if not all(isinstance(m, MediaRef) for m in self.media):
+            raise TypeError("Inbound.media holds MediaRef records")
 
     @property
     def command(self) -> str | None:
@@ -77,6 +105,7 @@ class Outbound:
     request_label: str | None = None
     # Values shown once (a PIN, a signed link): masked in the stored copies once sent (outbox, transcripts).
     secrets: tuple[str, ...] = ()
+    caption: str | None = None  # words on the first attachment itself, where the channel has captions
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,6 +126,7 @@ class Outbound:
             request=data.get("request"),
             request_label=data.get("request_label"),
             secrets=tuple(data.get("secrets", ())),
+            caption=data.get("caption"),
         )
 
     @property
@@ -168,3 +198,4 @@ class Rendered:
     attachment_ids: list[int] = field(default_factory=list)
     request: str | None = None
     request_label: str | None = None
+    caption: str | None = None

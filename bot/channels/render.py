@@ -47,6 +47,7 @@ def render(message: Outbound, caps: Capabilities) -> Rendered:
         attachment_ids=list(message.attachment_ids) if caps.photos else [],
         request=request,
         request_label=message.request_label if request else None,
+        caption=message.caption if caps.photos and message.attachment_ids else None,
     )
 
 

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import random
 from datetime import timedelta
+from typing import Any
 
 from bot import metrics
 from bot.channels.model import Outbound, Rendered, SendOutcome, SendResult
@@ -28,6 +29,7 @@ from bot.clock import Clock
 from bot.faults import crash_point
 from bot.workers.pool import Chat, ChatPool, Scan
 from bot.workers.presence import Presence
+from bot.workers.supervise import Outage, is_transient
 from storage.models import OutboxItem
 from storage.repositories import leases, outbox, sending
 from storage.uow import Database
@@ -94,7 +96,7 @@ class Sender:
             # Rows for a channel no process runs would wait forever: the holder of its name fails them.
             names = {c.name for c in self.channels} | set(await outbox.pending_channels(uow.session))
             held = set()
-            for name in names:
+            for name in sorted(names):  # one order in every process: two claims never deadlock
                 if await leases.take(uow.session, f"send:{name}", self.presence.owner, now,
                                      self.presence.alive_since(now)):
                     held.add(name)
@@ -151,7 +153,7 @@ class Sender:
         note = await self.windows.held_note(name, chat_id, group)
         if note is not None:
             message = Outbound(f"{note}\n\n{message.text}", message.choices, message.attachment_ids,
-                               message.request, message.request_label)
+                               message.request, message.request_label, message.caption)
         parts = self._parts(render(message, channel.capabilities))
         done = int(group[0].payload.get("_sent_parts", 0)) if len(group) == 1 else 0
         # Inside the reply window, on the proactive quota, or held: a hold is final for this attempt.
@@ -180,8 +182,8 @@ class Sender:
             sent += 1
             if index < len(parts) - 1:
                 await self._note_part(group[0], index + 1)
-        await self._finish(group, result, max_attempts=channel.rules.max_attempts,
-                           settle=(chat, grant, sent))
+        await self._finish_surely(group, result, max_attempts=channel.rules.max_attempts,
+                                  settle=(chat, grant, sent))
         crash_point("after_mark")
         # More rows were read than went out, or this one must be tried again: look again. Rows written since
         # the read were offered to the pool, which brings the chat back; no need to read for them now.
@@ -210,6 +212,7 @@ class Sender:
                 texts=[text],
                 buttons=rendered.buttons if i == last else [],
                 attachment_ids=rendered.attachment_ids if i == 0 else [],
+                caption=rendered.caption if i == 0 else None,
                 request=rendered.request if i == last else None,
                 request_label=rendered.request_label if i == last else None,
             )
@@ -229,6 +232,20 @@ class Sender:
             if item is not None:
                 item.payload = {**item.payload, "_sent_parts": sent_parts}
             await uow.commit()
+
+    async def _finish_surely(self, group: list[OutboxItem], result: SendResult, **how: Any) -> None:
+        """Write down what the platform answered even if the database is away for a while: a message that
+        went out and lost its "sent" mark to an outage would go out again once the database is back."""
+        outage = Outage("sender: recording a send", log)
+        while True:
+            try:
+                await self._finish(group, result, **how)
+                outage.ok()
+                return
+            except Exception as exc:
+                if not is_transient(exc) or self.pool.stopping:
+                    raise
+                await asyncio.sleep(min(1.0, outage.failed(exc)))
 
     async def _finish(self, group: list[OutboxItem], result: SendResult, *, max_attempts: int = 8,
                       settle: tuple[tuple[str, str], Grant, int] | None = None) -> None:

@@ -6,6 +6,7 @@ Polling is our own loop so that an update is stored in the inbox BEFORE its offs
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -16,8 +17,8 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputMediaPhoto,
     KeyboardButton,
+    LinkPreviewOptions,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -49,11 +50,11 @@ from bot.workers.supervise import Outage, is_transient
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, without a warning
 
 log = logging.getLogger(__name__)
-ALBUM_SIZE = 10  # photos in one sendMediaGroup
 
 LoadAttachment = Callable[[int], Awaitable[tuple[bytes, str, str]]]  # id -> (content, mime, kind)
 StoreUpdates = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
 ALLOWED_UPDATES = ["message", "callback_query"]
+STORE_RETRY_CAP = 5.0  # seconds between two tries to store a polled batch while the database is away
 NUMBER_ROW = 6  # number-only buttons per keyboard row
 
 
@@ -90,6 +91,10 @@ class TelegramChannel:
         update_id = payload.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise UpdateRejected("update_id must be an integer")
+        try:  # what cannot be read would fail in the consumer, attempt after attempt: refuse it here
+            self.to_inbound(copy.deepcopy(payload))
+        except Exception as exc:  # a date of -1e308 is an OverflowError, a list for a text a TypeError...
+            raise UpdateRejected(f"not a Telegram update ({type(exc).__name__})") from None
         chat = _chat_of(payload)
         if chat is None:
             return str(update_id), "-"  # stored (and acknowledged), then ignored by to_inbound
@@ -145,7 +150,7 @@ class TelegramChannel:
         """Long polling: store each batch, and only then confirm it with the next offset."""
         await self.bot.delete_webhook()
         offset: int | None = None
-        fetching, storing = Outage("telegram getUpdates", log), Outage("telegram: storing updates", log)
+        fetching = Outage("telegram getUpdates", log)
         while stop is None or not stop.is_set():
             try:
                 updates = await self.bot.get_updates(
@@ -159,16 +164,23 @@ class TelegramChannel:
                 await asyncio.sleep(fetching.failed(exc))
                 continue
             if updates:
-                try:  # not confirmed (no new offset) until stored: a failed store is fetched again
-                    await store(self.name, [u.to_dict() for u in updates])
-                    storing.ok()
-                except Exception as exc:
-                    if not is_transient(exc):
-                        raise
-                    await asyncio.sleep(storing.failed(exc))
-                    continue
+                await self._store(store, [u.to_dict() for u in updates])
                 offset = updates[-1].update_id + 1
                 await self._answer_queries(updates)
+
+    async def _store(self, store: StoreUpdates, batch: list[dict[str, Any]]) -> None:
+        """Keep the batch until the inbox takes it: a database outage pauses polling (logged once), it does
+        not end the task; the offset moves on only once the batch is stored."""
+        outage = Outage(f"{self.name} polling: storing updates", log)
+        while True:
+            try:
+                await store(self.name, batch)
+                outage.ok()
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                await asyncio.sleep(min(STORE_RETRY_CAP, outage.failed(exc)))
 
     async def _answer_queries(self, updates: tuple[Update, ...]) -> None:
         """Stop the button's spinner; best effort, the press itself is already stored."""
@@ -188,10 +200,18 @@ class TelegramChannel:
 
     async def send(self, chat_id: str, message: Rendered) -> SendResult:
         try:
-            sent = await self._send_attachments(chat_id, message.attachment_ids)
+            sent = None
             text = message.texts[0] if message.texts else ""
-            if text:
-                sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message))
+            caption = message.caption if message.caption and len(message.caption) <= CAPTION_LIMIT else None
+            # A card whose words are its photo's caption is one message: the photo, the words, the buttons.
+            whole = caption is not None and caption == text and bool(message.attachment_ids)
+            for index, attachment_id in enumerate(message.attachment_ids):  # words and buttons on the first
+                first = index == 0
+                sent = await self._send_attachment(chat_id, attachment_id, caption if first else None,
+                                                   _markup(message) if whole and first else None)
+            if text and not whole:
+                sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message),
+                                                   link_preview_options=NO_PREVIEW)
             return SendResult.sent(str(sent.message_id) if sent is not None else None)
         except RetryAfter as exc:
             return SendResult.retry("429 Too Many Requests", after=_seconds(exc.retry_after))
@@ -202,27 +222,15 @@ class TelegramChannel:
         except NetworkError as exc:
             return SendResult.retry(f"network: {exc.message}")
 
-    async def _send_attachments(self, chat_id: str, attachment_ids: list[int]) -> Any:
-        """Two photos or more go as an album (10 a group, Telegram's limit); voice notes and documents alone."""
-        if not attachment_ids:
-            return None
+    async def _send_attachment(self, chat_id: str, attachment_id: int, caption: str | None = None,
+                               markup: Any = None) -> Any:
         if self._load_attachment is None:
             raise BadRequest("no media store")
-        loaded = [await self._load_attachment(a) for a in attachment_ids]
-        photos = [content for content, _mime, kind in loaded if kind == "photo"]
-        sent = None
-        if len(photos) >= 2:
-            for start in range(0, len(photos), ALBUM_SIZE):
-                group = [InputMediaPhoto(media=p) for p in photos[start:start + ALBUM_SIZE]]
-                sent = (await self.bot.send_media_group(chat_id=chat_id, media=group))[-1]
-            loaded = [item for item in loaded if item[2] != "photo"]
-        for content, mime, kind in loaded:
-            sent = await self._send_one(chat_id, content, mime, kind)
-        return sent
-
-    async def _send_one(self, chat_id: str, content: bytes, _mime: str, kind: str) -> Any:
+        content, _mime, kind = await self._load_attachment(attachment_id)
         if kind == "photo":
-            return await self.bot.send_photo(chat_id=chat_id, photo=content)
+            return await self.bot.send_photo(chat_id=chat_id, photo=content,
+                                             caption=caption[:CAPTION_LIMIT] if caption else None,
+                                             reply_markup=markup)
         if kind == "voice":
             return await self.bot.send_voice(chat_id=chat_id, voice=content)
         return await self.bot.send_document(chat_id=chat_id, document=content)
@@ -230,6 +238,10 @@ class TelegramChannel:
     async def fetch_media(self, ref: str) -> bytes:
         file = await self.bot.get_file(ref)
         return bytes(await file.download_as_bytearray())
+
+
+CAPTION_LIMIT = 1024  # Bot API: a photo's caption
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link in a card would otherwise unfold into a preview
 
 
 def _chat_of(payload: dict[str, Any]) -> int | None:

@@ -204,7 +204,8 @@ class ZaloBotChannel:
         chat_id = str(_id(chat["id"]))
         base: dict[str, Any] = {
             "channel": self.name, "chat_id": chat_id, "user_id": _id(sender.get("id")) or chat_id,
-            "display_name": sender.get("display_name"), "message_id": str(_id(message["message_id"])),
+            "display_name": name if isinstance(name := sender.get("display_name"), str) else None,
+            "message_id": str(_id(message["message_id"])),
         }
         event = update["event_name"]
         if event == TEXT and isinstance(message.get("text"), str):
@@ -241,19 +242,21 @@ class ZaloBotChannel:
 
     async def _store(self, store: StoreUpdates, update: dict[str, Any]) -> None:
         """Keep trying until the update is in the inbox: polling cannot ask Zalo for it again."""
-        storing = Outage("zalo: storing an update", log)
+        outage = Outage(f"{self.name} polling: storing an update", log)
         while True:
             try:
                 await store(self.name, [unwrap_update(update)])
-                storing.ok()
+                outage.ok()
                 return
             except UpdateRejected as exc:
                 log.warning("Zalo update ignored: %s", exc)
                 return
             except Exception as exc:
-                if not is_transient(exc):
-                    log.exception("could not store a Zalo update; retrying")
-                await asyncio.sleep(storing.failed(exc))
+                if is_transient(exc):  # a database outage: said once, not once a second
+                    await asyncio.sleep(min(5.0, outage.failed(exc)))
+                    continue
+                log.exception("could not store a Zalo update; retrying")
+                await asyncio.sleep(1.0)
 
     # --- sending -----------------------------------------------------------------------------------------
 

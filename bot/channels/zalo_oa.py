@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -24,6 +25,7 @@ from bot.channels.model import (
     MediaRef,
     Rendered,
     SendingRules,
+    SendOutcome,
     SendResult,
 )
 from bot.channels.zalo_oa_tokens import FreshTokens, OATokens, TokensUnavailable
@@ -129,6 +131,15 @@ class OAApi:
                                      headers={"access_token": access_token}) as response:
             return response.status, await _json(response)
 
+    async def send_image(self, access_token: str, user_id: str, url: str, text: str = "") -> tuple[int, Any]:
+        """A photo by URL (Zalo fetches it), as a media template; the words ride with it."""
+        attachment = {"type": "template", "payload": {"template_type": "media",
+                                                      "elements": [{"media_type": "image", "url": url}]}}
+        body = {"recipient": {"user_id": user_id}, "message": {"text": text, "attachment": attachment}}
+        async with self.session.post(f"{self.api_base}{SEND_PATH}", json=body,
+                                     headers={"access_token": access_token}) as response:
+            return response.status, await _json(response)
+
     async def refresh(self, app_id: str, app_secret: str, refresh_token: str) -> FreshTokens:
         form = {"refresh_token": refresh_token, "app_id": app_id, "grant_type": "refresh_token"}
         async with self.session.post(f"{self.oauth_base}{REFRESH_PATH}", data=form,
@@ -164,15 +175,17 @@ async def _json(response: aiohttp.ClientResponse) -> Any:
 
 class ZaloOAChannel:
     name = "zalo_oa"
-    # Text only: sending an image needs Zalo's upload API first, which is not wired yet.
+    # Photos go by URL (a signed, expiring link to our media route) when one can be made; else text only.
     capabilities = Capabilities(buttons=False, photos=False, max_text=MAX_TEXT)
 
     def __init__(self, db: Database, clock: Clock, *, app_id: str, app_secret: str, secret_key: str,
                  api_base: str, oauth_base: str, rules: SendingRules = PACE,
                  access_token: str | None = None, refresh_token: str | None = None,
-                 max_event_age: float = MAX_EVENT_AGE) -> None:
+                 max_event_age: float = MAX_EVENT_AGE, media_url: Callable[[int], str] | None = None) -> None:
         self.app_id, self._secret_key = app_id, secret_key
         self.clock, self.max_event_age = clock, max_event_age
+        self._media_url = media_url
+        self.capabilities = Capabilities(buttons=False, photos=media_url is not None, max_text=MAX_TEXT)
         self.rules = rules
         self.api = OAApi(api_base, oauth_base)
         self.tokens = OATokens(db, clock, app_id, lambda token: self.api.refresh(app_id, app_secret, token))
@@ -265,17 +278,21 @@ class ZaloOAChannel:
 
     async def send(self, chat_id: str, message: Rendered) -> SendResult:
         text = message.texts[0] if message.texts else ""
-        if not text:
+        photos = [self._media_url(i) for i in message.attachment_ids] if self._media_url is not None else []
+        if not text and not photos:
             return SendResult.sent()
         try:
             token = await self.tokens.current()
             if not token:
                 token = await self.tokens.refresh(token)
-            status, body = await self.api.send_text(token, chat_id, text)
-            if isinstance(body, dict) and body.get("error") == EXPIRED_TOKEN:
-                token = await self.tokens.refresh(token)
-                status, body = await self.api.send_text(token, chat_id, text)
-            return send_outcome(status, body)
+            outcome = SendResult.sent()
+            for url in photos:
+                outcome = await self._with_token(token, lambda t, url=url: self.api.send_image(t, chat_id, url))
+                if outcome.outcome is not SendOutcome.SENT:
+                    return outcome
+            if text:
+                outcome = await self._with_token(token, lambda t: self.api.send_text(t, chat_id, text))
+            return outcome
         except TokensUnavailable as exc:
             log.error("Zalo OA cannot send: %s", exc)
             return SendResult.retry(str(exc))
@@ -283,6 +300,12 @@ class ZaloOAChannel:
             return SendResult.retry("timed out")
         except aiohttp.ClientError as exc:
             return SendResult.retry(f"network: {type(exc).__name__}")
+
+    async def _with_token(self, token: str, call: Callable[[str], Awaitable[tuple[int, Any]]]) -> SendResult:
+        status, body = await call(token)
+        if isinstance(body, dict) and body.get("error") == EXPIRED_TOKEN:
+            status, body = await call(await self.tokens.refresh(token))
+        return send_outcome(status, body)
 
     async def fetch_media(self, ref: str) -> bytes:
         return await self.api.download(ref)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.channels import zalo_bot, zalo_oa
 from bot.channels.windows import with_window
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -11,15 +13,17 @@ from bot.config import ConfigError, Settings
 from storage.uow import Database
 
 
-def zalo_bot_from(settings: Settings) -> ZaloBotChannel | None:
+def zalo_bot_from(settings: Settings, media_url: Callable[[int], str] | None = None) -> ZaloBotChannel | None:
     if settings.zalo_bot_token is None:
         return None
     rules = with_window(zalo_bot.PACE, hours=settings.zalo_bot_reply_window_hours,
                         replies=settings.zalo_bot_replies_per_window, quota=settings.zalo_bot_proactive_quota)
-    return ZaloBotChannel(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base_url, rules=rules)
+    return ZaloBotChannel(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_base_url, rules=rules,
+                          media_url=media_url)
 
 
-def zalo_oa_from(settings: Settings, db: Database, clock: Clock) -> ZaloOAChannel | None:
+def zalo_oa_from(settings: Settings, db: Database, clock: Clock,
+                 media_url: Callable[[int], str] | None = None) -> ZaloOAChannel | None:
     needed = (settings.zalo_oa_app_id, settings.zalo_oa_app_secret, settings.zalo_oa_secret_key)
     if not any(needed):
         return None
@@ -37,6 +41,7 @@ def zalo_oa_from(settings: Settings, db: Database, clock: Clock) -> ZaloOAChanne
         oauth_base=settings.zalo_oa_oauth_base_url, rules=rules,
         max_event_age=settings.zalo_oa_max_event_age_seconds,
         access_token=_secret(settings.zalo_oa_access_token), refresh_token=_secret(settings.zalo_oa_refresh_token),
+        media_url=media_url,
     )
 
 

@@ -49,6 +49,7 @@ class Action(StrEnum):
     UNSATISFIED = "unsatisfied"
     EXPIRE_RATING = "expire_rating"
     CLOSE = "close"
+    HAND_BACK = "hand_back"  # the holder lost their access: the case goes back to its unit, to be taken again
 
 
 S = CaseStatus
@@ -68,6 +69,8 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], CaseStatus] = {
     (S.RESOLVED, Action.EXPIRE_RATING): S.CLOSED,
     (S.RESOLVED, Action.UNSATISFIED): S.REOPENED,
     (S.REJECTED, Action.CLOSE): S.CLOSED,
+    (S.ASSIGNED, Action.HAND_BACK): S.SUBMITTED,
+    (S.IN_PROGRESS, Action.HAND_BACK): S.SUBMITTED,
 }
 for _status in (S.SUBMITTED, S.ASSIGNED, S.IN_PROGRESS, S.REOPENED, S.TRANSFERRED):
     TRANSITIONS[(_status, Action.TRANSFER)] = S.TRANSFERRED

@@ -1,19 +1,29 @@
 """The leaders' digest, pure parts: reporting periods, the figures and their definitions, the weekly schedule.
 
-Definitions (shared/reference/domain-vn.md; the SQL in bot/services/digest_sql.py follows them):
-- received: cases created in the period; resolved: cases answered in the period;
-- on time: resolved no later than the ORIGINAL due date and never extended; early: on time and answered at
-  least one working day before that date (calendar ordinals); cases answered after an approved extension are
-  counted apart and never on time; on-time rate = on time / resolved;
-- overdue: open at the period's end and past their (current) due date, by working days late: up to 2, 3-5,
-  6-10, more than 10 (a case less than a working day late is in the first band);
-- average working days to resolve; satisfaction = satisfied / rated; reopened; transfers.
+Every figure is defined on the case events of the period, never on a case's current state, so a later
+reopen, transfer or extension never rewrites a past period (the README says the same in words). Each event
+records the case's state right after it (`state`: unit, status, due date, extended, assignee; see
+storage/repositories/cases.add_event), so "the unit at answer time" and "the due date that held" are facts.
+- received: cases that arrived in the unit in the period: new (submitted there) or transferred in (a transfer
+  or a case sent up to it), shown apart;
+- answered: answer events in the period, counted for the unit that answered (a later reopen erases none);
+- on time: answered no later than the due date that held at that moment (an extension granted before the
+  answer counts, one granted later changes nothing); early: at least one working day before it; answered
+  under an extension: counted apart, as well; on-time rate = on time / answered;
+- satisfaction: every rating given in the period (satisfied / rated), for the unit that was rated;
+- reopened: cases reopened at the same unit in the period (a second dissatisfaction sends a case up instead); transfers: transfers made by the unit;
+- overdue: computed once per case at the period's end, or at the moment of reading for a period still in
+  progress ("so far"), from the case's state at that moment: open, not waiting for the citizen (a paused
+  case is never overdue) and past its due date; its age is the working days from the due day to that day,
+  at least 1, banded: up to 2, 3-5, 6-10, more than 10. The same age is shown in the "most overdue" list.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
@@ -122,7 +132,12 @@ def weekly_period(moment: datetime) -> Period:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    received: int = 0
+    """The counts of one period for some units. Every field is a count (or a tuple of counts) and two
+    Figures add field by field, so a new figure is one field here and one line where it is counted."""
+
+    received: int = 0  # new + transferred in
+    received_new: int = 0
+    received_transferred: int = 0
     resolved: int = 0
     on_time: int = 0
     early: int = 0
@@ -135,6 +150,14 @@ class Figures:
     transfers: int = 0
     suggested: int = 0  # cases received with a category suggested by the matcher
     suggestion_kept: int = 0  # ... filed under that category and never re-categorised by an official
+
+    def __add__(self, other: Figures) -> Figures:
+        merged = {}
+        for item in fields(self):
+            mine, theirs = getattr(self, item.name), getattr(other, item.name)
+            merged[item.name] = (tuple(a + b for a, b in zip(mine, theirs, strict=True))
+                                 if isinstance(mine, tuple) else mine + theirs)
+        return Figures(**merged)
 
     @property
     def overdue(self) -> int:
@@ -155,3 +178,126 @@ class Figures:
     @property
     def average_days(self) -> float | None:
         return self.resolve_days / self.resolved if self.resolved else None
+
+
+# --- counting the events of a period ---------------------------------------------------------------------
+
+ARRIVALS = {"submitted": False, "transferred": True, "sent_up": True}  # action -> arrived by transfer
+RATINGS = {"rated_satisfied": True, "rated_unsatisfied": False}
+REOPENED = "reopened"
+
+
+@dataclass(frozen=True, slots=True)
+class Happening:
+    """One case event as the digest reads it: the unit it counts for is already resolved (the state the
+    event recorded, or the case's own unit for an event written before states were recorded)."""
+
+    case_id: int
+    action: str
+    at: datetime
+    unit_id: int | None
+    to_status: str | None = None
+    due: datetime | None = None  # the due date that held right after the event
+    extended: bool = False
+    created: datetime | None = None  # when the case was received
+    from_unit_id: int | None = None  # a transfer's source
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A case's state at a period's end (or at the moment of reading)."""
+
+    case_id: int
+    unit_id: int
+    open: bool
+    paused: bool
+    due: datetime | None
+    assignee_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Late:
+    case_id: int
+    unit_id: int
+    due: datetime
+    days: int
+    assignee_id: int | None
+
+
+def overdue_band(days: int) -> int:
+    for index, (low, high) in enumerate(OVERDUE_BANDS):
+        if days >= low and (high is None or days <= high):
+            return index
+    return len(OVERDUE_BANDS) - 1
+
+
+@dataclass(slots=True)
+class _Tally:
+    counts: Counter = field(default_factory=Counter)
+    bands: list[int] = field(default_factory=lambda: [0] * len(OVERDUE_BANDS))
+
+    def figures(self) -> Figures:
+        c = self.counts
+        return Figures(
+            received=c["received_new"] + c["received_transferred"], received_new=c["received_new"],
+            received_transferred=c["received_transferred"], resolved=c["resolved"], on_time=c["on_time"],
+            early=c["early"], extended=c["extended"], overdue_bands=tuple(self.bands),  # type: ignore[arg-type]
+            resolve_days=c["resolve_days"], rated=c["rated"], satisfied=c["satisfied"], reopened=c["reopened"],
+            transfers=c["transfers"],
+        )
+
+
+WorkingDays = Callable[[datetime, datetime], int]  # working days from the first moment's day to the second's
+
+
+def tally(happenings: Iterable[Happening], late: Iterable[Late], working_days: WorkingDays) -> dict[int, Figures]:
+    """Figures per unit id from the period's events and the cases late at its end."""
+    units: dict[int, _Tally] = {}
+
+    def of(unit_id: int) -> Counter:
+        return units.setdefault(unit_id, _Tally()).counts
+
+    for h in happenings:
+        if h.action == "transferred" and h.from_unit_id is not None:
+            of(h.from_unit_id)["transfers"] += 1
+        if h.unit_id is None:
+            continue
+        counts = of(h.unit_id)
+        if h.action in ARRIVALS:
+            counts["received_transferred" if ARRIVALS[h.action] else "received_new"] += 1
+        elif h.action == "answered":
+            counts["resolved"] += 1
+            if h.due is not None and h.at <= h.due:
+                counts["on_time"] += 1
+                if working_days(h.at, h.due) >= 1:
+                    counts["early"] += 1
+            counts["extended"] += h.extended
+            if h.created is not None:
+                counts["resolve_days"] += working_days(h.created, h.at)
+        elif h.action in RATINGS:
+            counts["rated"] += 1
+            counts["satisfied"] += RATINGS[h.action]
+        elif h.action == REOPENED:
+            counts["reopened"] += 1
+    for case in late:
+        units.setdefault(case.unit_id, _Tally()).bands[overdue_band(case.days)] += 1
+    return {unit_id: t.figures() for unit_id, t in units.items()}
+
+
+def late_cases(standings: Iterable[Standing], as_of: datetime, working_days: WorkingDays) -> list[Late]:
+    """The cases overdue at `as_of`, each with its age in working days (at least 1), most overdue first."""
+    last_moment = as_of - timedelta(microseconds=1)  # a period's end is the midnight after its last day
+    found = [
+        Late(s.case_id, s.unit_id, s.due, max(1, working_days(s.due, last_moment)), s.assignee_id)
+        for s in standings if s.open and not s.paused and s.due is not None and s.due < as_of
+    ]
+    return sorted(found, key=lambda c: (-c.days, c.due, c.case_id))
+
+
+def as_of(period: Period, now: datetime) -> datetime:
+    """Where a period's "end" figures are read: its end, or now while it is still in progress."""
+    return min(period.end, now)
+
+
+def in_progress(period: Period, now: datetime) -> bool:
+    return now < period.end

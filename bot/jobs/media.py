@@ -22,6 +22,7 @@ from bot.domain.media import MediaRejected, check_media
 from bot.i18n import translator
 from bot.services.evidence import Fetch, claim_due, fetch_failed, store_fetched
 from bot.services.imaging import ImageWorker
+from bot.services.reply_media import relay_stored
 from bot.workers.supervise import Outage, is_transient
 from storage.models import Attachment, Case, CaseDraft, ChannelIdentity
 from storage.repositories import outbox
@@ -111,7 +112,9 @@ class MediaFetcher:
             try:
                 if rejected is not None:
                     raise rejected
-                await store_fetched(uow.session, fetch, content, mime)
+                stored = await store_fetched(uow.session, fetch, content, mime)
+                if stored is not None and await relay_stored(uow.session, stored, self.clock.now()):
+                    uow.after_commit(self._after_commit)  # a citizen's answer photo goes to the official
             except MediaRejected as exc:
                 row = await fetch_failed(uow.session, fetch, exc.reason, self.clock.now(), final=True)
                 if row is not None:

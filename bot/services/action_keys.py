@@ -22,6 +22,7 @@ class Verb(StrEnum):
     VIEW = "cv"
     APPROVE_EXTENSION = "exa"
     DECLINE_EXTENSION = "exd"
+    ASSIGN = "asg"
     # a citizen's answers about their case
     SATISFIED = "rs"
     UNSATISFIED = "ru"
@@ -31,7 +32,7 @@ class Verb(StrEnum):
 
 OFFICIAL_VERBS = frozenset({
     Verb.ACCEPT, Verb.ASK, Verb.TRANSFER, Verb.EXTEND, Verb.ANSWER, Verb.REJECT, Verb.VIEW,
-    Verb.APPROVE_EXTENSION, Verb.DECLINE_EXTENSION,
+    Verb.APPROVE_EXTENSION, Verb.DECLINE_EXTENSION, Verb.ASSIGN,
 })
 CITIZEN_VERBS = frozenset({Verb.SATISFIED, Verb.UNSATISFIED, Verb.REPLY, Verb.SECOND_LEVEL})
 MAX_LENGTH = 24

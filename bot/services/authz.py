@@ -48,6 +48,7 @@ class Act(StrEnum):
     ANSWER = "answer"
     REJECT = "reject"
     REVEAL = "reveal"
+    ASSIGN = "assign"  # the head gives the case to a named officer of the unit
 
 
 ROLES = frozenset(r.value for r in Role)
@@ -122,6 +123,10 @@ def may(seat: Seat | None, act: Act, case: CaseFacts, parents: Mapping[int, int 
     if not (desk or chief):
         return Decision(False, "not_yours")
 
+    if act is Act.ASSIGN:
+        if not chief:
+            return Decision(False, "heads_only")
+        return ALLOW if status in UNTAKEN | WORKING else Decision(False, "wrong_state")
     if act is Act.DECIDE_EXTENSION:
         if not chief:
             return Decision(False, "heads_only")

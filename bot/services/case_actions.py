@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from bot.channels.model import MediaRef
-from bot.domain.cases import Action
+from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus
 from bot.domain.media import MediaRejected, check_media
 from bot.services.action_keys import Verb
 from bot.services.authz import Act, Refused, may_record
@@ -37,8 +37,11 @@ from bot.services.notify import action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.sweep import rearm
 from bot.services.verdicts import Verdict, Verdicts, expire_ratings
-from storage.models import Attachment, Case, CaseEvent, Official
+from storage.models import Attachment, Case, CaseEvent, CaseReminder, Official
 from storage.repositories import cases as case_rows
+
+OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
+HANDED_BACK = (CaseStatus.ASSIGNED.value, CaseStatus.IN_PROGRESS.value)  # a waiting case stays waiting
 
 __all__ = ["EXTENSION_DAYS", "REJECT_REASONS", "CaseActions", "Verdict", "expire_ratings"]
 
@@ -75,6 +78,14 @@ class Extension:
 
 
 @dataclass(frozen=True, slots=True)
+class Revoked:
+    official: Official
+    accounts: int
+    invites: int
+    handed_back: list[tuple[str, str]]  # (case code, unit code) of the cases given back to their unit
+
+
+@dataclass(frozen=True, slots=True)
 class Delivered:
     code: str
     to_citizen: bool  # False: no chat account (walk-in, phone) - the official tells the citizen
@@ -95,6 +106,41 @@ class CaseActions(CaseViews, Verdicts):
         await self.notifier.tell(await self._others_at_desk(case, official.id),
                                  lambda t: t("officials.notice.taken", code=code, name=name), case_id=case.id)
         seat = await self.officials.seat(official.id)
+        assert seat is not None
+        return Taken(case.id, case.code, case.due_at, await self.available(seat, case))
+
+    async def assignable(self, official_id: int | None, case_id: int) -> list[tuple[int, str]]:
+        """(id, name) of the officers the head may give this case to: the unit's active officers."""
+        _, case = await self._authorised(official_id, case_id, Act.ASSIGN)
+        rows = await self.session.execute(
+            select(Official.id, Official.name).where(Official.unit_id == case.unit_id, Official.active.is_(True),
+                                                     Official.role == "officer").order_by(Official.name))
+        return [(i, n) for i, n in rows.all()]
+
+    async def assign(self, official_id: int | None, case_id: int, officer_id: int) -> Taken:
+        """The head gives the case to a named officer, who is told with the card's actions."""
+        head, case = await self._authorised(official_id, case_id, Act.ASSIGN)
+        if officer_id not in {i for i, _ in await self.assignable(official_id, case_id)}:
+            raise Refused("officials.assign.not_officer", code=case.code)
+        officer = await self.officials.get(officer_id)
+        assert officer is not None
+        moved = self._move(case, Action.ACCEPT) if case.assignee_id is None else None
+        previous = case.assignee_id
+        case.assignee_id = officer.id
+        case.accepted_at = case.accepted_at or self.now
+        rearm(case, self.now)
+        await self._event(case, "assigned", official=head, moved=moved, data={"to": officer.id, "from": previous})
+        code, name, head_name, due, tz, case_key = case.code, officer.name, head.name, case.due_at, self.app.tz, case.id
+        await self.notifier.tell(
+            await self.notifier.accounts_of([officer.id]),
+            lambda t: t("officials.assign.to_you", code=code, head=head_name,
+                        due=t.due(due, tz) if due else t("common.none")),
+            case_id=case.id,
+            choices=lambda t: action_choices(t, case_key, (Verb.ANSWER, Verb.ASK, Verb.EXTEND, Verb.VIEW)),
+        )
+        others = [i for i in await self.notifier.receivers(case.unit_id) if i.official_id not in (officer.id, head.id)]
+        await self.notifier.tell(others, lambda t: t("officials.notice.taken", code=code, name=name), case_id=case.id)
+        seat = await self.officials.seat(head.id)
         assert seat is not None
         return Taken(case.id, case.code, case.due_at, await self.available(seat, case))
 
@@ -135,14 +181,18 @@ class CaseActions(CaseViews, Verdicts):
         await self._event(case, "transferred", official=official, moved=moved, note=reason, data={
             "from": source.code, "to": destination.code, "proposed": target.code if bounced else None,
         })
+        # The citizen's clock stays; the receiving unit inherits the reminders (the old unit's claims go) and
+        # the escalation ladder (bot.services.sweep climbs the new unit's chain).
+        await self.session.execute(delete(CaseReminder).where(CaseReminder.case_id == case.id))
         code, count = case.code, case.transfer_count
+        late = self._late_words(case)
         if bounced:
             def header(t):
                 return t("officials.card_bounced", source=source.name(t.language), count=count,
-                         proposed=target.name(t.language), reason=reason)
+                         proposed=target.name(t.language), reason=reason) + late(t)
         else:
             def header(t):
-                return t("officials.card_transferred", source=source.name(t.language), reason=reason)
+                return t("officials.card_transferred", source=source.name(t.language), reason=reason) + late(t)
         await self.notifier.card(case, await self.notifier.receivers(destination.id), header)
         if bounced:
             await self.notifier.to_citizen(case, lambda t: t(
@@ -188,6 +238,15 @@ class CaseActions(CaseViews, Verdicts):
                         "transferred" if moves else "recategorised", self.now)
         transferred = await self.transfer(official_id, case_id, routed.code, transfer_reason or "") if moves else None
         return Recategorised(case.code, new.code, transferred)
+
+    def _late_words(self, case: Case):
+        """A line for a card whose case is already past its due date (empty otherwise)."""
+        due, now, calendar = case.due_at, self.now, self.org.calendar
+        if due is None or due >= now or case.paused_at is not None:
+            return lambda t: ""
+        days = max(1, calendar.working_days_between(calendar.local(due).date(), calendar.local(now).date()))
+        tz = self.app.tz
+        return lambda t: "\n" + t("officials.card_overdue", due=t.due(due, tz), days=days)
 
     async def request_extension(self, official_id: int | None, case_id: int, days: int,
                                 reason: str) -> Extension:
@@ -354,6 +413,34 @@ class CaseActions(CaseViews, Verdicts):
         if other is None or other.id == case.id:
             raise Refused("officials.reject.no_duplicate", code=code[:32])
         return other.code
+
+    # --- taking an official's access away --------------------------------------------------------------------
+
+    async def revoke_official(self, ref: str) -> Revoked:
+        """Unlink the official's accounts (they are told their access ended) and hand every open case they
+        held back to its unit, whose officers and head get the card again: no case stays with nobody able
+        to act on it."""
+        official = await self.officials.resolve(ref)
+        accounts = await self.notifier.accounts_of([official.id]) if official is not None else []
+        official, unlinked, invites = await self.officials.revoke(ref)
+        name = official.name
+        await self.notifier.tell(accounts, lambda t: t("officials.access_ended", name=name), case_id=None)
+        return Revoked(official, unlinked, invites, await self.hand_back(official))
+
+    async def hand_back(self, official: Official) -> list[tuple[str, str]]:
+        stmt = (select(Case).where(Case.assignee_id == official.id, Case.status.in_(OPEN_VALUES))
+                .order_by(Case.id).with_for_update())
+        given: list[tuple[str, str]] = []
+        name = official.name
+        for case in (await self.session.execute(stmt)).scalars():
+            moved = self._move(case, Action.HAND_BACK) if case.status in HANDED_BACK else None
+            case.assignee_id = None
+            rearm(case, self.now)
+            await self._event(case, "handed_back", moved=moved, data={"from": official.id})
+            await self.notifier.card(case, await self.notifier.receivers(case.unit_id),
+                                     lambda t: t("officials.card_handed_back", name=name))
+            given.append((case.code, self._unit(case.unit_id).code))
+        return given
 
     # --- recording a case for a citizen who came in or called ---------------------------------------------
 

@@ -118,7 +118,7 @@ class CaseViews(CaseWork):
             for e in events if e.action != "identity_revealed" or seat.view_identity
         )
         return OfficialCaseView(
-            case.id, case.code, case.status, names.get(case.assignee_id or 0), self.notifier.card_text(t, case),
+            case.id, case.code, case.status, names.get(case.assignee_id or 0), self.notifier.card_text(t, case, whole=True),
             case.original_due_at, bool(case.extended), case.transfer_count, case.reopen_count, history,
             await self.available(seat, case), tuple(await self.notifier.media_of(case)),
         )
@@ -152,6 +152,25 @@ class CaseViews(CaseWork):
                        names.get(c.assignee_id or 0)) for c in cases],
             page, pages, total,
         )
+
+    async def likely_targets(self, case_id: int) -> list[UnitInfo]:
+        """Where this case most likely belongs, first: the unit of the case's ward (and the ward above it),
+        the category's usual unit, then the rest by name."""
+        case = await self._locked(case_id, lock=False)
+        targets = self.transfer_targets(case.unit_id, case.sealed)
+        order: list[str] = []
+        area = self.org.areas_by_id.get(case.area_id or -1)
+        while area is not None:
+            if area.unit_code:
+                order.append(area.unit_code)
+            area = self.org.areas.get(area.parent_code) if area.parent_code else None
+        category = self.org.categories_by_id.get(case.category_id or -1)
+        if category is not None:  # the category's unit wherever the case is (a rule with no area)
+            order += [r.unit for r in self.org.rules if r.category == category.code and r.area is None]
+        rank = {code: i for i, code in reversed(list(enumerate(order)))}
+        # Then the city's departments (where a ward's case usually goes), the coordinator, the rest.
+        kinds = {"department": 0, "coordinator": 1, "ward": 3}
+        return sorted(targets, key=lambda u: (rank.get(u.code, len(order)), kinds.get(u.kind, 2), u.name("vi")))
 
     def transfer_targets(self, unit_id: int, sealed: bool) -> list[UnitInfo]:
         """Where a case can be sent: any unit but its own and the overseers (they handle no case); a

@@ -36,6 +36,7 @@ ACT_OF = {
     Verb.ACCEPT: Act.ACCEPT, Verb.ASK: Act.ASK, Verb.TRANSFER: Act.TRANSFER, Verb.EXTEND: Act.EXTEND,
     Verb.ANSWER: Act.ANSWER, Verb.REJECT: Act.REJECT, Verb.VIEW: Act.VIEW,
     Verb.APPROVE_EXTENSION: Act.DECIDE_EXTENSION, Verb.DECLINE_EXTENSION: Act.DECIDE_EXTENSION,
+    Verb.ASSIGN: Act.ASSIGN,
 }
 PENDING_EXTENSION = "extension_request"
 ANSWER_PHOTOS = 5
@@ -82,10 +83,25 @@ class CaseWork:
         case = await self._locked(case_id, lock=act is not Act.VIEW)
         decision = may(seat, act, self.facts(case), self.officials.parents())
         if not decision:
+            if decision.reason == "not_yours":
+                await self._moved_away(case, seat)
             await self._refuse(decision.reason, case)
         official = await self.officials.get(seat.official_id)
         assert official is not None
         return official, case
+
+    async def _moved_away(self, case: Case, seat: Seat) -> None:
+        """A case this official's unit passed on (transferred, sent up): refused with where it is now, since
+        they knew of it; a case they never had stays invisible."""
+        unit = self.org.units_by_id.get(seat.unit_id)
+        if unit is None:
+            return
+        passed = await self.session.execute(
+            select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.action.in_(("transferred", "sent_up")),
+                                       CaseEvent.data["from"].as_string() == unit.code).limit(1))
+        if passed.first() is not None:
+            now_at = self._unit(case.unit_id)
+            raise Refused("officials.refused.moved", code=case.code, unit=now_at.name(self.app.default_language))
 
     async def _refuse(self, reason: str, case: Case) -> None:
         """Raise the refusal for `reason`, worded for this case."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain.digest import Figures, Period, PeriodKind, weekly_moment, weekly_period
+from bot.domain.digest import Figures, Period, PeriodKind, in_progress, weekly_moment, weekly_period
 from bot.domain.reminders import QuietHours
 from bot.i18n import Translator, translator
 from bot.services.chart import Bar, on_time_chart
@@ -43,7 +43,9 @@ class DigestData:
     top_categories: list[Ranked]
     top_areas: list[Ranked]
     most_overdue: list[OverdueCase]
-    bars: list[Bar]
+    rates: list[tuple[int, int, int]]  # (unit id, answered, on time) of each unit with answers
+    as_of: datetime  # where the overdue figures were read: the period's end, or now for one in progress
+    so_far: bool = False  # the period is still in progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ class DigestMessage:
 class Digests:
     def __init__(self, session: AsyncSession, org: OrgSnapshot) -> None:
         self.session, self.org = session, org
-        self.queries = DigestQueries(session, org.calendar.tz)
+        self.queries = DigestQueries(session, org)
 
     async def reader(self, official_id: int | None) -> Person | None:
         """The official, if they may read digests (an active leader or head)."""
@@ -67,32 +69,29 @@ class Digests:
         )).first()
         return Person(*row) if row is not None else None
 
-    async def data(self, unit_id: int, period: Period) -> DigestData:
+    async def data(self, unit_id: int, period: Period, now: datetime | None = None) -> DigestData:
+        now = now or datetime.now(UTC)
         units = subtree(self.org, unit_id)
-        codes = [self.org.units_by_id[u].code for u in units]
         previous = period.previous()
-        rates = await self.queries.unit_rates(units, period)
-        bars = sorted(
-            (Bar(self.org.units_by_id[r.unit_id].code, r.on_time / r.resolved) for r in rates if r.resolved),
-            key=lambda bar: (-bar.rate, bar.label),
-        )
+        facts = await self.queries.facts(period, now)
+        before = await self.queries.facts(previous, now)
+        rates = [(u, f.resolved, f.on_time) for u in units if (f := facts.by_unit.get(u)) is not None and f.resolved]
         return DigestData(
-            unit_id=unit_id, period=period, previous=previous,
-            now=await self.queries.figures(units, codes, period),
-            before=await self.queries.figures(units, codes, previous),
-            top_categories=await self.queries.top(Case.category_id, units, period),
-            top_areas=await self.queries.top(Case.area_id, units, period),
-            most_overdue=await self.queries.most_overdue(units, period),
-            bars=bars,
+            unit_id=unit_id, period=period, previous=previous, now=facts.of(units), before=before.of(units),
+            top_categories=facts.top(units, "category_id"), top_areas=facts.top(units, "area_id"),
+            most_overdue=await self.queries.most_overdue(facts, units), rates=rates,
+            as_of=facts.as_of, so_far=in_progress(period, now),
         )
 
-    async def message(self, unit_id: int, period: Period, language: str) -> DigestMessage:
-        data = await self.data(unit_id, period)
-        return DigestMessage(render(data, self.org, translator(language)), on_time_chart(period.label, data.bars))
+    async def message(self, unit_id: int, period: Period, language: str,
+                      now: datetime | None = None) -> DigestMessage:
+        data = await self.data(unit_id, period, now)
+        t = translator(language)
+        return DigestMessage(render(data, self.org, t), chart(data, self.org, t))
 
     async def for_reader(self, reader: Person, period: Period, language: str, now: datetime) -> tuple[str, int]:
         """The digest as text plus the id of its chart, stored as a photo attachment."""
-        message = await self.message(reader.unit_id, period, language)
+        message = await self.message(reader.unit_id, period, language, now)
         chart = new_attachment("photo", "image/png", message.chart, now,
                                owner_key=f"digest:{period.label}:{reader.id}")
         self.session.add(chart)
@@ -109,8 +108,13 @@ def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
     lines = [
         t("digest.title", unit=unit.name(t.language), period=period_words(data.period, t)),
         t("digest.compared", previous=period_words(data.previous, t)),
+    ]
+    if data.so_far:
+        lines.append(t("digest.so_far", day=f"{data.as_of.astimezone(org.calendar.tz):%H:%M %d/%m}"))
+    lines += [
         "",
-        t("digest.received", now=now.received, before=before.received),
+        t("digest.received", now=now.received, before=before.received, new=now.received_new,
+          moved=now.received_transferred),
         t("digest.resolved", now=now.resolved, before=before.resolved),
         t("digest.on_time", count=now.on_time, rate=_percent(now.on_time_rate, t),
           before=_percent(before.on_time_rate, t)),
@@ -139,6 +143,29 @@ def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
         ]
     lines.append(t("digest.chart_note"))
     return "\n".join(lines)
+
+
+def chart_bars(data: DigestData, org: OrgSnapshot, t: Translator) -> list[Bar]:
+    """The reader's unit as a whole first (when units below it answered too), then each unit, best first."""
+    units = [Bar(org.units_by_id[u].name(t.language), answered, on_time) for u, answered, on_time in data.rates]
+    units.sort(key=lambda bar: (-bar.rate, -bar.answered, bar.label))
+    own = org.units_by_id[data.unit_id]
+    if len(units) > 1 or (units and data.rates[0][0] != data.unit_id):
+        whole = Bar(t("digest.chart_total", unit=own.name(t.language)), data.now.resolved, data.now.on_time,
+                    total=True)
+        units.insert(0, whole)
+    return units
+
+
+def chart_words(data: DigestData, org: OrgSnapshot, t: Translator) -> tuple[str, list[Bar], str]:
+    """The chart's title, bars and empty-period note (bot.services.chart.layout places them)."""
+    title = t("digest.chart_title", unit=org.units_by_id[data.unit_id].name(t.language),
+              period=period_words(data.period, t))
+    return title, chart_bars(data, org, t), t("digest.chart_empty")
+
+
+def chart(data: DigestData, org: OrgSnapshot, t: Translator) -> bytes:
+    return on_time_chart(*chart_words(data, org, t))
 
 
 def period_words(period: Period, t: Translator) -> str:
@@ -183,6 +210,9 @@ async def send_due_digests(db: Database, clock: Clock, *, org: OrgCache | None =
     async with db.unit_of_work(readonly=True) as uow:
         snapshot = await cache.get(uow.session, now.date())
         period = _due_period(snapshot, now)
+        started = await system_start(uow.session, snapshot)
+        if started is not None and period.end <= started:
+            return 0  # a period before the system existed: nothing happened in it
         waiting = await _waiting_readers(uow.session, period)
     sent = 0
     for reader_id in waiting:
@@ -194,6 +224,15 @@ async def send_due_digests(db: Database, clock: Clock, *, org: OrgCache | None =
                     uow.after_commit(wake)
             await uow.commit()
     return sent
+
+
+async def system_start(session: AsyncSession, org: OrgSnapshot) -> datetime | None:
+    """When the system started: the organisation's first load, or its first case if that came earlier
+    (cases recorded or imported before)."""
+    first_load = org.settings.get("first_loaded_at") or org.settings.get("loaded_at")
+    first_case = (await session.execute(select(func.min(Case.created_at)))).scalar_one_or_none()
+    moments = [m for m in (datetime.fromisoformat(str(first_load)) if first_load else None, first_case) if m]
+    return min(moments) if moments else None
 
 
 def _due_period(org: OrgSnapshot, now: datetime) -> Period:
@@ -240,6 +279,6 @@ async def deliver(session: AsyncSession, org: OrgSnapshot, official_id: int, per
             by_language[account.language] = await digests.for_reader(reader, period, account.language, now)
         text, chart_id = by_language[account.language]
         box.add(Letter(account, text, f"digest:{period.label}:{official_id}:{account.identity_id}",
-                       attachment_ids=(chart_id,), purpose="digest"))
+                       attachment_ids=(chart_id,), purpose="digest", caption=text.split("\n", 1)[0]))
     await box.post(session, now)
     return True

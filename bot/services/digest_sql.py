@@ -1,27 +1,41 @@
-"""The digest's figures, counted by the database over indexed columns and the calendar's working-day ordinal.
+"""The digest's facts, read from the case events of a period (bot.domain.digest says what each figure means).
 
-Nothing here loads cases into Python: each function returns counts (or a handful of rows for the "most
-overdue" list). Working days between two moments are the difference of the calendar table's `ordinal` for
-their local days, so SQLite and PostgreSQL count them exactly as `WorkingCalendar.working_days_between` does.
+Two reads per period: the events that count (arrivals, answers, ratings, reopenings, transfers; an indexed
+range on `case_events.at`) and the state of the cases that may have been open at the period's end (the last
+state an event recorded before that moment). The counting itself is pure (bot.domain.digest.tally).
+An event written before events recorded their `state` falls back on the case's own columns.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.domain.cases import OPEN_STATUSES, CaseStatus
-from bot.domain.digest import OVERDUE_BANDS, Figures, Period
-from storage.models import CalendarDay, Case, CaseEvent, Category, Official
+from bot.domain.digest import (
+    ARRIVALS,
+    RATINGS,
+    REOPENED,
+    Figures,
+    Happening,
+    Late,
+    Period,
+    Standing,
+    as_of,
+    late_cases,
+    tally,
+)
+from bot.services.org_view import OrgSnapshot
+from storage.models import Case, CaseEvent, Category, Official
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
-SATISFIED = "satisfied"  # Case.rating of a citizen who was satisfied with the answer
-REOPENED, TRANSFERRED = CaseStatus.REOPENED.value, CaseStatus.TRANSFERRED.value
+WAITING = CaseStatus.WAITING_CITIZEN.value
+COUNTED = (*ARRIVALS, "answered", *RATINGS, REOPENED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,173 +54,153 @@ class OverdueCase:
 
 
 @dataclass(frozen=True, slots=True)
-class UnitRate:
+class Arrival:
+    case_id: int
     unit_id: int
-    resolved: int
-    on_time: int
+    category_id: int | None
+    area_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFacts:
+    """Everything a digest says about one period, for every unit; `of(units)` narrows it to a subtree."""
+
+    by_unit: dict[int, Figures]
+    late: list[Late]
+    arrivals: list[Arrival]
+    as_of: datetime
+
+    def of(self, units: list[int]) -> Figures:
+        total = Figures()
+        for unit_id in units:
+            total = total + self.by_unit.get(unit_id, Figures())
+        return total
+
+    def top(self, units: list[int], attribute: str, limit: int = 3) -> list[Ranked]:
+        """The most frequent categories or areas among the cases that arrived (each case once)."""
+        wanted = set(units)
+        cases = {a.case_id: getattr(a, attribute) for a in self.arrivals
+                 if a.unit_id in wanted and getattr(a, attribute) is not None}
+        counts = Counter(cases.values())
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [Ranked(value, count) for value, count in ranked]
 
 
 class DigestQueries:
-    def __init__(self, session: AsyncSession, tz: Any) -> None:
-        self.session, self.tz = session, tz
-        self.postgres = session.get_bind().dialect.name == "postgresql"
+    def __init__(self, session: AsyncSession, org: OrgSnapshot) -> None:
+        self.session, self.org = session, org
+        self.calendar = org.calendar
 
-    def local_day(self, column: Any, at: datetime) -> Any:
-        """The local calendar day of a UTC column, in SQL."""
-        if self.postgres:
-            return func.date(func.timezone(str(self.tz), column))
-        # SQLite keeps naive UTC text; the zone's offset (fixed in Asia/Ho_Chi_Minh) is added as minutes.
-        offset = int(at.astimezone(self.tz).utcoffset().total_seconds() // 60)
-        return func.date(column, f"{offset:+d} minutes")
+    def working_days(self, a: datetime, b: datetime) -> int:
+        """Working days from a's local day to b's (the calendar table's ordinal difference)."""
+        return self.calendar.working_days_between(self.calendar.local(a).date(), self.calendar.local(b).date())
 
-    async def ordinal(self, day: date) -> int | None:
-        stmt = select(CalendarDay.ordinal).where(CalendarDay.day == day)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+    def _unit_id(self, code: Any) -> int | None:
+        unit = self.org.units.get(str(code)) if code else None
+        return unit.id if unit else None
 
-    # --- the figures of one period ----------------------------------------------------------------------
+    async def facts(self, period: Period, now: datetime) -> PeriodFacts:
+        happenings, arrivals = await self._happenings(period)
+        moment = as_of(period, now)
+        late = late_cases(await self._standings(moment), moment, self.working_days)
+        by_unit = tally(happenings, late, self.working_days)
+        new = {h.case_id: h.unit_id for h in happenings if h.action == "submitted" and h.unit_id is not None}
+        for unit_id, (suggested, kept) in (await self._suggestions(new)).items():
+            by_unit[unit_id] = by_unit.get(unit_id, Figures()) + Figures(suggested=suggested, suggestion_kept=kept)
+        return PeriodFacts(by_unit, late, arrivals, moment)
 
-    async def figures(self, units: list[int], codes: list[str], period: Period) -> Figures:
-        """`units` (ids) and `codes` name the same units: transfers are counted against the unit that passed
-        the case on, which the transfer event records by code."""
-        received = await self._received(units, period)
-        resolved = await self._resolved(units, period)
-        bands = await self._overdue_bands(units, period)
-        reopened = await self._reopened(units, period)
-        transfers = await self._transfers(codes, period)
-        suggested, kept = await self._suggestions(units, period)
-        return Figures(received=received, overdue_bands=bands, reopened=reopened, transfers=transfers,
-                       suggested=suggested, suggestion_kept=kept, **resolved)
-
-    async def _suggestions(self, units: list[int], period: Period) -> tuple[int, int]:
-        """Cases received with a suggested category, and those the suggestion stood for: filed under it and
-        never re-categorised (an official's "recategorised" event)."""
+    async def _suggestions(self, new: dict[int, int]) -> dict[int, tuple[int, int]]:
+        """Per unit that received them: new cases with a category suggested by the matcher, and those the
+        suggestion stood for (filed under it and never re-categorised by an official)."""
+        if not new:
+            return {}
         first = Case.details["suggestion"]["category"].as_string()
         changed = select(CaseEvent.id).where(CaseEvent.case_id == Case.id, CaseEvent.action == "recategorised")
+        counts: dict[int, tuple[int, int]] = {}
+        ids = list(new)
+        for start in range(0, len(ids), 500):
+            rows = await self.session.execute(
+                select(Case.id, and_(Category.code == first, ~changed.exists()))
+                .select_from(Case).outerjoin(Category, Category.id == Case.category_id)
+                .where(Case.id.in_(ids[start:start + 500]), first.is_not(None)))
+            for case_id, kept in rows.all():
+                suggested, kept_so_far = counts.get(new[case_id], (0, 0))
+                counts[new[case_id]] = (suggested + 1, kept_so_far + (1 if kept else 0))
+        return counts
+
+    async def _happenings(self, period: Period) -> tuple[list[Happening], list[Arrival]]:
         stmt = (
-            select(func.count(Case.id), _count_if(and_(Category.code == first, ~changed.exists())))
-            .select_from(Case).outerjoin(Category, Category.id == Case.category_id)
-            .where(Case.unit_id.in_(units), Case.created_at >= period.start, Case.created_at < period.end,
-                   first.is_not(None))
+            select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at, CaseEvent.to_status, CaseEvent.data,
+                   Case.unit_id, Case.due_at, Case.extended, Case.created_at, Case.category_id, Case.area_id)
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(CaseEvent.at >= period.start, CaseEvent.at < period.end,
+                   CaseEvent.action.in_(COUNTED))
+            .order_by(CaseEvent.at, CaseEvent.id)
         )
-        suggested, kept = (await self.session.execute(stmt)).one()
-        return int(suggested or 0), int(kept or 0)
+        happenings, arrivals = [], []
+        for row in (await self.session.execute(stmt)).all():
+            case_id, action, at, to_status, data, unit_id, due, extended, created, category_id, area_id = row
+            data = data or {}
+            state = data.get("state") or {}
+            unit = state.get("unit_id") or unit_id
+            from_unit = None
+            if action == "submitted":
+                unit = state.get("unit_id") or self._unit_id(data.get("unit")) or unit_id
+            elif action in ("transferred", "sent_up"):
+                unit = self._unit_id(data.get("to")) or state.get("unit_id") or unit_id
+                from_unit = self._unit_id(data.get("from"))
+            held = datetime.fromisoformat(state["due"]) if state.get("due") else due
+            happenings.append(Happening(
+                case_id, action, at, unit, to_status, held, bool(state.get("extended", extended)), created,
+                from_unit))
+            if action in ARRIVALS:
+                arrivals.append(Arrival(case_id, unit, category_id, area_id))
+        return happenings, arrivals
 
-    async def _received(self, units: list[int], period: Period) -> int:
-        stmt = select(func.count(Case.id)).where(
-            Case.unit_id.in_(units), Case.created_at >= period.start, Case.created_at < period.end)
-        return int((await self.session.execute(stmt)).scalar_one())
+    async def _standings(self, moment: datetime) -> list[Standing]:
+        """The cases received before `moment` that were open then or have changed since, as they stood."""
+        changed_since = select(CaseEvent.case_id).where(CaseEvent.at >= moment)
+        candidates = list((await self.session.execute(
+            select(Case.id, Case.unit_id, Case.status, Case.due_at, Case.assignee_id, Case.resolved_at,
+                   Case.closed_at)
+            .where(Case.created_at < moment,
+                   or_(Case.status.in_(OPEN), Case.resolved_at >= moment, Case.closed_at >= moment,
+                       Case.id.in_(changed_since)))
+        )).all())
+        if not candidates:
+            return []
+        ids = [c[0] for c in candidates]
+        last: dict[int, dict] = {}
+        for start in range(0, len(ids), 500):
+            rows = await self.session.execute(
+                select(CaseEvent.case_id, CaseEvent.data)
+                .where(CaseEvent.case_id.in_(ids[start:start + 500]), CaseEvent.at < moment)
+                .order_by(CaseEvent.at, CaseEvent.id))
+            for case_id, data in rows.all():
+                if (data or {}).get("state"):
+                    last[case_id] = data["state"]
+        standings = []
+        for case_id, unit_id, status, due, assignee_id, resolved_at, closed_at in candidates:
+            state = last.get(case_id)
+            if state is None:  # no recorded state: the case's columns, as the digest read them before
+                was_open = (status in OPEN or (resolved_at is not None and resolved_at >= moment)
+                            or (closed_at is not None and closed_at >= moment))
+                standings.append(Standing(case_id, unit_id, was_open, status == WAITING, due, assignee_id))
+                continue
+            held = datetime.fromisoformat(state["due"]) if state.get("due") else None
+            standings.append(Standing(case_id, int(state["unit_id"]), state["status"] in OPEN,
+                                      state["status"] == WAITING, held, state.get("assignee_id")))
+        return standings
 
-    def _on_time(self) -> Any:
-        return and_(Case.extended.is_(False), Case.resolved_at <= Case.original_due_at)
-
-    async def _resolved(self, units: list[int], period: Period) -> dict[str, int]:
-        due, done, made = aliased(CalendarDay), aliased(CalendarDay), aliased(CalendarDay)
-        on_time = self._on_time()
-        early = and_(on_time, due.ordinal - done.ordinal >= 1)
-        stmt = (
-            select(
-                func.count(Case.id),
-                _count_if(on_time),
-                _count_if(early),
-                _count_if(Case.extended.is_(True)),
-                func.coalesce(func.sum(done.ordinal - made.ordinal), 0),
-                _count_if(Case.rating.is_not(None)),
-                _count_if(Case.rating == SATISFIED),
-            )
-            .select_from(Case)
-            .outerjoin(due, due.day == self.local_day(Case.original_due_at, period.end))
-            .outerjoin(done, done.day == self.local_day(Case.resolved_at, period.end))
-            .outerjoin(made, made.day == self.local_day(Case.created_at, period.end))
-            .where(Case.unit_id.in_(units), Case.resolved_at >= period.start, Case.resolved_at < period.end)
-        )
-        row = (await self.session.execute(stmt)).one()
-        names = ("resolved", "on_time", "early", "extended", "resolve_days", "rated", "satisfied")
-        return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
-
-    def _open_at_end(self, period: Period) -> Any:
-        """Open when the period ended: open now, or finished only after the end."""
-        return and_(
-            Case.created_at < period.end,
-            Case.due_at < period.end,
-            or_(Case.status.in_(OPEN), Case.resolved_at >= period.end, Case.closed_at >= period.end),
-        )
-
-    async def _overdue_bands(self, units: list[int], period: Period) -> tuple[int, int, int, int]:
-        as_of = await self.ordinal(period.last_day)
-        if as_of is None:
-            return (0, 0, 0, 0)
-        due = aliased(CalendarDay)
-        late = as_of - due.ordinal
-        counts = [_count_if(_in_band(late, low, high)) for low, high in OVERDUE_BANDS]
-        stmt = (
-            select(*counts).select_from(Case)
-            .join(due, due.day == self.local_day(Case.due_at, period.end))
-            .where(Case.unit_id.in_(units), self._open_at_end(period))
-        )
-        row = (await self.session.execute(stmt)).one()
-        first, second, third, fourth = (int(v or 0) for v in row)
-        return (first, second, third, fourth)
-
-    def _events_to(self, status: str, period: Period) -> tuple[Any, ...]:
-        return (CaseEvent.to_status == status, CaseEvent.at >= period.start, CaseEvent.at < period.end)
-
-    async def _reopened(self, units: list[int], period: Period) -> int:
-        """Cases reopened in the period (a dissatisfied citizen sends a case back to its unit)."""
-        stmt = (
-            select(func.count(CaseEvent.id)).join(Case, Case.id == CaseEvent.case_id)
-            .where(*self._events_to(REOPENED, period), Case.unit_id.in_(units))
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
-
-    async def _transfers(self, codes: list[str], period: Period) -> int:
-        """Transfers in the period made by these units (the event's `from`)."""
-        stmt = select(func.count(CaseEvent.id)).where(
-            *self._events_to(TRANSFERRED, period), CaseEvent.data["from"].as_string().in_(codes))
-        return int((await self.session.execute(stmt)).scalar_one())
-
-    # --- lists --------------------------------------------------------------------------------------------
-
-    async def top(self, column: Any, units: list[int], period: Period, limit: int = 3) -> list[Ranked]:
-        """The most frequent values of `column` (category, area) among the cases received in the period."""
-        count = func.count(Case.id)
-        stmt = (
-            select(column, count)
-            .where(Case.unit_id.in_(units), Case.created_at >= period.start, Case.created_at < period.end,
-                   column.is_not(None))
-            .group_by(column).order_by(count.desc(), column).limit(limit)
-        )
-        return [Ranked(value, int(n)) for value, n in (await self.session.execute(stmt)).all()]
-
-    async def most_overdue(self, units: list[int], period: Period, limit: int = 3) -> list[OverdueCase]:
-        as_of = await self.ordinal(period.last_day) or 0
-        due = aliased(CalendarDay)
-        late = as_of - due.ordinal
-        stmt = (
-            select(Case.code, Case.unit_id, Case.due_at, late, Official.name)
-            .select_from(Case)
-            .outerjoin(due, due.day == self.local_day(Case.due_at, period.end))
-            .outerjoin(Official, Official.id == Case.assignee_id)
-            .where(Case.unit_id.in_(units), self._open_at_end(period))
-            .order_by(Case.due_at, Case.id).limit(limit)
-        )
-        return [OverdueCase(code, unit_id, due_at, int(days or 0), name)
-                for code, unit_id, due_at, days, name in (await self.session.execute(stmt)).all()]
-
-    async def unit_rates(self, units: list[int], period: Period) -> list[UnitRate]:
-        stmt = (
-            select(Case.unit_id, func.count(Case.id), _count_if(self._on_time()))
-            .where(Case.unit_id.in_(units), Case.resolved_at >= period.start, Case.resolved_at < period.end)
-            .group_by(Case.unit_id)
-        )
-        return [UnitRate(unit_id, int(n), int(on_time or 0))
-                for unit_id, n, on_time in (await self.session.execute(stmt)).all()]
-
-
-def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _in_band(late: Any, low: int, high: int | None) -> Any:
-    if high is None:
-        return late >= low
-    return late <= high if low == 0 else late.between(low, high)
+    async def most_overdue(self, facts: PeriodFacts, units: list[int], limit: int = 3) -> list[OverdueCase]:
+        wanted = set(units)
+        chosen = [c for c in facts.late if c.unit_id in wanted][:limit]
+        if not chosen:
+            return []
+        codes = dict((await self.session.execute(
+            select(Case.id, Case.code).where(Case.id.in_([c.case_id for c in chosen])))).all())
+        people = [c.assignee_id for c in chosen if c.assignee_id]
+        names = dict((await self.session.execute(
+            select(Official.id, Official.name).where(Official.id.in_(people)))).all()) if people else {}
+        return [OverdueCase(codes[c.case_id], c.unit_id, c.due, c.days, names.get(c.assignee_id or -1))
+                for c in chosen]

@@ -58,6 +58,8 @@ class Letter:
     case_id: int | None = None
     attachment_ids: tuple[int, ...] = ()
     purpose: str = "deadline"
+    caption: str | None = None
+    code: str | None = None  # the case's code, to tell its choices apart in a bundle
 
 
 class Recipients:
@@ -161,7 +163,8 @@ class Letterbox:
     async def _write(self, session: AsyncSession, letter: Letter, now: datetime) -> int:
         release = now if letter.to.opt_out else self.quiet.next_allowed(now, self.calendar)
         held = release > now
-        payload = Outbound(text=letter.text, choices=letter.choices, attachment_ids=letter.attachment_ids)
+        payload = Outbound(text=letter.text, choices=letter.choices, attachment_ids=letter.attachment_ids,
+                           caption=letter.caption)
         stmt = insert_for(session, OutboxItem).values(
             channel=letter.to.channel, chat_id=letter.to.chat_id, payload=payload.to_json(),
             purpose=letter.purpose, case_id=letter.case_id, dedup_key=letter.dedup_key,
@@ -175,7 +178,8 @@ def combine(letters: list[Letter]) -> Letter:
     first = letters[0]
     t = translator(first.to.language)
     text = "\n".join([t("deadline.bundle", count=len(letters)), *(f"- {letter.text}" for letter in letters)])
-    choices = tuple(dict.fromkeys(c for letter in letters for c in letter.choices))
+    choices = tuple(dict.fromkeys(
+        Choice(c.key, f"{c.label} {letter.code}") if letter.code else c for letter in letters for c in letter.choices))
     digest = hashlib.sha256("\n".join(sorted(letter.dedup_key for letter in letters)).encode()).hexdigest()
     return Letter(to=first.to, text=text, dedup_key=f"bundle:{digest[:48]}", choices=choices,
                   purpose=first.purpose)

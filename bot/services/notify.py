@@ -23,9 +23,11 @@ from storage.repositories import outbox
 
 DESK_ROLES = ("officer", "head")
 CARD_ACTIONS = (Verb.ACCEPT, Verb.ASK, Verb.TRANSFER, Verb.EXTEND, Verb.ANSWER, Verb.REJECT)
-PREVIEW = 1200
+PREVIEW = 1200  # the case view's text
+CARD_LIMIT = 399  # a card reads on a phone's screen without scrolling, and fits a photo's caption
 RECENT = 10  # how far back to look for the last message with choices
-MAP_LINK = "https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=18/{lat:.6f}/{lon:.6f}"
+MAP_LINK = "https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}"  # short; previews are off
+WARD_KINDS = ("ward", "commune")
 
 Render = Callable[[Translator], str]
 
@@ -41,6 +43,7 @@ def action_choices(t: Translator, case_id: int, verbs: Iterable[Verb]) -> list[C
         Verb.VIEW: t("officials.action.view"),
         Verb.APPROVE_EXTENSION: t("officials.action.approve_extension"),
         Verb.DECLINE_EXTENSION: t("officials.action.decline_extension"),
+        Verb.ASSIGN: t("officials.action.assign"),
     }
     return [Choice(key(verb, case_id), labels[verb]) for verb in verbs]
 
@@ -160,8 +163,10 @@ class Notifier:
         sealed_voices = await self.sealed_voices(case)
         if sealed_voices:
             text = f"{text}\n{t('officials.card_voice_sealed', count=sealed_voices)}"
+        media = tuple(await self.media_of(case))
+        # The first photo is the card's own photo, the card its caption (where the channel has captions).
         message = Outbound(text=text, choices=tuple(action_choices(t, case.id, CARD_ACTIONS)),
-                           attachment_ids=tuple(await self.media_of(case)))
+                           attachment_ids=media, caption=text if media else None)
         await self.send(identity, message, purpose="notice", case_id=case.id, dedup_key=dedup_key)
 
     async def media_of(self, case: Case) -> list[int]:
@@ -185,17 +190,28 @@ class Notifier:
         stmt = select(func.count(Attachment.id)).where(Attachment.case_id == case.id, Attachment.kind == "voice")
         return int((await self.session.execute(stmt)).scalar_one())
 
-    def card_text(self, t: Translator, case: Case) -> str:
-        """Code, kind, category, area, due date, location and text; never who sent it."""
-        category = self.org.categories_by_id.get(case.category_id or -1)
+    def _place(self, case: Case) -> str | None:
+        """The case's area, with its ward when the area is a part of one (a residential group)."""
         area = self.org.areas_by_id.get(case.area_id or -1)
+        if area is None:
+            return None
+        ward = area
+        while ward is not None and ward.kind not in WARD_KINDS:
+            ward = self.org.areas.get(ward.parent_code) if ward.parent_code else None
+        return area.name if ward is None or ward is area else f"{area.name}, {ward.name}"
+
+    def card_text(self, t: Translator, case: Case, *, whole: bool = False) -> str:
+        """Code, kind, category, area and its ward, due date, location and text; never who sent it. A card
+        stays under CARD_LIMIT characters (the text cut short); `whole`: the case view, with the full text."""
+        category = self.org.categories_by_id.get(case.category_id or -1)
+        place = self._place(case)
         unit = self.org.units_by_id.get(case.unit_id)
         tz = self.app.tz
         lines = [t(
             "officials.card",
             code=case.code, kind=t(f"kind.{case.kind}"),
             category=category.name(t.language) if category else t("common.none"),
-            area=area.name if area else t("common.none"),
+            area=place or t("common.none"),
             unit=unit.name(t.language) if unit else t("common.none"),
             due=t.due(case.due_at, tz) if case.due_at else t("common.none"),
         )]
@@ -212,6 +228,7 @@ class Notifier:
         if suggested is not None and suggestion.get("why"):
             words = ", ".join(f"\u201c{w}\u201d" for w in suggestion["why"])
             lines.append(t("officials.card_suggested", category=suggested.name(t.language), words=words))
-        text = case.text if len(case.text) <= PREVIEW else case.text[:PREVIEW] + "…"
+        limit = PREVIEW if whole else CARD_LIMIT - len("\n".join(lines)) - len(t("officials.card_text", text="")) - 1
+        text = case.text if len(case.text) <= limit else case.text[:max(limit - 1, 20)].rstrip() + "…"
         lines.append(t("officials.card_text", text=text))
         return "\n".join(lines)

@@ -15,13 +15,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.authz import ROLES, Refused, Seat
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
-from storage.models import ChannelIdentity, Official, OfficialInvite
+from storage.models import ChannelIdentity, Official, OfficialInvite, OutboxItem
 
 INVITE_DAYS = 7
 CODE_PREFIX = "MOI"  # "mời": an invitation
@@ -103,6 +103,7 @@ class OfficialLine:
     active: bool
     accounts: tuple[str, ...]
     pending_invites: tuple[int, ...]
+    reach: tuple[str, ...] = ()  # per account: "ok", or how many notices wait unseen (window closed, no quota)
 
 
 class Officials:
@@ -130,6 +131,11 @@ class Officials:
         stmt = select(Official).where(Official.seat == ref.upper())
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def was_linked(self, identity_id: int) -> bool:
+        """Whether this account once spoke for an official (it used an invite)."""
+        stmt = select(OfficialInvite.id).where(OfficialInvite.used_by_identity_id == identity_id).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
     def can_share_contact(self, channel: str) -> bool:
         """Whether the channel can share an account's own, verified phone number (Telegram can)."""
         channels = self.app.channels
@@ -143,8 +149,9 @@ class Officials:
 
     async def invite(self, *, unit: str | None = None, role: str | None = None, name: str | None = None,
                      phone: str | None = None, seat: str | None = None, view_identity: bool = False,
-                     by: int | None = None) -> IssuedInvite:
-        """A new one-time code for a seat of the organisation file, or for a new official of a unit."""
+                     by: int | None = None, replace: bool = False) -> IssuedInvite:
+        """A new one-time code for a seat of the organisation file, or for a new official of a unit. A unit
+        has one head: inviting another is refused unless `replace`, which takes the old head's access away."""
         now = self.app.clock.now()
         if seat is not None:
             official = await self.resolve(seat)
@@ -160,6 +167,8 @@ class Officials:
             clean = " ".join((name or "").split())
             if not 2 <= len(clean) <= MAX_NAME:
                 raise Refused("officials.invite.no_name")
+            if role == "head":
+                await self._one_head(self.org.units[unit].id, unit, replace)
             official = Official(unit_id=self.org.units[unit].id, name=clean, role=role, phone=phone,
                                 view_identity=view_identity, active=True)
             self.session.add(official)
@@ -174,6 +183,17 @@ class Officials:
         unit_code = self.org.units_by_id[official.unit_id].code
         return IssuedInvite(row.id, code, official.id, official.name, unit_code, official.role, row.phone,
                             row.expires_at)
+
+    async def _one_head(self, unit_id: int, unit: str, replace: bool) -> None:
+        heads = list((await self.session.execute(select(Official).where(
+            Official.unit_id == unit_id, Official.role == "head", Official.active.is_(True)))).scalars())
+        if heads and not replace:
+            raise Refused("officials.invite.head_exists", unit=unit, name=heads[0].name)
+        for head in heads:  # replaced: the old seat gives way, its accounts unlinked
+            await self.session.execute(
+                update(ChannelIdentity).where(ChannelIdentity.official_id == head.id).values(official_id=None))
+            head.active = False
+        await self.session.flush()
 
     async def check(self, code: str, identity_id: int) -> PendingLink:
         """A code someone sent: refused (with the reason) unless it can link this account now."""
@@ -232,10 +252,16 @@ class Officials:
             stmt = stmt.where(Official.unit_id == self.org.units[unit].id)
         officials = list((await self.session.execute(stmt)).scalars())
         accounts: dict[int, list[str]] = {}
+        reach: dict[int, list[str]] = {}
+        held = dict((await self.session.execute(
+            select(OutboxItem.channel + ":" + OutboxItem.chat_id, func.count(OutboxItem.id))
+            .where(OutboxItem.status == "held").group_by(OutboxItem.channel, OutboxItem.chat_id))).all())
         for identity in (await self.session.execute(
             select(ChannelIdentity).where(ChannelIdentity.official_id.is_not(None)).order_by(ChannelIdentity.id)
         )).scalars():
             accounts.setdefault(identity.official_id or 0, []).append(identity.channel)
+            waiting = held.get(f"{identity.channel}:{identity.chat_id}", 0)
+            reach.setdefault(identity.official_id or 0, []).append(f"{waiting} held" if waiting else "ok")
         pending: dict[int, list[int]] = {}
         for invite in (await self.session.execute(select(OfficialInvite).where(
             OfficialInvite.used_at.is_(None), OfficialInvite.revoked_at.is_(None),
@@ -244,7 +270,8 @@ class Officials:
             pending.setdefault(invite.official_id, []).append(invite.id)
         return [
             OfficialLine(o.id, o.seat, self.org.units_by_id[o.unit_id].code, o.role, o.name, o.phone,
-                         o.view_identity, o.active, tuple(accounts.get(o.id, ())), tuple(pending.get(o.id, ())))
+                         o.view_identity, o.active, tuple(accounts.get(o.id, ())), tuple(pending.get(o.id, ())),
+                         tuple(reach.get(o.id, ())))
             for o in officials
         ]
 

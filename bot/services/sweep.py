@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice
 from bot.clock import Clock
-from bot.domain.cases import OPEN_STATUSES, CaseStatus
+from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus, next_status
 from bot.domain.deadlines import TimeUnit, pick_policy
 from bot.domain.reminders import (
     Deadlines,
@@ -33,10 +33,13 @@ from bot.domain.reminders import (
     plan,
 )
 from bot.i18n import Translator, translator
+from bot.services.action_keys import Verb
 from bot.services.escalation import ACK_PREFIX
 from bot.services.notices import Letter, Letterbox, Person, Recipients, release_held
+from bot.services.notify import action_choices
 from bot.services.org_view import OrgCache, OrgSnapshot
-from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official
+from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
+from storage.repositories.cases import add_event
 from storage.repositories.dialect import insert_for, is_postgres
 from storage.uow import Database
 
@@ -59,20 +62,31 @@ class SweepReport:
     messages: int = 0  # outbox rows written
     overdue_lists: int = 0
     released: int = 0  # held notices whose quiet hours ended
+    repaired: int = 0  # open cases that had no next action or an inactive holder, put right
+    rerouted: int = 0  # notices held unseen on an official's channel, sent another way or reported to the head
+    would_send: list[OutboxItem] = field(default_factory=list)  # a what-if run: the rows it would have written
 
 
 async def run_sweep(db: Database, clock: Clock, *, org: OrgCache | None = None,
-                    wake: Callable[[], None] | None = None, batch: int = SWEEP_BATCH) -> SweepReport:
-    """Everything due by `clock.now()` that is not yet done; safe to run late, twice, or in two processes."""
+                    wake: Callable[[], None] | None = None, batch: int = SWEEP_BATCH,
+                    what_if: bool = False) -> SweepReport:
+    """Everything due by `clock.now()` that is not yet done; safe to run late, twice, or in two processes.
+
+    `what_if`: do it all in one transaction, keep the messages it wrote in the report, and roll it back -
+    nothing is sent, nothing moves on (`tiepdan sweep --at` without `--send`)."""
     now = clock.now()
     cache = org or OrgCache()
     report = SweepReport()
+    if what_if:
+        return await _what_if(db, cache, now, report, batch)
     first = True
     while True:
         async with db.unit_of_work() as uow:
             sweep = Sweep(uow.session, await _snapshot(uow.session, cache, now), now, report)
             taken = await sweep.run_batch(batch)
             if first:  # once per run, in the first batch's transaction: an idle sweep is one transaction
+                report.repaired = await sweep.invariants()
+                report.rerouted = await sweep.unreachable()
                 report.released = await release_held(uow.session, now)
                 await sweep.overdue_lists()
             report.messages += await sweep.box.post(uow.session, now)
@@ -84,6 +98,28 @@ async def run_sweep(db: Database, clock: Clock, *, org: OrgCache | None = None,
             if report.cases or report.messages or report.released:
                 log.info("deadline sweep: %s", report)
             return report
+
+
+async def _what_if(db: Database, cache: OrgCache, now: datetime, report: SweepReport, batch: int) -> SweepReport:
+    async with db.unit_of_work() as uow:  # never committed: the unit of work rolls back
+        last = (await uow.session.execute(select(func.coalesce(func.max(OutboxItem.id), 0)))).scalar_one()
+        first = True
+        while True:
+            sweep = Sweep(uow.session, await _snapshot(uow.session, cache, now), now, report)
+            taken = await sweep.run_batch(batch)
+            if first:
+                report.repaired = await sweep.invariants()
+                report.rerouted = await sweep.unreachable()
+                report.released = await release_held(uow.session, now)
+                await sweep.overdue_lists()
+            report.messages += await sweep.box.post(uow.session, now)
+            first = False
+            if taken < batch:
+                break
+        report.would_send = list((await uow.session.execute(
+            select(OutboxItem).where(OutboxItem.id > last).order_by(OutboxItem.id))).scalars())
+        uow.session.expunge_all()
+    return report
 
 
 async def _snapshot(session: AsyncSession, cache: OrgCache, now: datetime) -> OrgSnapshot:
@@ -104,6 +140,70 @@ class Sweep:
         self.quiet = QuietHours.from_settings(org.settings.get("quiet_hours"))
         self.recipients = Recipients(session, org)
         self.box = Letterbox(self.calendar, self.quiet)
+
+    # --- invariants -------------------------------------------------------------------------------------
+
+    async def invariants(self) -> int:
+        """Every open case has a next action and a holder who can act: a case with no next action is looked
+        at now; one held by an official whose access ended goes back to its unit (to be taken again, its
+        reminders to the unit's desk). Returns how many cases were put right."""
+        orphans = list((await self.session.execute(
+            select(Case).where(Case.next_action_at.is_(None), Case.status.in_(OPEN), Case.due_at.is_not(None))
+        )).scalars())
+        for case in orphans:
+            log.warning("open case %s had no next action: looked at now", case.code)
+            case.next_action_at = self.now
+        stranded = list((await self.session.execute(
+            select(Case).join(Official, Official.id == Case.assignee_id)
+            .where(Case.status.in_(OPEN), Official.active.is_(False))
+        )).scalars())
+        for case in stranded:
+            log.warning("open case %s was held by an inactive official: handed back to its unit", case.code)
+            before, holder = case.status, case.assignee_id
+            if before in ACCEPTED and before != CaseStatus.WAITING_CITIZEN.value:
+                case.status = next_status(before, Action.HAND_BACK).value
+            case.assignee_id, case.next_action_at = None, self.now
+            await add_event(self.session, case, at=self.now, action="handed_back", actor_kind="system",
+                            actor_id=None, from_status=before if case.status != before else None,
+                            to_status=case.status if case.status != before else None, data={"from": holder})
+        return len(orphans) + len(stranded)
+
+    async def unreachable(self) -> int:
+        """A deadline notice the platform holds for an official (a Zalo OA window closed, no quota) is sent
+        to another account they linked; with none, the head of their unit is told the official cannot be
+        reached. Once per held row (dedup keys); the held row itself still goes when the official writes."""
+        rows = (await self.session.execute(
+            select(OutboxItem, ChannelIdentity.official_id)
+            .join(ChannelIdentity, (ChannelIdentity.channel == OutboxItem.channel)
+                  & (ChannelIdentity.chat_id == OutboxItem.chat_id))
+            .where(OutboxItem.status == "held", OutboxItem.attempts > 0, OutboxItem.purpose == "deadline",
+                   ChannelIdentity.official_id.is_not(None))
+            .order_by(OutboxItem.id)
+        )).all()
+        done = 0
+        for row, official_id in rows:
+            others = [r for r in await self.recipients.reach([official_id])
+                      if (r.channel, r.chat_id) != (row.channel, row.chat_id)]
+            if others:
+                for reach in others:
+                    self.box.add(Letter(reach, row.payload.get("text", ""), f"reroute:{row.id}:{reach.identity_id}",
+                                        choices=tuple(Choice(k, label) for k, label in row.payload.get("choices") or []),
+                                        case_id=row.case_id))
+                done += 1
+                continue
+            official = await self.session.get(Official, official_id)
+            if official is None:
+                continue
+            heads = [p for p in await self.recipients.leading(self.org.units_by_id[official.unit_id].code, "head",
+                                                              "leader") if p.id != official_id]
+            name, channel = official.name, row.channel
+            for reach in await self.recipients.reach(p.id for p in heads):
+                t = translator(reach.language)
+                text = t("deadline.unreachable", name=name, channel=channel,
+                         notice=row.payload.get("text", "").split("\n", 1)[0])
+                self.box.add(Letter(reach, text, f"unreachable:{row.id}:{reach.identity_id}", case_id=row.case_id))
+            done += 1
+        return done
 
     # --- due cases --------------------------------------------------------------------------------------
 
@@ -134,10 +234,14 @@ class Sweep:
             # The clock is stopped while the citizen is asked; look again at the next office opening.
             case.next_action_at = self._recheck()
             return
-        current = [e for e in escalations if e.due_at == case.due_at]
+        # A ladder belongs to a due date and to the unit's chain it climbed: after an extension, or a transfer
+        # to another unit, the old ladder stops and the new unit's head and leader are told afresh (the
+        # citizen's clock - the due date - stays as it was).
+        chain = set(ancestors(self.org, case.unit_id))
+        current = [e for e in escalations if e.due_at == case.due_at and e.unit_id in chain]
         for escalation in escalations:
-            if escalation.due_at != case.due_at:
-                escalation.next_repeat_at = None  # the deadline moved (an extension): old ladders stop
+            if escalation not in current:
+                escalation.next_repeat_at = None
         facts = Deadlines(
             created_at=case.created_at, due_at=case.due_at, accept_due_at=case.accept_due_at,
             accepted=case.status in ACCEPTED, calendar_time=self._calendar_time(case),
@@ -182,12 +286,18 @@ class Sweep:
         self.report.reminders += 1
         people = await self._reminded(case, kind)
         assignee = await self.recipients.name(case.assignee_id)
+        # Each notice carries the action it asks for: take the case, or answer (or extend) the one held.
+        held = case.status in ACCEPTED and case.assignee_id is not None
+        chiefs = {p.id for p in people if p.role in ("head", "leader")}
         for reach in await self.recipients.reach(p.id for p in people):
+            verbs = ((Verb.ANSWER, Verb.EXTEND, Verb.VIEW) if held
+                     else (Verb.ACCEPT, Verb.ASSIGN, Verb.VIEW) if reach.official_id in chiefs
+                     else (Verb.ACCEPT, Verb.VIEW))
             t = translator(reach.language)
             params = self._case_words(case, t, about)
             text = t(f"deadline.remind.{kind.value}", **params, assignee=assignee or t("deadline.nobody"))
             self.box.add(Letter(reach, text, f"dl:{case.id}:{kind.value}:{_stamp(about)}:{reach.identity_id}",
-                                case_id=case.id))
+                                case_id=case.id, choices=tuple(action_choices(t, case.id, verbs)), code=case.code))
 
     async def _reminded(self, case: Case, kind: NoticeKind) -> list[Person]:
         """The holder of the case; the unit's officers when nobody holds it; the whole desk when late to accept."""
@@ -293,9 +403,16 @@ class Sweep:
 
     async def _overdue_list(self, head_id: int, unit_id: int) -> None:
         scope = subtree(self.org, unit_id)
-        where = (Case.unit_id.in_(scope), Case.status.in_(OPEN), Case.due_at < self.now)
+        # A case waiting for the citizen has its clock stopped: never overdue, listed apart as paused.
+        where = (Case.unit_id.in_(scope), Case.status.in_(OPEN), Case.status != CaseStatus.WAITING_CITIZEN.value,
+                 Case.paused_at.is_(None), Case.due_at < self.now)
         total = (await self.session.execute(select(func.count(Case.id)).where(*where))).scalar_one()
-        if not total:
+        paused = (await self.session.execute(
+            select(Case.code, Case.unit_id, Case.paused_at)
+            .where(Case.unit_id.in_(scope), Case.status == CaseStatus.WAITING_CITIZEN.value,
+                   Case.paused_at.is_not(None), Case.due_at < self.now)
+            .order_by(Case.paused_at, Case.id).limit(OVERDUE_LIST_LINES))).all()
+        if not total and not paused:
             return
         rows = (await self.session.execute(
             select(Case.code, Case.unit_id, Case.due_at, Official.name)
@@ -315,7 +432,22 @@ class Sweep:
                                assignee=assignee or t("deadline.nobody")))
             if total > len(rows):
                 lines.append(t("deadline.overdue_more", count=total - len(rows)))
+            if paused:
+                lines.append(t("deadline.paused_list", count=len(paused)))
+            for code, case_unit, since in paused:
+                waited = self.calendar.working_days_between(self.calendar.local(since).date(), today)
+                lines.append(t("deadline.paused_line", code=code, unit=self.org.units_by_id[case_unit].code,
+                               days=waited, since=self.calendar.local(since).strftime("%d/%m/%Y")))
             self.box.add(Letter(reach, "\n".join(lines), f"odl:{today.isoformat()}:{head_id}:{reach.identity_id}"))
+
+
+def ancestors(org: OrgSnapshot, unit_id: int) -> list[int]:
+    """The unit and every unit above it."""
+    found, unit = [], org.units_by_id.get(unit_id)
+    while unit is not None and unit.id not in found:
+        found.append(unit.id)
+        unit = org.units.get(unit.parent_code) if unit.parent_code else None
+    return found
 
 
 def subtree(org: OrgSnapshot, unit_id: int) -> list[int]:

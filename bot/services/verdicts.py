@@ -8,24 +8,30 @@ case at the next authority) or a lawsuit. An answer nobody rates within 7 days c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.channels.model import MediaRef
 from bot.clock import Clock
-from bot.domain.cases import Action, CaseKind, CaseStatus, next_status, tracking_code
+from bot.domain.cases import OPEN_STATUSES, Action, CaseKind, CaseStatus, next_status, tracking_code
 from bot.domain.deadlines import due_at, pick_policy
+from bot.domain.media import MediaRejected, check_media
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from bot.services.case_work import MAX_TEXT, RATING_DAYS, CaseWork, unique_accounts
 from bot.services.intake import Receipt
-from bot.services.notify import action_choices
+from bot.services.notify import MAP_LINK, action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.pins import hash_pin, new_pin
-from storage.models import Case
+from bot.services.reply_media import reply_owner
+from storage.models import Attachment, Case
 from storage.repositories import cases as case_rows
 from storage.uow import Database
+
+OPEN = tuple(s.value for s in OPEN_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,23 +59,75 @@ class Verdicts(CaseWork):
             raise Refused("officials.refused.not_your_case")
         return case
 
-    async def citizen_reply(self, identity_id: int, case_id: int, text: str) -> str:
-        """The citizen's answer to an official's question: back on the case, the clock running again."""
+    async def citizen_reply(self, identity_id: int, case_id: int, text: str, *, channel: str | None = None,
+                            media: Sequence[MediaRef] = (), lat: float | None = None, lon: float | None = None,
+                            follow_up: bool = False) -> str:
+        """The citizen's answer to an official's question - words, photos, voice notes, a location: back on
+        the case, relayed to whoever holds it, the clock running again. `follow_up`: a further message of the
+        same answer (an album's next photo, the words after the photo), sent while the case is still open."""
         case = await self._citizens_case(case_id, identity_id)
-        if case.status != CaseStatus.WAITING_CITIZEN.value:
+        waiting = case.status == CaseStatus.WAITING_CITIZEN.value
+        if not waiting and not (follow_up and case.status in OPEN):
             raise Refused("officials.reply.not_waiting", code=case.code)
-        text = self._text(text, minimum=1)
-        moved = self._move(case, Action.CITIZEN_REPLY)
-        self._resume_clock(case)
-        await self._event(case, "citizen_replied", citizen=True, moved=moved, note=text)
-        code, case_key = case.code, case.id
-        recipients = (await self.notifier.accounts_of([case.assignee_id]) if case.assignee_id
-                      else await self.notifier.receivers(case.unit_id))
+        text = (text or "").strip()
+        if not media and lat is None:
+            text = self._text(text, minimum=1)
+        elif len(text) > MAX_TEXT:
+            raise Refused("officials.refused.too_long", limit=MAX_TEXT, length=len(text))
+        evidence = await self._reply_media(case, channel, media)
+        if lat is not None and lon is not None and case.lat is None:
+            case.lat, case.lon = lat, lon
+        moved = None
+        if waiting:
+            moved = self._move(case, Action.CITIZEN_REPLY)
+            if case.assignee_id is None:  # its holder lost access meanwhile: the unit takes it again
+                moved = (moved[0], self._move(case, Action.HAND_BACK)[1])
+            self._resume_clock(case)
+        data: dict = {"attachments": len(evidence)}
+        if lat is not None and lon is not None:
+            data["location"] = [lat, lon]
+        await self._event(case, "citizen_replied" if waiting else "citizen_added", citizen=True, moved=moved,
+                          note=text or None, data=data)
+        code, case_key, photos = case.code, case.id, len(evidence)
+
+        def render(t) -> str:
+            lines = [t("officials.notice.citizen_replied", code=code, text=text or t("officials.notice.reply_no_text"))]
+            if lat is not None and lon is not None:
+                lines.append(t("officials.card_location", lat=f"{lat:.6f}", lon=f"{lon:.6f}",
+                               link=MAP_LINK.format(lat=lat, lon=lon)))
+            if photos:
+                lines.append(t("officials.notice.reply_media_coming", count=photos))
+            return "\n".join(lines)
+
         await self.notifier.tell(
-            recipients, lambda t: t("officials.notice.citizen_replied", code=code, text=text), case_id=case.id,
+            await self.reply_recipients(case), render, case_id=case.id,
             choices=lambda t: action_choices(t, case_key, (Verb.ANSWER, Verb.ASK, Verb.VIEW)),
         )
         return case.code
+
+    async def reply_recipients(self, case: Case) -> list:
+        return (await self.notifier.accounts_of([case.assignee_id]) if case.assignee_id
+                else await self.notifier.receivers(case.unit_id))
+
+    async def _reply_media(self, case: Case, channel: str | None, media: Sequence[MediaRef]) -> list[Attachment]:
+        """The files of an answer, as the case's evidence: recorded now, fetched by the media job, which then
+        relays each to the official (bot.services.reply_media)."""
+        rows = []
+        for ref in media:
+            try:
+                check_media(ref.kind, ref.mime, ref.size)
+            except MediaRejected:
+                raise Refused("reply.bad_media") from None
+            row = Attachment(
+                kind=ref.kind, mime=ref.mime or "application/octet-stream", size=ref.size or 0, sha256="",
+                storage="db", case_id=case.id, owner_key=reply_owner(case.id), created_at=self.now,
+                status="pending", channel=channel, platform_ref=ref.ref, name=ref.name, fetch_attempts=0,
+                fetch_after=self.now,
+            )
+            self.session.add(row)
+            rows.append(row)
+        await self.session.flush()
+        return rows
 
     async def ratable(self, identity_id: int | None, case_id: int) -> str:
         """The case's code, if this account may still give its verdict on the answer."""

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, TimeoutError
 
 MAX_DELAY = 30.0
+HEALTHY_RUN = 60.0  # seconds a restarted task must run before its next death counts as a new series
 FIRST_DELAY = 0.25
 
 try:  # asyncpg's own connection errors, when it is installed (always, with PostgreSQL)
@@ -54,8 +55,16 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNOS:
         return True
+    # SQLAlchemy wraps a lost PostgreSQL connection twice (DBAPIError from its adapter's Error from asyncpg's),
+    # so the driver's error may sit a few causes down; only the driver's own connection errors count down there.
     cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, _PG_TRANSIENT) if cause is not None else False
+    for _ in range(4):
+        if cause is None:
+            return False
+        if isinstance(cause, _PG_TRANSIENT):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def backoff(failures: int, *, first: float = FIRST_DELAY, cap: float = MAX_DELAY) -> float:
@@ -97,12 +106,15 @@ async def supervised(name: str, make: Callable[[], Awaitable[None]], log: loggin
     """Run `make()` until cancelled; if it returns or dies, count it and start it again after a pause."""
     failures = 0
     while True:
+        started = time.monotonic()
         try:
             await make()
             return  # a loop that returns on its own has been told to stop
         except asyncio.CancelledError:
             raise
         except Exception:
+            if time.monotonic() - started > HEALTHY_RUN:  # it ran well for a while: a fresh start, no long wait
+                failures = 0
             failures += 1
             restarts[name] = restarts.get(name, 0) + 1
             log.exception("task %s died (restart %d)", name, restarts[name])

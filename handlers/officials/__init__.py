@@ -22,6 +22,7 @@ from handlers.case_keys import chosen_key
 from handlers.dashboard import open_dashboard
 from handlers.officials.answer import AnswerFlow
 from handlers.officials.ask import AskFlow
+from handlers.officials.assign import AssignFlow
 from handlers.officials.common import done, say_refusal
 from handlers.officials.desk import DeskFlow
 from handlers.officials.extend import ExtendFlow
@@ -44,13 +45,14 @@ class OfficialsDesk:
         self.answer, self.reject = AnswerFlow(), RejectFlow()
         self.record, self.invite = RecordFlow(), InviteFlow()
         self.recategorise = RecategoriseFlow()
+        self.assign = AssignFlow()
         self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
-                                  self.reject, self.record, self.invite, self.recategorise]
+                                  self.reject, self.record, self.invite, self.recategorise, self.assign]
         self._by_name = {f.name: f for f in self.flows}
         self._open_work = {f.name for f in (self.ask, self.transfer, self.extend, self.answer, self.reject)}
         self._starts = {Verb.ASK: self.ask, Verb.TRANSFER: self.transfer, Verb.EXTEND: self.extend,
-                        Verb.ANSWER: self.answer, Verb.REJECT: self.reject}
+                        Verb.ANSWER: self.answer, Verb.REJECT: self.reject, Verb.ASSIGN: self.assign}
         self.commands: dict[str, Command] = {
             "/start": self._welcome, "/menu": self.desk.show_menu, "/help": self.desk.show_help,
             "/cancel": self._cancel, "/queue": self._queue, "/case": self._case, "/record": self.record.begin,

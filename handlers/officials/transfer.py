@@ -1,14 +1,21 @@
-"""Transfer a case to another unit, with a reason the receiving unit and the citizen are told."""
+"""Transfer a case to another unit, with a reason the receiving unit and the citizen are told.
+
+The five likeliest units come first as choices (the case's ward, the category's usual unit); any other is
+found by typing part of its name, with or without diacritics."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.text import fold
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import CASE, case_in_hand, done, free_text, say_refusal
+
+SHOWN = 5  # the likeliest units offered at once
+MATCHES = 8  # units offered for a typed search
 
 
 class TransferFlow:
@@ -26,6 +33,8 @@ class TransferFlow:
         turn.goto(self.name, "unit")
         turn.state.data[CASE] = case.id
         turn.state.data.update(code=case.code, unit_id=case.unit.id, sealed=case.sealed)
+        likely = await turn.services.case_actions.likely_targets(case.id)
+        turn.state.data["likely"] = [u.code for u in likely[:SHOWN]]
         self._ask_unit(turn)
         return True
 
@@ -37,18 +46,35 @@ class TransferFlow:
         units = turn.services.case_actions.transfer_targets(int(data.get("unit_id", 0)), bool(data.get("sealed")))
         return [Choice(u.code, u.name(lang)) for u in units]
 
-    def _ask_unit(self, turn: Turn) -> None:
-        turn.say(turn.t("officials.transfer.ask_unit", code=turn.state.data.get("code", "")), self._targets(turn))
+    def _ask_unit(self, turn: Turn, shown: list[Choice] | None = None) -> None:
+        if shown is None:
+            names = {c.key: c for c in self._targets(turn)}
+            shown = [names[code] for code in turn.state.data.get("likely") or [] if code in names][:SHOWN]
+        turn.say(turn.t("officials.transfer.ask_unit", code=turn.state.data.get("code", "")) + "\n"
+                 + turn.t("officials.transfer.type_to_search"), shown)
+
+    def _search(self, turn: Turn, typed: str) -> list[Choice]:
+        wanted = fold(typed).split()
+        return [c for c in self._targets(turn) if all(w in fold(f"{c.label} {c.key}") for w in wanted)]
 
     async def handle(self, turn: Turn) -> None:
         if turn.state.step == "unit":
-            if turn.choice and turn.choice in {c.key for c in self._targets(turn)}:
-                turn.state.data["unit"] = turn.choice
+            chosen = turn.choice if turn.choice in {c.key for c in self._targets(turn)} else None
+            typed = free_text(turn) if chosen is None else None
+            found = self._search(turn, typed) if typed else []
+            if chosen is None and len(found) == 1:
+                chosen = found[0].key
+            if chosen:
+                turn.state.data["unit"] = chosen
                 turn.goto(self.name, "reason")
-                unit = turn.services.org.units[turn.choice].name(turn.state.language)
+                unit = turn.services.org.units[chosen].name(turn.state.language)
                 turn.say(turn.t("officials.transfer.ask_reason", unit=unit))
+            elif found:
+                turn.say(turn.t("officials.transfer.several", count=len(found)))
+                self._ask_unit(turn, found[:MATCHES])
             else:
-                turn.say(turn.t("common.choose_from_list"))
+                turn.say(turn.t("officials.transfer.no_match", text=(typed or "")[:40]) if typed
+                         else turn.t("common.choose_from_list"))
                 self._ask_unit(turn)
             return
         reason = free_text(turn)

@@ -45,11 +45,21 @@ async def add_event(
 ) -> CaseEvent:
     event = CaseEvent(
         case_id=case.id, at=at, action=action, actor_kind=actor_kind, actor_id=actor_id,
-        from_status=from_status, to_status=to_status, note=note, public=public, data=data or {},
+        from_status=from_status, to_status=to_status, note=note, public=public,
+        data={**(data or {}), "state": case_state(case)},
     )
     session.add(event)
     await session.flush()
     return event
+
+
+def case_state(case: Case) -> dict:
+    """The case right after an event, kept in the event: the digest reads "the unit that answered" and "the
+    due date that held" from it, so a later transfer, reopen or extension never rewrites a past period."""
+    return {
+        "unit_id": case.unit_id, "status": case.status, "assignee_id": case.assignee_id,
+        "due": case.due_at.isoformat() if case.due_at else None, "extended": bool(case.extended),
+    }
 
 
 async def history(session: AsyncSession, case_id: int, *, public_only: bool) -> list[CaseEvent]:

@@ -109,9 +109,11 @@ async def test_a_head_asks_for_a_digest_and_gets_the_chart(db_url: str) -> None:
         texts = await tg.wait_for(LEADER, 3)
         assert texts[2].startswith("BÁO CÁO TIẾP NHẬN, TRẢ LỜI PHẢN ÁNH, KIẾN NGHỊ: UBND thành phố Chí Linh, tuần "
                                    "2026-W10 (02/03 - 08/03/2026)")
-        assert "Trả lời đúng hạn: 18, tỷ lệ 72% (70%)" in texts[2]
+        assert "Trả lời đúng hạn: 21, tỷ lệ 84% (70%)" in texts[2]
         photos = [m for m in tg.sent if m["chat_id"] == LEADER and m["method"] == "sendPhoto"]
-        assert len(photos) == 1 and bar_heights(photos[0]["photo"]) == [150, 150, 143, 133]
+        assert len(photos) == 1 and bar_heights(photos[0]["photo"]) == [200, 175, 167, 143]
+        # One photo, the digest's headline as its caption.
+        assert photos[0]["caption"] == texts[2].split("\n", 1)[0]
 
         tg.says(LEADER, "/digest 2026-W09")
         texts = await tg.wait_for(LEADER, 4)

@@ -36,9 +36,9 @@ async def test_dry_run_prints_the_digest_and_writes_the_chart(db_url: str, datab
     lines = out.splitlines()
     assert lines[0] == ("BÁO CÁO TIẾP NHẬN, TRẢ LỜI PHẢN ÁNH, KIẾN NGHỊ: UBND phường Sao Đỏ, tuần 2026-W10 "
                         "(02/03 - 08/03/2026)")
-    assert lines[5] == "Trả lời đúng hạn: 6, tỷ lệ 75% (66,7%)"
+    assert lines[5] == "Trả lời đúng hạn: 7, tỷ lệ 87,5% (66,7%)"
     assert lines[-1] == f"chart: {chart}"
-    assert Image.open(chart).format == "PNG" and bar_heights(chart.read_bytes()) == [150]
+    assert Image.open(chart).format == "PNG" and bar_heights(chart.read_bytes()) == [175]
     async with database.unit_of_work(readonly=True) as uow:
         assert (await uow.session.execute(select(OutboxItem.id))).first() is None  # a dry run sends nothing
 

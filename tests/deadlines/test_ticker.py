@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from bot.jobs.scheduler import Tick, Ticker, application_ticks
 from bot.services.org_view import OrgCache
 from storage.models import OutboxItem
 from storage.uow import Database
-from tests.deadlines.support import VN, link
+from tests.deadlines.support import VN, case_row, insert_cases, link, unit_ids
 from tests.support.harness import settings_for
 
 
@@ -51,6 +52,12 @@ async def test_the_running_application_ticks_the_weekly_digest(db_url: str) -> N
     """The long-running modes start the ticker: with the real clock, the latest week's digest is due now."""
     container = Container(settings_for(db_url))
     await link(container.db, "UBND_LEADER", 8001)
+    # The system has existed for a while (a case from two months ago): last week's digest is due, not skipped
+    # as a week before the system started.
+    long_ago = datetime.now(UTC) - timedelta(days=60)
+    units = await unit_ids(container.db)
+    await insert_cases(container.db, [case_row(1, units["P_SAODO"], created=long_ago, due=long_ago,
+                                                next_action=None, status="closed")])
     container.start_ticker()
     try:
         for _ in range(600):  # generous: the first ticks run at start, but the machine may be busy

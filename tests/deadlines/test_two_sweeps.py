@@ -81,7 +81,7 @@ async def _two_processes(db_url: str, database: Database) -> None:
             await holder.execute(text("LOCK TABLE cases IN EXCLUSIVE MODE"))
             procs = [
                 await asyncio.create_subprocess_exec(
-                    TIEPDAN, "sweep", "--at", "2026-03-13T15:00+07:00", env=env,
+                    TIEPDAN, "sweep", "--at", "2026-03-13T15:00+07:00", "--send", env=env,
                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
                 for _ in range(2)
             ]

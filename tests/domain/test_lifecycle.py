@@ -43,6 +43,8 @@ ALLOWED = [
     ("reopened", "transfer", "transferred"),
     ("reopened", "reject", "rejected"),
     ("rejected", "close", "closed"),
+    ("assigned", "hand_back", "submitted"),  # the holder's access was revoked
+    ("in_progress", "hand_back", "submitted"),
 ]
 
 # A sample of moves the lifecycle must refuse, each a mistake an official or a bug could make.

@@ -109,7 +109,7 @@ async def test_after_a_telegram_journey_the_pin_is_nowhere_at_rest(db_url: str) 
     clock = FakeClock(FRIDAY)
     async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
         me = await _citizen(tg, CHAT)
-        code = await me.report("Đèn đường hỏng cả dãy phố Nguyễn Trãi từ tuần trước", "chieu_sang")
+        code = await me.report("Đèn đường hỏng cả dãy khu dân cư Mật Sơn từ tuần trước", "chieu_sang")
         receipt = next(m["text"] for m in tg.sent if code in m.get("text", "") and "PIN" in m["text"])
         pin = receipt.split("Mã PIN tra cứu: ")[1][:6]
         link_token = receipt.split("/track?t=")[1].split()[0]

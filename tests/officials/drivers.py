@@ -120,7 +120,7 @@ class ZaloDriver:
     """Zalo Bot API: no buttons - every choice is a numbered line, answered by typing its number."""
 
     channel = "zalo"
-    sends_photos = False  # the tests run Zalo without a public media URL
+    sends_photos = True  # by URL: a signed, expiring link to the media route (bot.web.media)
 
     def __init__(self, fake: FakeZaloBot, users: dict[str, int]) -> None:
         self.fake = fake

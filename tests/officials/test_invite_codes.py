@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.services import Services
 from bot.services.authz import Refused
 from bot.services.officials import code_hash, looks_like_code, normalise_code, normalise_phone
-from storage.models import ChannelIdentity, OfficialInvite
+from storage.models import ChannelIdentity, OfficialInvite, OutboxItem
 from tests.officials.drivers import TelegramDriver
 from tests.officials.world import MONDAY_9, World
 from tests.support.harness import fake_telegram, running_bot, settings_for
@@ -109,8 +109,10 @@ async def test_the_command_line_prints_a_one_time_code_and_a_telegram_deep_link(
 
         out = io.StringIO()
         assert await list_command(settings, bot.db, args(unit="P_SAODO"), out) == 0
+        # Reachability: a linked account with nothing held is "ok"; a seat with no account is unreachable.
         assert out.getvalue().splitlines() == [
-            f"{n:>5} {seat:<16} P_SAODO    {name} [{role}] accounts: {accounts} invites: -"
+            f"{n:>5} {seat:<16} P_SAODO    {name} [{role}] accounts: {accounts} invites: - "
+            + ("reach: telegram ok" if accounts == "telegram" else "reach: - UNREACHABLE")
             for n, seat, name, role, accounts in await _seats(bot.db)
         ] + ["3 official(s)"]
 
@@ -187,6 +189,10 @@ async def test_an_admin_invites_from_the_chat_and_revoking_takes_the_account_bac
             identity = (await uow.session.execute(
                 select(ChannelIdentity).where(ChannelIdentity.chat_id == "7005"))).scalar_one()
         assert (identity.official_id, identity.citizen_id is not None) == (None, True)
+        async with bot.db.unit_of_work(readonly=True) as uow:  # she is told (the command line's own clock)
+            told = (await uow.session.execute(select(OutboxItem.payload).where(OutboxItem.chat_id == "7005")
+                                              .order_by(OutboxItem.id.desc()))).scalars().first()
+        assert told["text"].startswith("Quyền truy cập hệ thống tiếp nhận phản ánh của đồng chí Đỗ Thị Hoa đã kết thúc.")
         d.says("newbie", "/queue")
         assert "Hồ sơ đang mở" not in await d.one("newbie")  # the citizen side answers now
         d.says("impostor", code)  # and the code stays used

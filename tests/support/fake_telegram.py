@@ -176,7 +176,10 @@ class FakeTelegram:
         return await self._record("sendMessage", params, {"text": text})
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> web.Response:
-        return await self._record("sendPhoto", params, {"photo": params.get("photo"), "caption": params.get("caption")})
+        extra = {"photo": params.get("photo"), "caption": params.get("caption")}
+        if params.get("caption") and params.get("reply_markup"):
+            extra["text"] = params["caption"]  # a card sent as its photo: the caption is the message the user reads
+        return await self._record("sendPhoto", params, extra)
 
     async def _m_sendMediaGroup(self, params: dict[str, Any]) -> web.Response:
         """An album: each photo recorded as sent (method sendMediaGroup); the answer is one message per photo."""

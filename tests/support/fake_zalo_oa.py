@@ -110,10 +110,12 @@ class FakeZaloOA:
             return web.json_response({"error": EXPIRED, "message": "Access token is invalid"})
         user_id = str(((body.get("recipient") or {}).get("user_id")) or "")
         text = str(((body.get("message") or {}).get("text")) or "")
-        if not user_id or not text or len(text) > MAX_TEXT:
+        image = _image_url((body.get("message") or {}).get("attachment"))
+        if not user_id or not (text or image) or len(text) > MAX_TEXT:
             return web.json_response({"error": -201, "message": "Parameters are invalid"})
         message_id = f"oa-msg-{next(self._ids)}"
-        self.sent.append({"user_id": user_id, "text": text, "message_id": message_id})
+        self.sent.append({"user_id": user_id, "text": text, "message_id": message_id,
+                          **({"image": image} if image else {})})
         self._new_sent.set()
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": message_id, "user_id": user_id}})
@@ -218,7 +220,7 @@ class FakeZaloOA:
     # --- reading what the bot sent -----------------------------------------------------------------------
 
     def texts_to(self, user: str) -> list[str]:
-        return [m["text"] for m in self.sent if m["user_id"] == user]
+        return [m["text"] for m in self.sent if m["user_id"] == user and m["text"]]  # images carry no words
 
     async def wait_for(self, user: str, count: int, within: float = 20.0) -> list[str]:
         """Wait until the user has received at least `count` texts in total."""
@@ -233,3 +235,16 @@ class FakeZaloOA:
             except TimeoutError:
                 pass
         return self.texts_to(user)
+
+
+def _image_url(attachment: object) -> str | None:
+    """The image URL of a media-template attachment ({"type": "template", "payload": {"template_type":
+    "media", "elements": [{"media_type": "image", "url": ...}]}}), or None."""
+    if not isinstance(attachment, dict) or attachment.get("type") != "template":
+        return None
+    payload = attachment.get("payload") or {}
+    elements = payload.get("elements") or [] if isinstance(payload, dict) else []
+    if payload.get("template_type") != "media" or not elements or not isinstance(elements[0], dict):
+        return None
+    url = elements[0].get("url")
+    return url if elements[0].get("media_type") == "image" and isinstance(url, str) else None

@@ -52,6 +52,7 @@ SETTING_KEYS = (
     "matching",
     "loaded_at",
 )
+FIRST_LOADED = "first_loaded_at"  # kept across reloads
 
 
 class OrgFileError(ValueError):
@@ -400,6 +401,9 @@ async def _write_settings(conn: AsyncConnection, spec: OrgSpec, span: range, now
     }
     await conn.execute(delete(OrgSetting).where(OrgSetting.key.in_(SETTING_KEYS)))
     await conn.execute(insert(OrgSetting), [{"key": k, "value": {"value": v}} for k, v in values.items()])
+    # The first load is when the system started: no digest is due for a period that ended before it.
+    if (await conn.execute(select(OrgSetting.key).where(OrgSetting.key == FIRST_LOADED))).first() is None:
+        await conn.execute(insert(OrgSetting).values(key=FIRST_LOADED, value={"value": values["loaded_at"]}))
 
 
 # --- reading back -----------------------------------------------------------------------------------------
