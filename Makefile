@@ -34,6 +34,9 @@ lint: install
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+	@# The accessibility audit's engine (axe-core, npm registry), into var/axe: a test dependency, not shipped.
+	@test -f var/axe/node_modules/axe-core/axe.min.js || \
+		npm install --silent --no-audit --no-fund --prefix var/axe axe-core@4
 
 # TEST_WORKERS: pytest-xdist processes (one per core by default); 0 runs the suite in this process.
 TEST_WORKERS ?= auto

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     ready_max_age_seconds: float = Field(default=120.0, gt=0)  # /readyz: oldest waiting inbox/outbox row
     health_token: SecretStr | None = None  # shows /readyz's detail to a caller that is not on localhost
     public_base_url: str = "http://127.0.0.1:8080"
+    # Web Push (calling a web chat visitor back): the VAPID key (PEM or base64url DER); a per-process one if unset.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:tiepdan@localhost"
+    web_push_plain_http: bool = False  # tests only: a local fake push service on http://127.0.0.1
     # Open to the city: Open311, /metrics, exports, the leaders' dashboard.
     open311_jurisdiction: str = "tiepdan"  # the jurisdiction_id Open311 clients may send
     open311_contact: str = ""  # who runs the API, shown in discovery
@@ -217,7 +221,7 @@ class Settings(BaseSettings):
         """Every secret value, so the log filter can mask it."""
         values = [self.telegram_bot_token, self.zalo_bot_token, self.webhook_secret, self.zalo_webhook_secret,
                   self.web_secret, self.zalo_oa_app_secret, self.zalo_oa_secret_key, self.zalo_oa_access_token,
-                  self.zalo_oa_refresh_token, self.metrics_token]
+                  self.zalo_oa_refresh_token, self.metrics_token, self.vapid_private_key]
         return [v.get_secret_value() for v in values if v is not None]
 
 

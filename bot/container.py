@@ -27,6 +27,7 @@ from bot.services.org_view import OrgCache
 from bot.services.receiving import Receiver
 from bot.services.track_links import TrackLinks
 from bot.services.webchat import WebChat
+from bot.services.webpush import WebPush
 from bot.web.addresses import ClientAddress
 from bot.web.app import build_app
 from bot.web.chat import WebChatRoutes
@@ -104,6 +105,10 @@ class Container:
         self.notifier = None if self.db.sqlite else Notifier(self.db, self.presence, self._scan_all)
         self.receiver = Receiver(self.db, self.clock)
         self.web_chat = WebChat(self.db, self.clock, self.webchat, imaging=self.imaging)
+        vapid = settings.vapid_private_key.get_secret_value() if settings.vapid_private_key else None
+        self.web_push = WebPush(self.db, self.clock, private_key=vapid, subject=settings.vapid_subject,
+                                allow_plain_http=settings.web_push_plain_http)
+        self.webchat.on_unseen = self.web_push.notify  # an answer while the page is closed calls the visitor back
         self._tasks: list[asyncio.Task[Any]] = []
         self.restarts: dict[str, int] = {}
         # Periodic catch-up jobs (deadline sweep, weekly digest, rating expiry, idle drafts); started by the
@@ -193,7 +198,8 @@ class Container:
         app = build_app(self.health, health_token=token, frame_ancestors=self.settings.frame_ancestors)
         signer = self.signer
         self.media_links.install(app, self.media)
-        WebChatRoutes(self.web_chat, signer, demo=self.settings.demo, public_base_url=self.settings.public_base_url,
+        WebChatRoutes(self.web_chat, signer, push=self.web_push, demo=self.settings.demo,
+                      public_base_url=self.settings.public_base_url,
                       default_language=self.settings.default_language,
                       addresses=ClientAddress(self.settings.trusted_proxy_list),
                       proof_bits=self.settings.web_proof_bits).install(app)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from bot.channels.model import InboundKind
+from bot.i18n import LANGUAGES
 from bot.services.action_keys import OFFICIAL_VERBS, parse
 from handlers.acknowledge import Acknowledge
 from handlers.announcement_reply import AnnouncementReply
@@ -13,7 +14,7 @@ from handlers.base import Flow, Turn
 from handlers.case_lookup import show_case
 from handlers.case_prompts import CasePrompts
 from handlers.case_reply import CaseReplyFlow
-from handlers.common import help_for, show_menu
+from handlers.common import help_for, offer_next_steps, show_menu
 from handlers.dashboard import open_dashboard
 from handlers.dialogue import DialogueFlow
 from handlers.digest import DigestFlow
@@ -51,6 +52,10 @@ class Router:
         self.intercepts = list(intercepts)
 
     async def dispatch(self, turn: Turn) -> None:
+        await self._dispatch(turn)
+        offer_next_steps(turn)  # every message that ends a step offers what to do next
+
+    async def _dispatch(self, turn: Turn) -> None:
         for intercept in self.intercepts:
             if await intercept.claims(turn):
                 await intercept.handle(turn)
@@ -63,6 +68,11 @@ class Router:
         command = turn.inbound.command
         onboarding = self.flows[OnboardingFlow.name]
         if command == "/start":
+            await onboarding.begin(turn)
+            return
+        switch = turn.inbound.argument.lower() if command == "/lang" else ""
+        if switch in LANGUAGES and turn.actor.citizen_id is not None and not turn.actor.consented:
+            turn.state.language = switch  # the web page's switch before consent: the greeting in that language
             await onboarding.begin(turn)
             return
         if turn.actor.citizen_id is not None and not turn.actor.consented and command != "/help":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.channels.model import Choice
-from handlers.base import Turn
+from handlers.base import OFFERED, Turn
 
 MENU = "menu"
 MENU_ITEMS = ("report", "my", "lang", "help")
@@ -11,6 +13,20 @@ MENU_ITEMS = ("report", "my", "lang", "help")
 
 def menu_choices(turn: Turn) -> list[Choice]:
     return [Choice(key, turn.t(f"menu.{key}")) for key in MENU_ITEMS]
+
+
+def offer_next_steps(turn: Turn) -> None:
+    """No dead ends: a citizen's idle chat whose last message offers nothing gets the menu's choices on it."""
+    if (turn.actor.official_id is not None or turn.actor.citizen_id is None or not turn.actor.consented
+            or turn.state.flow not in (None, MENU) or not turn.replies):
+        return
+    last = turn.replies[-1]
+    if last.choices or last.request or any(r.choices for r in turn.replies):
+        return
+    choices = menu_choices(turn)
+    turn.goto(MENU, "choose")
+    turn.replies[-1] = replace(last, choices=tuple(choices))
+    turn.state.data[OFFERED] = [[c.key, c.label] for c in choices]
 
 
 async def show_menu(turn: Turn) -> None:

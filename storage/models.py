@@ -466,6 +466,19 @@ class WebMessage(Base):
     redact_at: Mapped[datetime | None] = mapped_column(index=True)  # secrets in it are masked from then on
 
 
+class WebPushSubscription(Base):
+    """A browser that agreed to be called back (Web Push) for a web chat; gone when the push service says so."""
+
+    __tablename__ = "web_push_subscriptions"
+    __table_args__ = (Index("ix_web_push_subscriptions_chat", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128))
+    endpoint: Mapped[str] = mapped_column(String(1024), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(128))  # the browser's public key (base64url)
+    auth: Mapped[str] = mapped_column(String(64))  # the browser's auth secret (base64url)
+    created_at: Mapped[datetime]
+
+
 class PinAttempt(Base):
     """A wrong PIN on the tracking page, counted per code and per address to make guessing hopeless."""
 

@@ -8,7 +8,7 @@ catch up through `follow`, a per-process poll that runs only while sockets are o
 
 A raw web update, written by our own server after validation:
     {"v": 1, "id": "<client message id>", "chat": "<chat id>", "user": "<account id>", "kind": "text" |
-     "choice" | "photo" | "location" | "start", "text": str, "key": str, "attachment": int, "mime": str,
+     "choice" | "photo" | "location" | "start" | "language", "lang": "vi" | "en", "text": str, "key": str, "attachment": int, "mime": str,
      "size": int, "lat": float, "lon": float, "language": "vi" | "en"}
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -40,6 +41,7 @@ from storage.uow import Database
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
+PUSH_TITLE = "Tiếp Dân"  # the service's name, the same in every language
 FOLLOW_SECONDS = 2.0
 
 
@@ -75,6 +77,8 @@ class WebChatChannel:
         self.db, self.clock = db, clock
         self._sockets: dict[str, set[Socket]] = {}
         self._watermark: int | None = None  # the newest transcript row the follower has looked at
+        # Called with (chat, title, text) for a message no page of the chat open here has seen (Web Push).
+        self.on_unseen: Callable[[str, str, str], Awaitable[int]] | None = None
 
     # --- receiving ---------------------------------------------------------------------------------------
 
@@ -94,6 +98,8 @@ class WebChatChannel:
         }
         if kind == "start":
             return Inbound(kind=InboundKind.TEXT, text="/start", **base)
+        if kind == "language":  # the page's language switch: the conversation follows it
+            return Inbound(kind=InboundKind.TEXT, text=f"/lang {payload.get('lang', '')}", **base)
         if kind == "text":
             return Inbound(kind=InboundKind.TEXT, text=payload.get("text", ""), **base)
         if kind == "choice":
@@ -101,6 +107,9 @@ class WebChatChannel:
         if kind == "photo":
             ref = MediaRef("photo", str(payload["attachment"]), payload.get("mime"), payload.get("size"))
             return Inbound(kind=InboundKind.PHOTO, text=payload.get("text", ""), media=(ref,), **base)
+        if kind == "voice":  # kept as evidence like a Telegram voice note
+            ref = MediaRef("voice", str(payload["attachment"]), payload.get("mime"), payload.get("size"))
+            return Inbound(kind=InboundKind.VOICE, media=(ref,), **base)
         if kind == "location":
             return Inbound(kind=InboundKind.LOCATION, lat=payload["lat"], lon=payload["lon"], **base)
         return Inbound(kind=InboundKind.UNSUPPORTED, **base)
@@ -122,7 +131,10 @@ class WebChatChannel:
                 await uow.commit()
         except (SQLAlchemyError, OSError) as exc:
             return SendResult.retry(f"transcript not written: {type(exc).__name__}")
+        seen = bool(self._sockets.get(chat_id))
         await self.deliver(chat_id, [row])
+        if not seen and self.on_unseen is not None and message.texts:
+            await self.on_unseen(chat_id, PUSH_TITLE, message.texts[0])  # a courtesy: it never raises
         return SendResult.sent(str(row.id))
 
     async def fetch_media(self, ref: str) -> bytes:

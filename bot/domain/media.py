@@ -16,7 +16,8 @@ MAX_VOICE_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48 MP phone photo is refused; 40 MP covers every common camera mode
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-VOICE_TYPES = {"audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/amr", "audio/x-m4a", "audio/wav"}
+VOICE_TYPES = {"audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/amr", "audio/x-m4a", "audio/wav",
+               "audio/webm"}  # audio/webm: Opus recorded by a browser's MediaRecorder (the web chat)
 DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp"}
 PILLOW_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 

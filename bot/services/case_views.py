@@ -56,6 +56,7 @@ class OfficialCaseView:
     reopen_count: int
     history: tuple[HistoryEntry, ...]
     actions: tuple[Verb, ...]
+    media: tuple[int, ...] = ()  # the case's photos and voice notes, as on its card
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ class CaseViews(CaseWork):
         return OfficialCaseView(
             case.id, case.code, case.status, names.get(case.assignee_id or 0), self.notifier.card_text(t, case, whole=True),
             case.original_due_at, bool(case.extended), case.transfer_count, case.reopen_count, history,
-            await self.available(seat, case),
+            await self.available(seat, case), tuple(await self.notifier.media_of(case)),
         )
 
     async def _names(self, ids: set[int]) -> dict[int, str]:

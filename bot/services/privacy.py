@@ -38,6 +38,7 @@ from storage.models import (
     OutboxItem,
     Subscription,
     WebMessage,
+    WebPushSubscription,
 )
 from storage.repositories import cases as case_rows
 from storage.repositories.dialect import is_postgres
@@ -251,6 +252,9 @@ class Privacy:
                 await self.session.execute(update(model).where(model.identity_id.in_(identity_ids))
                                            .values(identity_id=None))
             await self.session.execute(delete(ChannelIdentity).where(ChannelIdentity.id.in_(identity_ids)))
+        web_chats = [chat for ch, chat in chats if ch == WEB_CHANNEL]
+        if web_chats:  # nobody is called back any more
+            await self.session.execute(delete(WebPushSubscription).where(WebPushSubscription.chat_id.in_(web_chats)))
         await self.session.execute(delete(Consent).where(Consent.citizen_id == citizen_id))
         citizen.phone = citizen.display_name = None
         citizen.deleted_at = now

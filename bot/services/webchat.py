@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain.media import check_media
 from bot.services.imaging import ImageWorker
 from bot.services.media import new_attachment
-from storage.models import Attachment, ChannelIdentity, Official, Unit, WebMessage
+from storage.models import Attachment, ChannelIdentity, Conversation, Official, Unit, WebMessage
 from storage.repositories import inbox, web_messages
 from storage.repositories.dialect import insert_for
 from storage.uow import Database
@@ -70,15 +70,24 @@ class WebChat:
         async with self.db.unit_of_work(readonly=True) as uow:
             return await web_messages.history(uow.session, chat_id)
 
+    async def conversation_language(self, chat_id: str) -> str | None:
+        """The language the bot speaks in this chat, or None before its first message."""
+        async with self.db.unit_of_work(readonly=True) as uow:
+            return (await uow.session.execute(
+                select(Conversation.language).where(Conversation.channel == CHANNEL, Conversation.chat_id == chat_id)
+            )).scalar_one_or_none()
+
     # --- photos ------------------------------------------------------------------------------------------
 
-    async def keep_upload(self, chat_id: str, content: bytes, mime: str) -> Attachment:
-        """Check and store an uploaded photo (EXIF stripped); raises MediaRejected with the reason.
+    async def keep_upload(self, chat_id: str, content: bytes, mime: str, kind: str = "photo") -> Attachment:
+        """Check and store an uploaded photo (EXIF stripped) or voice message; raises MediaRejected.
 
-        The declared type only has to be a photo type; the bytes decide, in the picture worker's process."""
-        check_media("photo", mime, len(content))
-        content, mime = await self.imaging.clean(content, "photo")
-        row = new_attachment("photo", mime, content, self.clock.now(), owner_key=upload_owner(chat_id))
+        The declared type only has to be a photo type; the bytes decide, in the picture worker's process.
+        A voice message was checked by its content (WebM) by the route."""
+        check_media(kind, mime, len(content))
+        if kind == "photo":
+            content, mime = await self.imaging.clean(content, "photo")
+        row = new_attachment(kind, mime, content, self.clock.now(), owner_key=upload_owner(chat_id))
         async with self.db.unit_of_work() as uow:
             uow.session.add(row)
             await uow.commit()

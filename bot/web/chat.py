@@ -23,8 +23,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bot.channels.webchat import frame_of
 from bot.domain.cases import MAX_DESCRIPTION
 from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
-from bot.i18n import translator
+from bot.i18n import LANGUAGES, translator
 from bot.services.webchat import DemoSeat, WebChat
+from bot.services.webpush import WebPush
 from bot.web import proof
 from bot.web.addresses import ClientAddress
 from bot.web.limits import EdgeLimits
@@ -40,17 +41,24 @@ MAX_FRAME_BYTES = 64 * 1024  # larger frames close the socket (1009); texts are 
 MAX_TEXT = MAX_DESCRIPTION  # a whole description fits in one message
 MAX_LABEL = 200
 MAX_UPLOAD_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # the photo plus the multipart envelope
+# A voice message from the page: Opus in WebM, at most 2 minutes (the page stops there; ~32 kbit/s fits 1 MB).
+MAX_WEB_VOICE_BYTES, MAX_VOICE_SECONDS = 1024 * 1024, 120
+WEBM_MAGIC = b"\x1aE\xdf\xa3"  # EBML: the start of every WebM file
 MAX_UNPROVEN = 10  # frames a socket may send before solving its challenge, then it is closed
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SEAT = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 # Page texts the script needs, sent with the page from the catalogs.
 SCRIPT_TEXTS = (
-    "web.js.connecting", "web.js.connected", "web.js.reconnecting", "web.js.sending", "web.js.failed",
+    "web.js.connecting", "web.js.connected", "web.js.reconnecting", "web.js.sending", "web.js.queued", "web.js.failed",
     "web.js.you", "web.js.bot", "web.js.share_location", "web.js.locating", "web.js.location_denied",
     "web.js.location_unavailable", "web.js.location_sent", "web.js.uploading", "web.js.choices",
-    "web.js.photo_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
+    "web.js.photo_alt", "web.js.notify", "web.js.notify_on", "web.js.notify_off", "web.js.voice", "web.js.voice_stop",
+    "web.js.voice_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
 )
-STATIC_FILES = {"site.css": "text/css", "chat.js": "text/javascript"}  # the templates are not served raw
+STATIC_FILES = {  # the templates are not served raw
+    "site.css": "text/css", "chat.js": "text/javascript", "manifest.webmanifest": "application/manifest+json",
+    "icon-192.png": "image/png", "icon-512.png": "image/png",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +86,8 @@ class Connection:
 class WebChatRoutes:
     def __init__(self, chat: WebChat, signer: Signer, *, demo: bool, public_base_url: str,
                  default_language: str, addresses: ClientAddress | None = None, limits: EdgeLimits | None = None,
-                 proof_bits: int = proof.DEFAULT_BITS) -> None:
-        self.chat, self.signer, self.demo = chat, signer, demo
+                 proof_bits: int = proof.DEFAULT_BITS, push: WebPush | None = None) -> None:
+        self.chat, self.signer, self.demo, self.push = chat, signer, demo, push
         self.default_language = default_language
         self._public_origin = _origin_of(public_base_url)
         self._open: set[Connection] = set()
@@ -91,8 +99,10 @@ class WebChatRoutes:
         app.router.add_get("/chat", self.page)
         app.router.add_get("/chat/ws", self.socket)
         app.router.add_post("/chat/upload", self.upload)
+        app.router.add_post("/chat/push", self.subscribe)
         app.router.add_get(r"/chat/media/{attachment:\d{1,12}}", self.media)
         app.router.add_get("/static/{name}", static_file)
+        app.router.add_get("/chat/sw.js", service_worker)
         app.on_shutdown.append(self._close_sockets)
 
     async def _close_sockets(self, _app: web.Application) -> None:
@@ -142,7 +152,6 @@ class WebChatRoutes:
     # --- the page ----------------------------------------------------------------------------------------
 
     async def page(self, request: web.Request) -> web.Response:
-        language = page_language(request, self.default_language)
         visitor = self.visitor_of(request)
         fresh = visitor is None
         visitor = visitor or new_visitor_id()
@@ -150,9 +159,17 @@ class WebChatRoutes:
         seats = await self.chat.demo_seats() if self.demo else []
         if seat not in {s.seat for s in seats}:
             seat = None
+        # The page speaks the conversation's language; a switch (?lang=) is sent to the bot as well, so the
+        # page and the bot's replies never disagree, and a cookie left by another visit does not override it.
+        talking = None if fresh else await self.chat.conversation_language(f"{visitor}.{seat}" if seat else visitor)
+        asked = request.query.get("lang")
+        language = (asked if asked in LANGUAGES else talking) or page_language(request, self.default_language)
         config = {
             "lang": language, "seat": seat, "maxText": MAX_TEXT, "maxPhotoBytes": MAX_PHOTO_BYTES,
-            "photoTypes": sorted(PHOTO_TYPES), "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
+            "switchTo": language if asked in LANGUAGES and asked != talking else None,
+            "photoTypes": sorted(PHOTO_TYPES), "maxVoiceBytes": MAX_WEB_VOICE_BYTES,
+            "maxVoiceSeconds": MAX_VOICE_SECONDS, "pushKey": self.push.public_key if self.push else None,
+            "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
         }
         body = render("chat.html", language, {
             "lang": language,
@@ -258,6 +275,11 @@ class WebChatRoutes:
         base = {"v": 1, "chat": visit.account, "user": visit.account, "language": language}
         if kind == "start":  # the first visit: greet once per chat, however often the page asks
             return {**base, "id": "start", "kind": "start"}, None
+        if kind == "language":  # the visitor switched the page's language: the bot's replies follow
+            wanted, client_id = data.get("lang"), data.get("id")
+            if wanted not in LANGUAGES or not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+                return t("web.error.malformed")
+            return {**base, "id": client_id, "kind": "language", "lang": wanted}, None
         client_id = data.get("id")
         if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
             return t("web.error.malformed")
@@ -283,6 +305,14 @@ class WebChatRoutes:
                 return t("web.error.malformed")
             return ({**base, "kind": "location", "lat": float(lat), "lon": float(lon)},
                     {**shown, "location": [round(float(lat), 6), round(float(lon), 6)]})
+        if kind == "voice":
+            attachment = data.get("attachment")
+            known = isinstance(attachment, int) and not isinstance(attachment, bool)
+            row = await self.chat.own_upload(visit.account, attachment) if known else None
+            if row is None or row.kind != "voice":
+                return t("web.error.photo_missing")
+            return ({**base, "kind": "voice", "attachment": row.id, "mime": row.mime, "size": row.size},
+                    {**shown, "attachments": [row.id], "voice": True})
         if kind == "photo":
             attachment = data.get("attachment")
             caption = data.get("text") if isinstance(data.get("text"), str) else ""
@@ -296,6 +326,26 @@ class WebChatRoutes:
                      "text": caption.strip()},
                     {**shown, "attachments": [row.id], "text": caption.strip()})
         return t("web.error.unsupported")
+
+    # --- Web Push: the browser asks to be called back ------------------------------------------------------
+
+    async def subscribe(self, request: web.Request) -> web.Response:
+        if self.push is None or not self.same_origin(request):
+            return web.json_response({"error": "forbidden"}, status=403)
+        visit = await self.visit_of(request)
+        if visit is None or visit.seat is not None:  # citizens only: officials have their desk
+            return web.json_response({"error": "visitor"}, status=403)
+        if request.content_length is None or request.content_length > 4096:
+            return web.json_response({"error": "size"}, status=413)
+        try:
+            subscription = await request.json()
+        except ValueError:
+            subscription = None
+        accepted = self.push.acceptable(subscription)
+        if accepted is None:
+            return web.json_response({"error": "malformed"}, status=400)
+        await self.push.subscribe(visit.account, *accepted)
+        return web.json_response({"ok": True}, status=201)
 
     # --- photos ------------------------------------------------------------------------------------------
 
@@ -316,16 +366,20 @@ class WebChatRoutes:
             part = await reader.next()
         except (ValueError, AssertionError, KeyError):
             part = None
-        if part is None or getattr(part, "name", None) != "photo":
+        kind = getattr(part, "name", None)
+        if part is None or kind not in ("photo", "voice"):
             return web.json_response({"error": t("web.error.malformed")}, status=400)
+        limit = MAX_PHOTO_BYTES if kind == "photo" else MAX_WEB_VOICE_BYTES
         content = bytearray()
         while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
             content += chunk
-            if len(content) > MAX_PHOTO_BYTES:
+            if len(content) > limit:
                 return web.json_response({"error": t("web.upload.too_large")}, status=413)
-        mime = part.headers.get("Content-Type", "")  # type: ignore[union-attr]
+        mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()  # type: ignore[union-attr]
+        if kind == "voice" and (mime != "audio/webm" or not bytes(content[:4]) == WEBM_MAGIC):
+            return web.json_response({"error": t("web.upload.wrong_type")}, status=415)  # checked by content
         try:
-            row = await self.chat.keep_upload(visit.account, bytes(content), mime)
+            row = await self.chat.keep_upload(visit.account, bytes(content), mime, kind)
         except MediaRejected as exc:
             status = 413 if exc.reason == "too_large" else 415
             return web.json_response({"error": t(f"web.upload.{exc.reason}")}, status=status)
@@ -348,8 +402,17 @@ async def static_file(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in STATIC_FILES:
         raise web.HTTPNotFound()
-    return web.Response(body=(STATIC / name).read_bytes(), content_type=STATIC_FILES[name], charset="utf-8",
+    kind = STATIC_FILES[name]
+    return web.Response(body=(STATIC / name).read_bytes(), content_type=kind,
+                        charset=None if kind.startswith("image/") else "utf-8",
                         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+async def service_worker(_request: web.Request) -> web.Response:
+    """The offline shell and the push handler; served under /chat so it may control the page."""
+    return web.Response(body=(STATIC / "sw.js").read_bytes(), content_type="text/javascript", charset="utf-8",
+                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                                 "Service-Worker-Allowed": "/chat"})
 
 
 def _coordinate(value: object, limit: float) -> bool:

@@ -136,4 +136,5 @@ def say_case(turn: Turn, view: OfficialCaseView) -> None:
             line += "\n" + t("officials.view.history_note", note=entry.note)
         history.append(line)
     text = "\n".join(parts) + "\n\n" + t("officials.view.history") + "\n" + "\n".join(history)
-    turn.say(text, action_choices(t, view.case_id, view.actions))
+    # The photos as on the card: thumbnails on the web chat, an album on Telegram, links on Zalo.
+    turn.say(text, action_choices(t, view.case_id, view.actions), attachment_ids=view.media)

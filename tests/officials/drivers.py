@@ -77,7 +77,8 @@ class TelegramDriver:
     def photos_to(self, user: str) -> list[bytes]:
         """The photos the user received, in order (their bytes, as uploaded)."""
         chat = self.users[user]
-        return [m["photo"] for m in self.fake.sent if m.get("chat_id") == chat and m["method"] == "sendPhoto"]
+        return [m["photo"] for m in self.fake.sent
+                if m.get("chat_id") == chat and m["method"] in ("sendPhoto", "sendMediaGroup")]
 
     def shares_contact(self, user: str, phone: str, *, own: bool = True) -> None:
         self.fake.shares_contact(self.users[user], phone, own=own)

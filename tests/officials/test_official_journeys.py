@@ -124,6 +124,9 @@ def card(code: str, *, kind: str = "Phản ánh", category: str = "Ngập úng, 
     return CARD.format(code=code, kind=kind, category=category, unit=unit, due=due, accept=accept, text=text)
 
 
+MENU = ["Gửi phản ánh, kiến nghị", "Xem hồ sơ của tôi", "Ngôn ngữ / Language", "Hướng dẫn"]
+
+
 # --- the report: asked, answered, not satisfied, reopened, answered again, satisfied ---------------------------
 
 
@@ -197,6 +200,7 @@ async def report_journey(scene: Scene) -> None:
     d.says("citizen", "Mưa to chiều nay lại ngập.")
     assert await d.one("citizen") == ("Hồ sơ PA-2026-000001 đã được mở lại và giao lại cho UBND phường Sao Đỏ xử "
                                       "lý. Hạn trả lời mới: trước 17:00 thứ Hai, 09/03/2026.")
+    assert d.choices("citizen") == MENU  # no dead end: what to do next
     reopened = ("Người dân chưa hài lòng với câu trả lời; hồ sơ được mở lại. Ý kiến: Mưa to chiều nay lại ngập.\n\n"
                 + card(code, due="trước 17:00 thứ Hai, 09/03/2026", accept_due="trước 09:30 thứ Ba, 03/03/2026"))
     for user in ("mai", "tu", "hung"):
@@ -232,11 +236,15 @@ async def report_journey(scene: Scene) -> None:
     scene.at(3, 10, 0)
     d.chooses("citizen", "Hài lòng")
     assert await d.one("citizen") == "Cảm ơn bạn đã đánh giá. Hồ sơ PA-2026-000001 đã hoàn thành."
+    assert d.choices("citizen") == MENU
     assert await d.one("tu") == "Người dân hài lòng với câu trả lời hồ sơ PA-2026-000001. Hồ sơ đã đóng."
 
     # The history lists every step with its actor and time; never the citizen's account.
+    photos_before = len(d.photos_to("hung")) if d.sends_photos else 0
     d.says("hung", "/case PA-2026-000001")
     view = await d.one("hung")
+    if d.sends_photos:  # the case's photos come with its view, as with its card
+        assert len(d.photos_to("hung")) > photos_before
     assert view == (
         "Hồ sơ PA-2026-000001 (Phản ánh)\nLĩnh vực: Ngập úng, thoát nước\nĐịa bàn: Sao Đỏ\n"
         "Đơn vị xử lý: UBND phường Sao Đỏ\nHạn giải quyết: trước 17:00 thứ Hai, 09/03/2026\n"

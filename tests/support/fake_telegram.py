@@ -183,6 +183,20 @@ class FakeTelegram:
             extra["text"] = params["caption"]  # a card sent as its photo: the caption is the message the user reads
         return await self._record("sendPhoto", params, extra)
 
+    async def _m_sendMediaGroup(self, params: dict[str, Any]) -> web.Response:
+        """An album: each photo recorded as sent (method sendMediaGroup); the answer is one message per photo."""
+        media = params.get("media")
+        items = json.loads(media) if isinstance(media, str) else media
+        if not isinstance(items, list) or not 2 <= len(items) <= 10:
+            return _error(400, "Bad Request: wrong number of media in the album")
+        messages = []
+        for item in items:
+            ref = str(item.get("media", ""))
+            photo = params.get(ref.removeprefix("attach://")) if ref.startswith("attach://") else ref
+            answer = await self._record("sendMediaGroup", params, {"photo": photo, "caption": item.get("caption")})
+            messages.append(json.loads(answer.text)["result"])
+        return _ok(messages)
+
     async def _m_sendVoice(self, params: dict[str, Any]) -> web.Response:
         return await self._record("sendVoice", params, {"voice": params.get("voice")})
 

@@ -52,16 +52,18 @@ def wait_for_page(url: str, process: subprocess.Popen[str], timeout: float) -> b
 
 
 @contextlib.contextmanager
-def tiepdan_run(folder: Path, *, timeout: float = 120.0, env: dict[str, str] | None = None) -> Iterator[LiveApp]:
-    """Start `tiepdan run` in `folder` (no .env there) and wait until /chat answers 200."""
-    port = free_port()
+def tiepdan_run(folder: Path, *, timeout: float = 120.0, env: dict[str, str] | None = None,
+                port: int | None = None) -> Iterator[LiveApp]:
+    """Start `tiepdan run` in `folder` (no .env there) and wait until /chat answers 200; `port` restarts a
+    stopped one at the same address (its pages reconnect)."""
+    port = port or free_port()
     clean = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder), "LANG": "C.UTF-8",
         "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'tiepdan.db'}", "PORT": str(port),
         "LOG_LEVEL": "WARNING",
     }
     output = folder / "stdout.txt"
-    with output.open("w", encoding="utf-8") as out, (folder / "stderr.txt").open("w", encoding="utf-8") as err:
+    with output.open("a", encoding="utf-8") as out, (folder / "stderr.txt").open("a", encoding="utf-8") as err:
         started = time.monotonic()
         process = subprocess.Popen([TIEPDAN, "run"], cwd=folder, env=clean | (env or {}), stdout=out, stderr=err,
                                    text=True)

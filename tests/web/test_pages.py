@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import aiohttp
 import pytest
+from PIL import Image
 
 from bot.container import Container
 from tests.support.harness import settings_for
@@ -22,8 +24,8 @@ def script_config(page: str) -> dict:
 
 
 @pytest.mark.parametrize(("lang", "heading", "send", "photo_type"), [
-    ("vi", "<h1>Tiếp Dân - hỏi đáp, phản ánh</h1>", ">Gửi</button>", "Chỉ nhận ảnh JPEG, PNG hoặc WebP."),
-    ("en", "<h1>Tiếp Dân - questions and reports</h1>", ">Send</button>", "Only JPEG, PNG or WebP photos are accepted."),
+    ("vi", "<h1>Tiếp Dân - hỏi đáp, phản ánh</h1>", ">Gửi tin</button>", "Chỉ nhận ảnh JPEG, PNG hoặc WebP."),
+    ("en", "<h1>Tiếp Dân - questions and reports</h1>", ">Send message</button>", "Only JPEG, PNG or WebP photos are accepted."),
 ])
 async def test_the_chat_page_in_each_language(db_url: str, lang: str, heading: str, send: str,
                                               photo_type: str) -> None:
@@ -57,3 +59,22 @@ async def test_only_the_assets_are_served_from_static(db_url: str) -> None:
         for name in ("chat.html", "track.html", "..%2Fchat.py"):
             async with session.get(f"{base}/static/{name}") as hidden:
                 assert hidden.status == 404
+
+
+async def test_the_chat_installs_as_a_small_pwa(db_url: str) -> None:
+    async with serving(Container(settings_for(db_url))) as base, aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/chat") as page:
+            assert '<link rel="manifest" href="/static/manifest.webmanifest">' in await page.text()
+        async with session.get(f"{base}/static/manifest.webmanifest") as manifest:
+            assert manifest.content_type == "application/manifest+json"
+            app = json.loads(await manifest.text())
+        assert (app["start_url"], app["display"]) == ("/chat", "standalone")
+        for icon in app["icons"]:
+            async with session.get(f"{base}{icon['src']}") as image:
+                assert image.content_type == "image/png"
+                with Image.open(io.BytesIO(await image.read())) as png:
+                    assert f"{png.width}x{png.height}" == icon["sizes"]
+        async with session.get(f"{base}/chat/sw.js") as worker:
+            assert worker.headers["Service-Worker-Allowed"] == "/chat"
+            script = await worker.text()
+        assert 'addEventListener("push"' in script and 'addEventListener("fetch"' in script

@@ -1,6 +1,7 @@
 /* Tiếp Dân web chat: one WebSocket to the bot; the server's transcript is the truth, this page only shows it.
  * Messages not yet acknowledged are kept in sessionStorage and sent again (same id) after a reconnect or a
- * reload, so nothing typed is lost and nothing is handled twice. Every text comes from the page's config. */
+ * reload, so nothing typed is lost and nothing is handled twice. A photo picked while offline waits in the same
+ * queue and is uploaded on reconnect. Every text comes from the page's config. */
 (function () {
   "use strict";
 
@@ -17,17 +18,18 @@
   var locationButton = document.getElementById("location-button");
   var pendingKey = "tiepdan-pending:" + (config.seat || "");
 
+  var PRIMARY = ["send"];  // the one submit action of a step, drawn filled
   var socket = null;
   var retryDelay = 1000;
+  var retryTimer = null;
   var shown = {};        // transcript id -> element
   var pending = load();  // client id -> frame not yet acknowledged
+  var photos = {};       // client id -> the picked file of a photo frame not yet uploaded
+  var uploading = {};    // client id -> true while its photo is being uploaded
   var sentOnce = false;  // the greeting was asked for on this page
 
   function load() {
     try { return JSON.parse(sessionStorage.getItem(pendingKey) || "{}"); } catch (e) { return {}; }
-  }
-  function save() {
-    try { sessionStorage.setItem(pendingKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
   }
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
@@ -42,7 +44,14 @@
     if (config.seat) { params.push("as=" + encodeURIComponent(config.seat)); }
     return "?" + params.concat(extra || []).join("&");
   }
-  function setStatus(text) { statusLine.textContent = text; }
+  function setStatus(text, state) {
+    statusLine.textContent = text;
+    if (state) { statusLine.dataset.state = state; }
+  }
+  function restoreStatus() {
+    if (online()) { setStatus(T["web.js.connected"], "online"); } else { setStatus(T["web.js.reconnecting"], "offline"); }
+  }
+  function online() { return socket !== null && socket.readyState === WebSocket.OPEN; }
   function showError(text) {
     errorLine.textContent = text;
     errorLine.hidden = !text;
@@ -52,7 +61,7 @@
   // --- drawing messages ------------------------------------------------------------------------------
 
   function bubble(direction) {
-    var item = document.createElement("li");
+    var item = document.createElement("div");
     item.className = "msg " + direction;
     var who = document.createElement("span");
     who.className = "visually-hidden";
@@ -60,14 +69,31 @@
     item.appendChild(who);
     return item;
   }
-  function paragraph(parent, text) {
+  function paragraph(parent, text, links) {
     var p = document.createElement("p");
-    p.textContent = text;
+    if (!links) { p.textContent = text; parent.appendChild(p); return; }
+    // The bot's own links (the receipt's /track link) are tappable; everything stays text nodes, never HTML.
+    text.split(/(https?:\/\/[^\s]+)/).forEach(function (part, index) {
+      if (index % 2 === 0) { p.appendChild(document.createTextNode(part)); return; }
+      var a = document.createElement("a");
+      a.href = part;
+      a.textContent = part;
+      a.className = "link";
+      p.appendChild(a);
+    });
     parent.appendChild(p);
   }
-  function image(parent, attachmentId) {
+  function voice(parent, attachmentId, preview) {
+    var audio = document.createElement("audio");
+    audio.controls = true;
+    audio.preload = "none";
+    audio.src = preview || "/chat/media/" + attachmentId + query();
+    audio.setAttribute("aria-label", T["web.js.voice_alt"]);
+    parent.appendChild(audio);
+  }
+  function image(parent, attachmentId, preview) {
     var img = document.createElement("img");
-    img.src = "/chat/media/" + attachmentId + query();
+    img.src = preview || "/chat/media/" + attachmentId + query();
     img.alt = T["web.js.photo_alt"];
     img.loading = "lazy";
     parent.appendChild(img);
@@ -81,11 +107,12 @@
     parent.appendChild(time);
   }
   function fillBody(item, message) {
-    (message.attachments || []).forEach(function (id) { image(item, id); });
+    (message.attachments || []).forEach(function (id) { (message.voice ? voice : image)(item, id); });
+    if (message.preview) { (message.voice ? voice : image)(item, null, message.preview); }
     if (message.location) {
       paragraph(item, fill(T["web.js.location_sent"], { lat: message.location[0], lon: message.location[1] }));
     }
-    if (message.texts) { message.texts.forEach(function (text) { if (text) { paragraph(item, text); } }); }
+    if (message.texts) { message.texts.forEach(function (text) { if (text) { paragraph(item, text, message.dir === "out"); } }); }
     if (message.text) { paragraph(item, message.text); }
   }
   function clearChoices() {
@@ -109,10 +136,19 @@
       share.addEventListener("click", shareLocation);
       group.appendChild(share);
     }
-    buttons.forEach(function (pair) {
+    var numbered = group.className.indexOf("numbers") < 0;
+    buttons.forEach(function (pair, index) {
       var button = document.createElement("button");
       button.type = "button";
-      button.textContent = pair[1];
+      if (numbered) {  // "gõ số thứ tự": the number the visitor may type instead
+        var number = document.createElement("span");
+        number.className = "num";
+        number.setAttribute("aria-hidden", "true");
+        number.textContent = (index + 1) + ".";
+        button.appendChild(number);
+      }
+      button.appendChild(document.createTextNode(pair[1]));
+      if (PRIMARY.indexOf(pair[0]) >= 0) { button.className = "primary"; }
       button.dataset.key = pair[0];
       button.addEventListener("click", function () { choose(pair[0], pair[1]); });
       group.appendChild(button);
@@ -153,6 +189,7 @@
     }
     item.dataset.id = message.id;
     shown[message.id] = item;
+    if (latest && message.dir === "out" && isReceipt(message)) { offerNotifications(item); }
     if (message.dir === "in") { clearChoices(); }
     else if (latest) { choices(item, message); }
   }
@@ -163,7 +200,7 @@
     fillBody(item, display);
     var state = document.createElement("span");
     state.className = "state";
-    state.textContent = T["web.js.sending"];
+    state.textContent = online() ? T["web.js.sending"] : T["web.js.queued"];
     item.appendChild(state);
     log.appendChild(item);
     clearChoices();
@@ -241,7 +278,12 @@
   // --- talking to the server -------------------------------------------------------------------------
 
   function transmit(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(frame)); }
+    if (!online()) { return; }
+    if ((frame.type === "photo" || frame.type === "voice") && !frame.attachment) { upload(frame); return; }
+    socket.send(JSON.stringify(frame));
+  }
+  function markPending(text) {
+    Array.prototype.forEach.call(log.querySelectorAll(".msg.pending .state"), function (s) { s.textContent = text; });
   }
   function post(frame, display) {
     pending[frame.id] = frame;
@@ -251,18 +293,25 @@
   }
   function connect() {
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    setStatus(T["web.js.connecting"]);
+    setStatus(T["web.js.connecting"], "connecting");
     socket = new WebSocket(scheme + "//" + location.host + "/chat/ws" + query());
-    socket.addEventListener("open", function () { retryDelay = 1000; setStatus(T["web.js.connected"]); });
+    socket.addEventListener("open", function () {
+      retryDelay = 1000;
+      setStatus(T["web.js.connected"], "online");
+      showError("");
+      markPending(T["web.js.sending"]);
+    });
     socket.addEventListener("message", function (event) {
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       receive(frame);
     });
     socket.addEventListener("close", function () {
-      setStatus(T["web.js.reconnecting"]);
-      setTimeout(connect, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 15000);
+      setStatus(T["web.js.reconnecting"], "offline");
+      markPending(T["web.js.queued"]);
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 8000);
     });
   }
   function receive(frame) {
@@ -280,6 +329,10 @@
         if (!log.querySelector('[data-client="' + id + '"]')) { showPending(pending[id], display(pending[id])); }
         transmit(pending[id]);
       });
+      if (config.switchTo && !sentOnce) {  // the visitor chose a language: the bot speaks it too (and greets)
+        sentOnce = true;
+        transmit({ type: "language", id: newId(), lang: config.switchTo });
+      }
       if (!messages.length && !sentOnce) { sentOnce = true; transmit({ type: "start" }); }
       scrollDown();
     } else if (frame.type === "message") {
@@ -300,7 +353,10 @@
   function display(frame) {
     if (frame.type === "choice") { return { text: frame.label }; }
     if (frame.type === "location") { return { location: [frame.lat, frame.lon] }; }
-    if (frame.type === "photo") { return { attachments: [frame.attachment] }; }
+    if (frame.type === "photo" || frame.type === "voice") {
+      var isVoice = frame.type === "voice";
+      return frame.attachment ? { attachments: [frame.attachment], voice: isVoice } : { preview: frame.preview, voice: isVoice };
+    }
     return { text: frame.text };
   }
 
@@ -328,11 +384,11 @@
     if (!navigator.geolocation) { showError(T["web.js.location_unavailable"]); return; }
     setStatus(T["web.js.locating"]);
     navigator.geolocation.getCurrentPosition(function (position) {
-      setStatus(T["web.js.connected"]);
+      restoreStatus();
       var frame = { type: "location", id: newId(), lat: position.coords.latitude, lon: position.coords.longitude };
       post(frame, display(frame));
     }, function (error) {
-      setStatus(T["web.js.connected"]);
+      restoreStatus();
       showError(error.code === 1 ? T["web.js.location_denied"] : T["web.js.location_unavailable"]);
     }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
   }
@@ -340,21 +396,161 @@
     if (config.photoTypes.indexOf(file.type) < 0) { showError(T["web.upload.wrong_type"]); return; }
     if (file.size > config.maxPhotoBytes) { showError(T["web.upload.too_large"]); return; }
     showError("");
-    setStatus(T["web.js.uploading"]);
+    queueFile("photo", file);  // a data URL survives a reload in sessionStorage (when it fits)
+  }
+  function queueFile(type, file) {  // a photo or a recording: kept (as a data URL) until it is uploaded
+    var frame = { type: type, id: newId() };
+    photos[frame.id] = file;
+    var reader = new FileReader();
+    reader.onload = function () {
+      frame.preview = reader.result;
+      post(frame, display(frame));
+    };
+    reader.onerror = function () { showError(T["web.js.failed"]); };
+    reader.readAsDataURL(file);
+  }
+
+  // --- voice messages: Opus in WebM, capped in length and size -----------------------------------------
+
+  var voiceButton = document.getElementById("voice-button");
+  var recorder = null;
+  var voiceType = window.MediaRecorder && MediaRecorder.isTypeSupported &&
+    MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : null;
+  function record() {
+    if (recorder) { recorder.stop(); return; }
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      var chunks = [];
+      recorder = new MediaRecorder(stream, { mimeType: voiceType, audioBitsPerSecond: 32000 });
+      recorder.addEventListener("dataavailable", function (event) { if (event.data.size) { chunks.push(event.data); } });
+      recorder.addEventListener("stop", function () {
+        stream.getTracks().forEach(function (track) { track.stop(); });
+        recorder = null;
+        voiceButton.textContent = T["web.js.voice"];
+        var blob = new Blob(chunks, { type: "audio/webm" });
+        if (blob.size > config.maxVoiceBytes) { showError(T["web.upload.too_large"]); return; }
+        if (blob.size) { queueFile("voice", blob); }
+      });
+      recorder.start(1000);
+      voiceButton.textContent = T["web.js.voice_stop"];
+      setTimeout(function () { if (recorder) { recorder.stop(); } }, config.maxVoiceSeconds * 1000);
+    }).catch(function () { showError(T["web.js.failed"]); });
+  }
+  if (voiceType && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    voiceButton.hidden = false;
+    voiceButton.addEventListener("click", record);
+  }
+
+  function fileOf(frame) {
+    if (photos[frame.id]) { return photos[frame.id]; }
+    if (!frame.preview) { return null; }
+    var parts = frame.preview.split(",");
+    var mime = (parts[0].match(/data:([^;]+)/) || [])[1] || "image/jpeg";
+    var bytes = atob(parts[1]);
+    var array = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i++) { array[i] = bytes.charCodeAt(i); }
+    return new Blob([array], { type: mime });
+  }
+  function upload(frame) {
+    // One upload per frame at a time; the frame itself (one id) is what the server keeps exactly once.
+    if (uploading[frame.id]) { return; }
+    var file = fileOf(frame);
+    if (!file) { failPending(frame.id, T["web.js.failed"]); return; }
+    uploading[frame.id] = true;
+    setStatus(T["web.js.uploading"], "online");
     var body = new FormData();
-    body.append("photo", file, file.name || "photo");
+    body.append(frame.type, file, file.name || frame.type);
     fetch("/chat/upload" + query(), { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
       })
       .then(function (result) {
-        setStatus(T["web.js.connected"]);
-        if (!result.ok) { showError(result.data.error || T["web.js.failed"]); return; }
-        var frame = { type: "photo", id: newId(), attachment: result.data.attachment };
-        post(frame, display(frame));
+        delete uploading[frame.id];
+        if (online()) { setStatus(T["web.js.connected"], "online"); }
+        if (!result.ok) { failPending(frame.id, result.data.error || T["web.js.failed"]); return; }
+        frame.attachment = result.data.attachment;
+        delete frame.preview;  // the server has it now; the queue stays small
+        delete photos[frame.id];
+        save();
+        transmit(frame);
       })
-      .catch(function () { setStatus(T["web.js.reconnecting"]); showError(T["web.js.failed"]); });
+      .catch(function () { delete uploading[frame.id]; });  // offline again: the next reconnect retries
   }
+  function save() {
+    try { sessionStorage.setItem(pendingKey, JSON.stringify(pending)); } catch (e) {
+      // Too big for sessionStorage (a large photo): keep what fits; this page still holds the file.
+      var light = {};
+      Object.keys(pending).forEach(function (id) {
+        var f = pending[id];
+        light[id] = f.preview ? Object.assign({}, f, { preview: undefined }) : f;
+      });
+      try { sessionStorage.setItem(pendingKey, JSON.stringify(light)); } catch (e2) { /* private mode */ }
+    }
+  }
+
+  // --- calling the citizen back (Web Push), offered once a case is filed --------------------------------
+
+  function isReceipt(message) {
+    return (message.texts || []).some(function (text) { return text.indexOf("/track?t=") >= 0; });
+  }
+  function pushReady() {
+    return config.pushKey && !config.seat && "serviceWorker" in navigator && "PushManager" in window &&
+      "Notification" in window && Notification.permission !== "denied";
+  }
+  function offerNotifications(item) {
+    if (!pushReady() || localStorage.getItem("tiepdan-push") === config.pushKey) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "notify";
+    button.textContent = T["web.js.notify"];
+    button.addEventListener("click", function () { button.disabled = true; subscribePush(button); });
+    item.appendChild(button);
+  }
+  function keyBytes(base64url) {
+    var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - base64url.length % 4) % 4));
+    return Uint8Array.from(text, function (c) { return c.charCodeAt(0); });
+  }
+  function subscribePush(button) {
+    Notification.requestPermission().then(function (answer) {
+      if (answer !== "granted") { throw new Error("denied"); }
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(config.pushKey) });
+    }).then(function (subscription) {
+      return fetch("/chat/push" + query(), { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(subscription) });
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("refused"); }
+      localStorage.setItem("tiepdan-push", config.pushKey);
+      paragraph(button.parentNode, T["web.js.notify_on"]);
+      button.remove();
+    }).catch(function () {
+      showError(T["web.js.notify_off"]);
+      button.remove();
+    });
+  }
+  if ("serviceWorker" in navigator) {  // the offline shell (and the push handler); the page works without it
+    navigator.serviceWorker.register("/chat/sw.js", { scope: "/chat" }).catch(function () { /* unsupported */ });
+  }
+
+  // --- one screen tall, also with the on-screen keyboard open ----------------------------------------
+
+  function fitViewport() {
+    var height = window.visualViewport ? window.visualViewport.height : window.innerHeight;
+    document.body.style.setProperty("--vvh", Math.round(height) + "px");
+    if (window.visualViewport) { document.body.style.top = Math.round(window.visualViewport.offsetTop) + "px"; }
+    if (document.scrollingElement && document.scrollingElement.scrollTop) { document.scrollingElement.scrollTop = 0; }
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", fitViewport);
+    window.visualViewport.addEventListener("scroll", fitViewport);
+  }
+  window.addEventListener("resize", fitViewport);
+  window.addEventListener("online", function () {  // the network is back: do not wait for the back-off
+    if (!online()) { clearTimeout(retryTimer); retryDelay = 1000; connect(); }
+  });
+  window.addEventListener("offline", function () { setStatus(T["web.js.reconnecting"], "offline"); });
+  input.addEventListener("focus", function () { setTimeout(scrollDown, 300); });
+  fitViewport();
 
   form.addEventListener("submit", function (event) { event.preventDefault(); sendText(); });
   input.addEventListener("keydown", function (event) {

@@ -1,0 +1,136 @@
+"""Web Push against a local fake push service: the subscription is stored, an answer while the page is closed
+is one push whose aes128gcm payload the test decrypts with the browser's keys, a 410 removes the subscription,
+and a /privacy deletion removes it too."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import http_ece
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import select
+
+from bot.channels.model import Choice, Rendered
+from bot.services.privacy import Privacy
+from storage.models import ChannelIdentity, WebPushSubscription
+from tests.support.web_client import WebVisitor, serving
+from tests.web.test_webchat import web_container
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+class FakePushService:
+    """Speaks the push service's side of RFC 8030: 201 for a push, or the status the test sets."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 201
+        self.arrived = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.received.append((dict(request.headers), await request.read()))
+        self.arrived.set()
+        return web.Response(status=self.status)
+
+
+@asynccontextmanager
+async def push_service() -> AsyncIterator[tuple[FakePushService, str]]:
+    fake = FakePushService()
+    app = web.Application()
+    app.router.add_post("/push/{token}", fake.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield fake, f"http://127.0.0.1:{port}/push/browser-1"
+    finally:
+        await runner.cleanup()
+
+
+async def subscriptions(container: Any) -> list[WebPushSubscription]:
+    async with container.db.unit_of_work(readonly=True) as uow:
+        return list((await uow.session.execute(select(WebPushSubscription))).scalars())
+
+
+async def test_an_answer_with_the_page_closed_is_one_push_and_a_gone_browser_is_forgotten(db_url: str) -> None:
+    browser_key = ec.generate_private_key(ec.SECP256R1())
+    auth = os.urandom(16)
+    public = browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    container = web_container(db_url, web_push_plain_http=True)
+    async with push_service() as (fake, endpoint), serving(container) as base:
+        visitor = await WebVisitor(base).open()
+        try:
+            assert visitor.session is not None
+            subscription = {"endpoint": endpoint, "keys": {"p256dh": b64(public), "auth": b64(auth)}}
+            async with visitor.session.post(f"{base}/chat/push", json=subscription,
+                                            headers={"Origin": base}) as response:
+                assert response.status == 201
+            async with visitor.session.post(f"{base}/chat/push", json={**subscription, "endpoint": "file:///x"},
+                                            headers={"Origin": base}) as response:
+                assert response.status == 400
+            async with visitor.session.post(f"{base}/chat/push", json=subscription,
+                                            headers={"Origin": "https://evil.example"}) as response:
+                assert response.status == 403
+            stored = await subscriptions(container)
+            assert [(s.endpoint, s.p256dh, s.auth) for s in stored] == [(endpoint, b64(public), b64(auth))]
+            chat = stored[0].chat_id
+
+            await container.webchat.send(chat, Rendered(texts=["Câu hỏi từ cán bộ?"], buttons=[]))
+            assert fake.received == []  # the page is open: it shows the message, no push
+            await visitor.disconnect()
+
+            answer = "Trả lời hồ sơ PA-2026-000001 của UBND phường Sao Đỏ:\nĐã nạo vét 50 mét cống."
+            await container.webchat.send(chat, Rendered(texts=[answer], buttons=[Choice("satisfied", "Hài lòng")]))
+            await asyncio.wait_for(fake.arrived.wait(), 30)
+            assert len(fake.received) == 1
+            headers, body = fake.received[0]
+            assert headers["Content-Encoding"] == "aes128gcm"
+            assert headers["Authorization"].startswith("vapid t=")
+            assert f"k={container.web_push.public_key}" in headers["Authorization"]
+            clear = http_ece.decrypt(body, private_key=browser_key, auth_secret=auth, version="aes128gcm")
+            assert json.loads(clear) == {"title": "Tiếp Dân", "body": answer, "url": "/chat"}
+
+            fake.status = 410  # the browser unsubscribed: the push service forgot it
+            await container.webchat.send(chat, Rendered(texts=["Nhắc lại"], buttons=[]))
+            assert len(fake.received) == 2
+            assert await subscriptions(container) == []
+        finally:
+            await visitor.close()
+
+
+async def test_deleting_the_account_forgets_the_browsers(db_url: str) -> None:
+    container = web_container(db_url, web_push_plain_http=True)
+    async with serving(container) as base:
+        visitor = await WebVisitor(base).open()
+        try:
+            await visitor.start()
+            await visitor.wait_for(2)
+            await visitor.press("agree")
+            await visitor.wait_for(4)
+            assert visitor.session is not None
+            subscription = {"endpoint": "https://push.example/abc", "keys": {"p256dh": "BPk", "auth": "c2VjcmV0"}}
+            async with visitor.session.post(f"{base}/chat/push", json=subscription,
+                                            headers={"Origin": base}) as response:
+                assert response.status == 201
+            chat = (await subscriptions(container))[0].chat_id
+            async with container.db.unit_of_work() as uow:
+                citizen_id = (await uow.session.execute(select(ChannelIdentity.citizen_id).where(
+                    ChannelIdentity.channel == "web", ChannelIdentity.chat_id == chat))).scalar_one()
+                org = await container.app.org.get(uow.session, container.clock.now().date())
+                await Privacy(uow.session, container.app, org).delete_account(citizen_id, container.clock.now())
+                await uow.commit()
+            assert await subscriptions(container) == []
+        finally:
+            await visitor.close()
