@@ -1,7 +1,7 @@
 """following an area and topics, and announcements to followers
 
 Revision ID: 0070
-Revises: 0050
+Revises: 0060
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0070"
-down_revision = "0050"
+down_revision = "0060"
 branch_labels = None
 depends_on = None
 
