@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.channels.test_dispatcher import START, rig
-
 from bot.channels.model import Outbound
 from storage.repositories import outbox
+from tests.channels.test_sender import START, rig
 
 CHAT = 600100
 
@@ -23,12 +22,12 @@ async def test_a_notice_for_tomorrow_does_not_hold_back_a_reply_now(db_url: str)
             await uow.commit()
         r.clock.advance(seconds=30)
         await r.queue(CHAT, "Danh sách hồ sơ chờ xử lý: 1")
-        await r.dispatcher.drain()
+        await r.sender.drain()
         assert r.tg.texts_to(CHAT) == ["Danh sách hồ sơ chờ xử lý: 1"]  # the head's /queue answer went at once
         assert [row.status for row in await r.rows()] == ["pending", "sent"]
 
         r.clock.advance(seconds=86_400)
-        await r.dispatcher.drain()
+        await r.sender.drain()
         assert r.tg.texts_to(CHAT) == ["Danh sách hồ sơ chờ xử lý: 1", "Nhắc hạn: hồ sơ PA-2026-000001"]
 
 
@@ -38,7 +37,7 @@ async def test_a_message_in_back_off_still_goes_before_later_ones(db_url: str) -
     async with rig(db_url) as r:
         r.tg.faults.append(Fault("sendMessage", 500, remaining=1))
         await r.queue(CHAT, "Tin 1")
-        await r.dispatcher.drain()  # fails: backs off about a second
+        await r.sender.drain()  # fails: backs off about a second
         await r.queue(CHAT, "Tin 2")
         await r.settle(step=5)
         assert "\n\n".join(r.tg.texts_to(CHAT)) == "Tin 1\n\nTin 2"
