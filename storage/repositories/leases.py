@@ -73,10 +73,5 @@ async def take(session: AsyncSession, name: str, owner: str, now: datetime, aliv
     return bool(result.rowcount)
 
 
-async def held_by(session: AsyncSession, owner: str, prefix: str) -> set[str]:
-    result = await session.execute(select(Lease.name).where(Lease.owner == owner, Lease.name.startswith(prefix)))
-    return set(result.scalars())
-
-
 async def release_all(session: AsyncSession, owner: str) -> None:
     await session.execute(delete(Lease).where(Lease.owner == owner))

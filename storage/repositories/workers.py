@@ -26,10 +26,5 @@ async def forget(session: AsyncSession, owner: str) -> None:
     await session.execute(delete(Worker).where(Worker.owner == owner))
 
 
-async def forget_dead(session: AsyncSession, dead_before: datetime) -> int:
-    result = await session.execute(delete(Worker).where(Worker.heartbeat_at < dead_before))
-    return int(result.rowcount or 0)
-
-
 async def listing(session: AsyncSession) -> list[Worker]:
     return list((await session.execute(select(Worker).order_by(Worker.started_at))).scalars())
