@@ -150,6 +150,9 @@ class SendingRules:
     """What a platform allows; the sender obeys it."""
 
     overall_per_second: float = 30.0
+    # Small on purpose: sends in flight arrive bunched by a few hundred ms on a busy machine, and a platform
+    # counting arrivals sees a burst of 30 plus that bunching as more than its limit.
+    overall_burst: int = 3
     chat_burst: int = 3
     chat_per_second: float = 1.0
     reply_window: timedelta | None = None  # None: the bot may write at any time

@@ -20,8 +20,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot import metrics
-from bot.channels.model import Outbound, Rendered, SendOutcome, SendResult
-from bot.channels.ratelimit import ChatBuckets, TokenBucket
+from bot.channels.model import Outbound, Rendered, SendingRules, SendOutcome, SendResult
+from bot.channels.ratelimit import Pacer
 from bot.channels.registry import ChannelRegistry, UnknownChannel
 from bot.channels.render import merge_plain, render
 from bot.channels.windows import Delivery, Grant, SendingWindows
@@ -63,8 +63,7 @@ class Sender:
         self.pool = ChatPool("sender", work=self._work_chat, scan=self._scan, concurrency=concurrency,
                              fallback_poll=fallback_poll)
         self.held: set[str] = set()  # the channels this process sends for
-        self._overall: dict[str, TokenBucket] = {}
-        self._per_chat: dict[str, ChatBuckets] = {}
+        self._pacers: dict[str, Pacer] = {}  # per channel
         db.work_listeners.append(self._on_new_work)
 
     def _on_new_work(self, work: set[tuple[str, str, str]]) -> None:
@@ -167,8 +166,7 @@ class Sender:
             await self.presence.ensure()  # a send never outlives our hold on the channel
             if name not in self.held:
                 return False
-            await self._pace(name, chat_id, channel.rules.overall_per_second, channel.rules.chat_burst,
-                             channel.rules.chat_per_second)
+            await self._pace(name, chat_id, channel.rules)
             try:
                 result = await channel.send(chat_id, parts[index])
             except asyncio.CancelledError:
@@ -219,12 +217,12 @@ class Sender:
             for i, text in enumerate(rendered.texts)
         ]
 
-    async def _pace(self, name: str, chat_id: str, overall: float, burst: int, per_chat: float) -> None:
-        bucket = self._overall.setdefault(name, TokenBucket(overall, overall))
-        chats = self._per_chat.setdefault(name, ChatBuckets(per_chat, burst))
-        wait = max(bucket.reserve(), chats.reserve(chat_id))
-        if wait > 0:
-            await asyncio.sleep(wait)
+    async def _pace(self, name: str, chat_id: str, rules: SendingRules) -> None:
+        pacer = self._pacers.get(name)
+        if pacer is None:
+            pacer = self._pacers[name] = Pacer(rules.overall_per_second, rules.overall_burst,
+                                               rules.chat_per_second, rules.chat_burst)
+        await pacer.turn(chat_id)
 
     async def _note_part(self, row: OutboxItem, sent_parts: int) -> None:
         async with self.db.unit_of_work() as uow:

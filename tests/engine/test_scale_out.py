@@ -23,16 +23,19 @@ SUBMISSIONS = soak.scaled(2000, least=20)
 CHAOS_SUBMISSIONS = soak.scaled(1000, least=20)
 OVERALL_PER_SECOND = 30.0
 TIME_SCALE = 1.0  # the fake's clock runs at real speed; the sizes shrink instead
-LATENCY_TARGET = 1.5  # the issue's target for 2 processes against 1, printed with the figures
-# What the test enforces: on a shared 2-core machine four processes compete for the CPU with everything else,
-# and the per-chat limit (1/s after a burst of 3) makes the median jump between ~0.5 s and ~1 s.
+LATENCY_TARGET = 1.5  # the issue's target for 2 processes against 1
+# Citizens read and type between messages, so the per-chat limit (1/s after a burst of 3) does not decide the
+# reply latency: without it, the median jumped between ~0.5 s and ~1 s with the pace, not with the bot.
+THINK = 1.0
+# What the test enforces: on a shared 2-core machine the four processes (and the other half of the suite)
+# compete for the CPU, and a reply crosses three of them; runs measured 1.3-2.8x. The target is printed.
 LATENCY_RATIO = 3.0
 KILLS = 3
 SENDER_SLOTS = 8  # a SIGKILL between a send and its "sent" mark repeats at most one message per slot
 
 
 async def _run(db_url: str, tmp_path: Path, *, serves: int, workers: int, citizens_count: int, first_chat: int,
-               twice: float, chaos: int = 0) -> tuple[soak.Audit, soak.Citizens, soak.StrictTelegram, float, int]:
+               twice: float, chaos: int = 0, think: float = 0.0) -> tuple[soak.Audit, soak.Citizens, soak.StrictTelegram, float, int]:
     started = time.monotonic()
     tg = await soak.StrictTelegram().start()
     tg.enforce(OVERALL_PER_SECOND)
@@ -47,7 +50,7 @@ async def _run(db_url: str, tmp_path: Path, *, serves: int, workers: int, citize
             webhooks = [p.url for p in processes if p.mode == "serve"]
             async with soak.Citizens(tg, webhooks=webhooks, twice=twice) as citizens:
                 talk = asyncio.create_task(soak.everyone(
-                    [citizens.converse(first_chat + i, within=120) for i in range(citizens_count)]))
+                    [citizens.converse(first_chat + i, within=120, think=think) for i in range(citizens_count)]))
                 rng = random.Random(9)
                 expected = citizens_count * 14
                 for moment in sorted(rng.uniform(0.1, 0.8) for _ in range(chaos)):
@@ -74,15 +77,15 @@ async def test_two_serve_two_worker_processes_keep_every_promise(private_db: Cal
     print(f"\n[soak] scale-out: {SUBMISSIONS} conversations, time scale {TIME_SCALE}", flush=True)
     one, one_citizens, one_tg, one_elapsed, _ = await _run(
         await asyncio.to_thread(private_db, "scale_one"), tmp_path / "one", serves=1, workers=0, citizens_count=SUBMISSIONS,
-        first_chat=950000, twice=0.1)
+        first_chat=950000, twice=0.1, think=THINK)
     soak.record("scale-out 1 process", "postgres", one, one_elapsed, submissions=SUBMISSIONS,
-                median_reply_s=round(one_citizens.median_latency, 2), rate_limited=one_tg.rate_limited)
+                median_reply_s=round(one_citizens.median_latency, 2), rate_limited=one_tg.rate_limited, limited_by=dict(one_tg.limited_by))
     many, citizens, tg, elapsed, _ = await _run(
         await asyncio.to_thread(private_db, "scale_out"), tmp_path / "many", serves=2, workers=2, citizens_count=SUBMISSIONS,
-        first_chat=960000, twice=0.1)
+        first_chat=960000, twice=0.1, think=THINK)
     soak.record("scale-out 2+2 processes", "postgres", many, elapsed, submissions=SUBMISSIONS,
                 delivered_twice=citizens.delivered_twice, median_reply_s=round(citizens.median_latency, 2),
-                rate_limited=tg.rate_limited, time_scale=TIME_SCALE,
+                rate_limited=tg.rate_limited, limited_by=dict(tg.limited_by), time_scale=TIME_SCALE,
                 latency_ratio=round(citizens.median_latency / one_citizens.median_latency, 2))
     print(f"[soak] median reply latency: 2+2 processes {citizens.median_latency:.2f} s, 1 process "
           f"{one_citizens.median_latency:.2f} s (target within {LATENCY_TARGET}x)", flush=True)
@@ -93,11 +96,9 @@ async def test_two_serve_two_worker_processes_keep_every_promise(private_db: Cal
         assert set(result.outbox) <= {"sent", "sent (other channels)"}, result.outbox
         assert sorted(result.receipts.values()) == [1] * SUBMISSIONS
     assert citizens.delivered_twice > 0
-    # Known gap (issue 9's "zero 429" is not met yet): runs on this shared 2-core machine see 0-18 429s at the
-    # fake's per-chat limit (1/s after a burst of 3), with one process or four. Each was retried after its
-    # retry_after and delivered once (the losses, duplicates and order checks above hold); the counts are in
-    # the drill's table. Bounded here so that a real pacing regression still fails.
-    assert one_tg.rate_limited + tg.rate_limited <= SUBMISSIONS, (one_tg.rate_limited, tg.rate_limited)
+    # Zero 429: the sender takes a chat's token and a slot of the channel's for the moment it sends, with a
+    # small overall burst (tests/channels/test_ratelimit.py); the fake counts which limit a 429 broke.
+    assert (one_tg.rate_limited, tg.rate_limited) == (0, 0), (dict(one_tg.limited_by), dict(tg.limited_by))
     assert citizens.median_latency <= LATENCY_RATIO * one_citizens.median_latency, (
         citizens.median_latency, one_citizens.median_latency)
 

@@ -65,6 +65,7 @@ class StrictTelegram(FakeTelegram):
         super().__post_init__()
         self.rng = random.Random(self.seed)
         self.rate_limited = 0  # 429s the bot earned by going too fast
+        self.limited_by: dict[str, int] = defaultdict(int)  # which limit: "overall" or "chat"
         self.injected: dict[str, int] = defaultdict(int)  # scripted faults by kind
         self.hidden_successes = 0  # delivered, but the bot never heard so
         self._chat_events: dict[int, asyncio.Event] = defaultdict(asyncio.Event)
@@ -96,6 +97,7 @@ class StrictTelegram(FakeTelegram):
             over_chat = self._chat_buckets.reserve(str(params.get("chat_id"))) > 0
             if over or over_chat:
                 self.rate_limited += 1
+                self.limited_by["overall" if over else "chat"] += 1
                 return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         return await getattr(self, f"_m_{method}")(params)
 
@@ -309,8 +311,15 @@ class Citizens:
             assert time.monotonic() < deadline, f"no webhook took update {update['update_id']}"
             await asyncio.sleep(min(2.0, 0.1 * attempt))
 
-    async def converse(self, chat: int, messages: list[str] = JOURNEY, *, within: float = 90.0) -> None:
-        for text in messages:
+    async def converse(self, chat: int, messages: list[str] = JOURNEY, *, within: float = 90.0,
+                       think: float = 0.0) -> None:
+        """Say each message once the one before was answered; `think` seconds between them stand for the
+        citizen reading and typing (not a wait for anything: the load's shape). Without it a chat's replies
+        queue behind the platform's own pace (1 a second after a burst of 3), and the reply latency measures
+        that pace instead of the bot."""
+        for index, text in enumerate(messages):
+            if index and think:
+                await asyncio.sleep(think)
             await self.say(chat, text, within=within)
 
     async def say(self, chat: int, text: str, *, within: float = 90.0) -> float:
