@@ -91,6 +91,7 @@ def profiled(opts: argparse.Namespace) -> None:
             out.write(f"=== top 30 by {order} ===\n")
             pstats.Stats(profile, stream=out).sort_stats(order).print_stats(30)
         Path(opts.profile).write_text(out.getvalue())
+        profile.dump_stats(Path(opts.profile).with_suffix(".prof"))  # for pstats or snakeviz: callers, callees
 
 
 if __name__ == "__main__":
