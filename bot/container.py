@@ -9,12 +9,16 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import channel_table
+from bot.channel_table import ChannelContext, ChannelKind
 from bot.channels.registry import ChannelRegistry
 from bot.channels.sender import Sender
 from bot.channels.telegram import TelegramChannel
+from bot.channels.webchat import CHANNEL as WEB_CHANNEL
 from bot.channels.webchat import WebChatChannel
 from bot.channels.windows import SendingWindows
-from bot.channels.zalo_setup import zalo_bot_from, zalo_oa_from
+from bot.channels.zalo_bot import ZaloBotChannel
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.conversation import ConversationEngine
@@ -36,9 +40,7 @@ from bot.web.media import MediaLinks
 from bot.web.metrics import MetricsRoutes
 from bot.web.open_routes import install_open
 from bot.web.signing import Signer
-from bot.web.telegram_webhook import add_telegram_webhook
 from bot.web.track import TrackingRoutes
-from bot.web.zalo_webhooks import add_zalo_bot_webhook, add_zalo_oa_webhook
 from bot.workers.consumer import Consumer
 from bot.workers.health import Health
 from bot.workers.listen import Notifier
@@ -72,25 +74,19 @@ class Container:
         self.track_links = TrackLinks(self.web_secret, settings.public_base_url, self.clock)
         self.app.track_links = self.track_links
         self.media = MediaStore(self.db)
-        self.channels = ChannelRegistry()
-        self.app.channels = self.channels
-        self.webchat = WebChatChannel(self.db, self.clock)  # always on: the page at /chat needs no token
-        self.channels.add(self.webchat)
-        self.telegram: TelegramChannel | None = None
-        if settings.telegram_bot_token is not None:
-            self.telegram = TelegramChannel(
-                settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url,
-                load_attachment=self.media.load,
-            )
-            self.channels.add(self.telegram)
         self.signer = Signer(self.web_secret)  # cookies and media links
         # Zalo takes a photo by URL: a signed link to /media that expires (bot.web.media).
         self.media_links = MediaLinks(self.signer, settings.public_base_url, self.clock)
-        self.zalo = zalo_bot_from(settings, media_url=self.media_links.url)
-        self.zalo_oa = zalo_oa_from(settings, self.db, self.clock, media_url=self.media_links.url)
-        for zalo in (self.zalo, self.zalo_oa):
-            if zalo is not None:
-                self.channels.add(zalo)
+        # Every messenger comes from the channel table (bot.channel_table): built when configured, then looped over.
+        self.channels = ChannelRegistry()
+        self.app.channels = self.channels
+        self.channel_kinds: dict[str, ChannelKind] = {}
+        context = ChannelContext(settings, self.db, self.clock, self.media, self.media_links.url)
+        for kind in channel_table.kinds():
+            channel = kind.build(context)
+            if channel is not None:
+                self.channels.add(channel)
+                self.channel_kinds[channel.name] = kind
         self.conversation = ConversationEngine(self.channels, build_router(), self.app)
         windows = SendingWindows(self.db, self.clock, tz=settings.tz, track_url=f"{settings.public_base_url}/track")
         # New work is handed over in memory on commit (storage.uow.note_work): the receiver's rows go to the
@@ -169,7 +165,9 @@ class Container:
         self.spawn(self.consumer.run, "consumer")
         self.spawn(self.sender.run, "sender")
         self.spawn(self.media_jobs.run, "media-fetch")
-        self.spawn(self.webchat.follow, "webchat-follow")
+        for channel in self.channels:
+            for name, loop in self.channel_kinds[channel.name].loops(channel, self).items():
+                self.spawn(loop, name)
         if self.notifier is not None:
             self.spawn(self.notifier.run, "notifications")
 
@@ -177,13 +175,42 @@ class Container:
         self.ticker.start()
 
     def start_polling(self) -> None:
-        if self.telegram is not None:
-            telegram = self.telegram
-            self.spawn(lambda: telegram.poll(lambda _name, batch: self.receiver.store(telegram, batch)),
-                       "telegram-poll")
-        if self.zalo is not None:
-            zalo = self.zalo
-            self.spawn(lambda: zalo.poll(lambda _name, batch: self.receiver.store(zalo, batch)), "zalo-poll")
+        """`tiepdan run`: fetch updates from the platforms that offer long polling."""
+        for channel in self.channels:
+            for name, loop in self.channel_kinds[channel.name].polls(channel, self).items():
+                self.spawn(loop, name)
+
+    async def point_webhooks(self) -> None:
+        """`tiepdan serve`: tell each platform where its webhook is."""
+        for channel in self.channels:
+            point = self.channel_kinds[channel.name].point_webhook
+            if point is not None:
+                await point(channel, self.settings)
+
+    def channel(self, name: str) -> Any:
+        """The named channel when it is configured, else None."""
+        return self.channels.get(name) if name in self.channels else None
+
+    @property
+    def webchat(self) -> WebChatChannel:
+        channel = self.channels.get(WEB_CHANNEL)
+        assert isinstance(channel, WebChatChannel)
+        return channel
+
+    @property
+    def telegram(self) -> TelegramChannel | None:
+        channel = self.channel(TelegramChannel.name)
+        return channel if isinstance(channel, TelegramChannel) else None
+
+    @property
+    def zalo(self) -> ZaloBotChannel | None:
+        channel = self.channel(ZaloBotChannel.name)
+        return channel if isinstance(channel, ZaloBotChannel) else None
+
+    @property
+    def zalo_oa(self) -> ZaloOAChannel | None:
+        channel = self.channel(ZaloOAChannel.name)
+        return channel if isinstance(channel, ZaloOAChannel) else None
 
     def health_app(self) -> web.Application:
         """`tiepdan worker`'s own small server: health and metrics."""
@@ -207,10 +234,8 @@ class Container:
                        ClientAddress(self.settings.trusted_proxy_list)).install(app)
         DialogueRoutes(self.db, self.app).install(app)  # a dialogue session's public minutes
         install_open(app, self, signer)  # Open311, /metrics, the dashboard
-        if self.telegram is not None and self.settings.webhook_secret is not None:
-            add_telegram_webhook(app, self.telegram, self.receiver, self.settings.webhook_secret.get_secret_value())
-        if self.zalo is not None and self.settings.zalo_webhook_secret is not None:
-            add_zalo_bot_webhook(app, self.zalo, self.receiver, self.settings.zalo_webhook_secret.get_secret_value())
-        if self.zalo_oa is not None:
-            add_zalo_oa_webhook(app, self.zalo_oa, self.receiver)
+        for channel in self.channels:  # the messengers' webhooks
+            routes = self.channel_kinds[channel.name].routes
+            if routes is not None:
+                routes(app, channel, self)
         return app

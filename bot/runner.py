@@ -8,6 +8,7 @@ import sys
 
 from aiohttp import web
 
+from bot.channel_table import has_messenger
 from bot.config import ROOT, Settings, dev_web_secret
 from bot.container import Container
 from bot.web.app import SafeAccessLog
@@ -41,7 +42,7 @@ async def run(mode: str, settings: Settings) -> int:
             if mode == "run":
                 print(_started(settings, chat_url(settings.host, runner.addresses)), flush=True)
             if mode == "serve":
-                await _set_webhooks(container, settings)
+                await container.point_webhooks()
         else:  # a worker answers only /healthz, /readyz and /metrics, on its own port
             runner = web.AppRunner(container.health_app(), access_log=None)
             await runner.setup()
@@ -54,18 +55,6 @@ async def run(mode: str, settings: Settings) -> int:
         if runner is not None:
             await runner.cleanup()
         await container.stop()
-
-
-async def _set_webhooks(container: Container, settings: Settings) -> None:
-    if container.telegram is not None and settings.webhook_url and settings.webhook_secret:
-        await container.telegram.bot.set_webhook(
-            url=f"{settings.webhook_url.rstrip('/')}/telegram/webhook",
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=["message", "callback_query"],
-        )
-    if container.zalo is not None and settings.webhook_url and settings.zalo_webhook_secret:
-        await container.zalo.set_webhook(f"{settings.webhook_url.rstrip('/')}/zalo/webhook",
-                                         settings.zalo_webhook_secret.get_secret_value())
 
 
 def web_settings(mode: str, settings: Settings) -> tuple[Settings, str | None]:
@@ -91,10 +80,6 @@ def web_settings(mode: str, settings: Settings) -> tuple[Settings, str | None]:
     if not has_messenger(settings) and settings.org_file.resolve() == DEMO_ORG.resolve():
         update["demo"] = True
     return settings.model_copy(update=update), None
-
-
-def has_messenger(settings: Settings) -> bool:
-    return any(v is not None for v in (settings.telegram_bot_token, settings.zalo_bot_token, settings.zalo_oa_app_id))
 
 
 def chat_url(host: str, addresses: list[object]) -> str:

@@ -1,4 +1,4 @@
-"""The channels this process runs, by name; a new messenger is one adapter plus one line in the container."""
+"""The channels this process runs, by name (built from the channel table, bot.channel_table)."""
 
 from __future__ import annotations
 

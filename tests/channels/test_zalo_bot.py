@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from bot.channels.model import InboundKind, MediaRef, Outbound, SendOutcome
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotError, classify_error
-from bot.runner import _set_webhooks as set_webhooks
 from storage.models import ChannelIdentity, Consent, InboxItem, OutboxItem
 from storage.repositories import outbox
 from tests.support.fake_zalo_bot import FakeZaloBot, Fault
@@ -222,5 +221,5 @@ async def test_a_photo_is_fetched_from_the_address_in_the_update() -> None:
 async def test_serve_mode_points_zalo_at_the_webhook(db_url: str) -> None:
     async with fake_zalo_bot() as zb, running_bot(db_url, None, polling=False, zalo_webhook_secret=SECRET,
                                                    webhook_url="https://tiepdan.example.vn/", **zb.settings()) as bot:
-        await set_webhooks(bot, bot.settings)
+        await bot.point_webhooks()
     assert zb.webhook == {"url": "https://tiepdan.example.vn/zalo/webhook", "secret_token": SECRET}
