@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="webhook mode: the aiohttp server receives updates")
     sub.add_parser("worker", help="only the consumer and the sender, with health on WORKER_PORT (for extra processes)")
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("routes", help="print the routing table: which part of the bot takes a message, in order")
     org = sub.add_parser("org", help="the organisation file")
     org_sub = org.add_subparsers(dest="org_command", required=True)
     org_sub.add_parser("check", help="report every problem with file, line and reason").add_argument(
@@ -78,6 +79,11 @@ def _org_check(path: Path) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "routes":
+        from handlers import build_router
+
+        print("\n".join(build_router().describe()))
+        return 0
     from storage.migrate import upgrade_async
 
     if args.command == "migrate":

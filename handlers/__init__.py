@@ -28,6 +28,7 @@ from handlers.privacy import PrivacyFlow
 from handlers.rating import RatingFlow
 from handlers.reception import show_receptions
 from handlers.report import ReportFlow, cancel_with_draft
+from handlers.routing import Entry, Middleware, Route, RoutingTable, Then, always
 
 Command = Callable[[Turn], Awaitable[None]]
 
@@ -42,57 +43,74 @@ class Intercept(Protocol):
 
 
 class Router:
-    """Commands first (they work at every step), then the chat's current flow, then the menu."""
+    """The routing table (handlers/routing.py, printed by `tiepdan routes`); every message that ends a step
+    then offers what to do next."""
 
-    def __init__(self, flows: list[Flow], commands: dict[str, Command], officials: OfficialsDesk | None = None,
-                 case_prompts: CasePrompts | None = None, intercepts: Sequence[Intercept] = ()) -> None:
-        self.flows = {f.name: f for f in flows}
-        self.commands = commands
-        self.officials, self.case_prompts = officials, case_prompts
-        self.intercepts = list(intercepts)
+    def __init__(self, entries: Sequence[Entry], flows: Sequence[Flow]) -> None:
+        self.table = RoutingTable(entries)
+        self.flows = {f.name: f for f in flows}  # every flow a route may hand a turn to (drawn in <module>.mmd)
 
     async def dispatch(self, turn: Turn) -> None:
-        await self._dispatch(turn)
-        offer_next_steps(turn)  # every message that ends a step offers what to do next
+        await self.table.take(turn)
+        offer_next_steps(turn)
 
-    async def _dispatch(self, turn: Turn) -> None:
-        for intercept in self.intercepts:
-            if await intercept.claims(turn):
-                await intercept.handle(turn)
-                return
-        if self.officials is not None and await self.officials.dispatch(turn):
-            return  # an invite code from anyone, and every turn of an official's chat
-        if await _former_official_pressed(turn):
-            turn.say(turn.t("officials.access_ended_press"))  # not the citizen welcome: say what happened
-            return
-        command = turn.inbound.command
-        onboarding = self.flows[OnboardingFlow.name]
-        if command == "/start":
+    def describe(self) -> list[str]:
+        return self.table.describe()
+
+
+def _citizen_routes(flows: dict[str, Flow], commands: dict[str, Command]) -> tuple[list[Entry], list[Entry]]:
+    """After the officials: the citizen's way in (welcome, consent), their commands, their flow, the menu."""
+    onboarding, menu = flows[OnboardingFlow.name], flows[MenuFlow.name]
+
+    async def is_start(turn: Turn) -> bool:
+        return turn.inbound.command == "/start"
+
+    async def language_before_consent(turn: Turn) -> bool:
+        switch = turn.inbound.argument.lower() if turn.inbound.command == "/lang" else ""
+        return switch in LANGUAGES and turn.actor.citizen_id is not None and not turn.actor.consented
+
+    async def greet_in_language(turn: Turn) -> None:
+        turn.state.language = turn.inbound.argument.lower()  # the web page's switch: the greeting in that language
+        await onboarding.begin(turn)
+
+    async def consent(turn: Turn, then: Then) -> None:
+        if turn.actor.citizen_id is None or turn.actor.consented or turn.inbound.command == "/help":
+            await then(turn)
+        elif turn.state.flow == OnboardingFlow.name:
+            await onboarding.handle(turn)
+        else:
             await onboarding.begin(turn)
-            return
-        switch = turn.inbound.argument.lower() if command == "/lang" else ""
-        if switch in LANGUAGES and turn.actor.citizen_id is not None and not turn.actor.consented:
-            turn.state.language = switch  # the web page's switch before consent: the greeting in that language
-            await onboarding.begin(turn)
-            return
-        if turn.actor.citizen_id is not None and not turn.actor.consented and command != "/help":
-            if turn.state.flow == OnboardingFlow.name:
-                await onboarding.handle(turn)
-            else:
-                await onboarding.begin(turn)
-            return
-        if self.case_prompts is not None and await self.case_prompts.dispatch(turn):
-            return  # a rating, or an answer to an official's question, about one of the citizen's cases
-        if command is not None:
-            handler = self.commands.get(command)
-            if handler is None:
-                turn.say(turn.t("error.unknown_command", command=command[:32]))
-                await show_menu(turn)
-            else:
-                await handler(turn)
-            return
-        flow = self.flows.get(turn.state.flow or "")
-        await (flow.handle(turn) if flow is not None else self.flows[MenuFlow.name].handle(turn))
+
+    async def is_command(turn: Turn) -> bool:
+        return turn.inbound.command is not None
+
+    async def run_command(turn: Turn) -> None:
+        command = turn.inbound.command or ""
+        handler = commands.get(command)
+        if handler is None:
+            turn.say(turn.t("error.unknown_command", command=command[:32]))
+            await show_menu(turn)
+        else:
+            await handler(turn)
+
+    async def in_flow(turn: Turn) -> bool:
+        return (turn.state.flow or "") in flows
+
+    async def continue_flow(turn: Turn) -> None:
+        await flows[turn.state.flow or ""].handle(turn)
+
+    return [
+        Route("start", "/start: the welcome and the privacy notice, from the beginning", is_start, onboarding.begin),
+        Route("language before consent", "/lang vi|en before consent: the welcome in that language",
+              language_before_consent, greet_in_language),
+        Middleware("consent", "a citizen who has not agreed to the privacy notice gets it (only /help passes)",
+                   consent),
+    ], [
+        Route("commands", "a command (works at every step); an unknown one is named, with the menu", is_command,
+              run_command, commands=tuple(commands)),
+        Route("current flow", "the flow in progress takes the message", in_flow, continue_flow),
+        Route("menu", "otherwise, the menu", always, menu.handle),
+    ]
 
 
 async def _former_official_pressed(turn: Turn) -> bool:
@@ -129,5 +147,24 @@ def build_router() -> Router:
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()
     digest = DigestFlow()
     flows += [*officials.flows, rating, reply, digest]
-    intercepts = (Acknowledge(), digest, AnnouncementReply())
-    return Router(flows, commands, officials, CasePrompts(rating, reply), intercepts=intercepts)
+    intercepts: list[tuple[str, str, Intercept]] = [
+        ("acknowledge", "«Đã nắm» on an overdue report or escalation, from any step", Acknowledge()),
+        ("digest", "/digest and its period question, from any step (officials)", digest),
+        ("announcement reply", "a reply to an announcement: a question to the sending unit", AnnouncementReply()),
+    ]
+    by_name = {f.name: f for f in flows}
+    way_in, citizen_own = _citizen_routes(by_name, commands)
+    return Router([
+        *(Route(name, what, intercept.claims, intercept.handle) for name, what, intercept in intercepts),
+        Route("officials", "invite codes from anyone; every turn of an official's chat", officials.table.claims_any,
+              officials.table.take_turn, sub=officials.table.entries),
+        Route("former official", "an official's button pressed after the access was revoked: say so",
+              _former_official_pressed, _access_ended),
+        *way_in,
+        *CasePrompts(rating, reply).routes(),
+        *citizen_own,
+    ], flows)
+
+
+async def _access_ended(turn: Turn) -> None:
+    turn.say(turn.t("officials.access_ended_press"))  # not the citizen welcome: say what happened

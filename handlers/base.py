@@ -48,6 +48,7 @@ class Turn:
     choice: str | None = None  # a key among the offered choices, from a button, a number or a label
     stale_choice: bool = False  # a button press for choices no longer offered (old or forged)
     replies: list[Outbound] = field(default_factory=list)
+    found: dict[str, Any] = field(default_factory=dict)  # what a route's claim read, for its handler
 
     @property
     def t(self) -> Translator:

@@ -56,13 +56,10 @@ class CaseReplyFlow:
         turn.state.data[CASE] = case_id
         turn.say(turn.t("reply.ask_text", code=waiting[case_id]))
 
-    async def relay(self, turn: Turn) -> bool:
-        """A message while nothing else is in progress: an answer, if an official waits for one."""
+    async def relay(self, turn: Turn, waiting: list[tuple[int, str]]) -> bool:
+        """A message while nothing else is in progress: an answer to the case(s) whose official waits for one."""
         answer = answer_of(turn)
-        if answer is None:
-            return False
-        waiting = await turn.services.case_actions.waiting_for(turn.actor.identity_id)
-        if not waiting:
+        if answer is None or not waiting:
             return False
         if len(waiting) == 1:
             await self._send(turn, waiting[0][0], answer)

@@ -35,9 +35,20 @@ from handlers.officials.recategorise import RecategoriseFlow
 from handlers.officials.record import RecordFlow
 from handlers.officials.reject import RejectFlow
 from handlers.officials.transfer import TransferFlow
+from handlers.routing import Entry, Route, RoutingTable, always
+
+ACTION = "official action"  # what the case-action route found, for its handler
 
 Command = Callable[[Turn], Awaitable[None]]
 MAX_ARGUMENT = 64
+
+
+async def _is_command(turn: Turn) -> bool:
+    return turn.inbound.command is not None
+
+
+async def _pressed_stale(turn: Turn) -> bool:
+    return turn.stale_choice
 
 
 class OfficialsDesk:
@@ -68,44 +79,83 @@ class OfficialsDesk:
             "/announce": self.announce.begin,
             "/questions": show_questions,  # the office: coming dialogue sessions, their questions ranked
         }
+        self._official_table = RoutingTable(self._official_routes())
+        self.table = RoutingTable(self.routes())
+
+    # --- routing (handlers/routing.py) ----------------------------------------------------------------------
+
+    def routes(self) -> list[Entry]:
+        """The officials' part of the routing table: invite codes from anyone, then an official's every turn."""
+        return [
+            Route("invite code", "an invite code, typed by anyone, links the account", self._is_code,
+                  self._link_code),
+            Route("linking", "the linking in progress (a shared phone number)", self._is_linking, self.link.handle),
+            Route("official's chat", "every turn of a linked official's chat", self._is_official,
+                  self._official_table.take_turn, sub=self._official_table.entries),
+        ]
+
+    def _official_routes(self) -> list[Entry]:
+        return [
+            Route("commands", "an official's command; an unknown one is named, with the work left open",
+                  _is_command, self._command, commands=tuple(self.commands)),
+            Route("case action", "a choice about a case (button, number or label): re-authorised as it is now",
+                  self._chose_action, self._act_on_choice),
+            Route("stale button", "a button this chat was not offered and that names no case",
+                  _pressed_stale, self._stale),
+            Route("current flow", "the action in progress", self._in_flow, self._continue_flow),
+            Route("desk menu", "otherwise, the official's menu", always, self.desk.show_menu),
+        ]
 
     async def dispatch(self, turn: Turn) -> bool:
         """True when this turn was an official's (or an invite code): the router stops here."""
-        code = looks_like_code(turn.inbound.text) if turn.inbound.kind is InboundKind.TEXT else None
-        if code is not None:
-            await self.link.start(turn, code)
-            return True
-        if turn.state.flow == self.link.name:
-            await self.link.handle(turn)
-            return True
-        if turn.actor.official_id is None:
-            return False
-        await self._official(turn)
-        return True
+        return await self.table.take(turn)
 
-    async def _official(self, turn: Turn) -> None:
+    async def _is_code(self, turn: Turn) -> bool:
+        return turn.inbound.kind is InboundKind.TEXT and looks_like_code(turn.inbound.text) is not None
+
+    async def _link_code(self, turn: Turn) -> None:
+        code = looks_like_code(turn.inbound.text)
+        assert code is not None
+        await self.link.start(turn, code)
+
+    async def _is_linking(self, turn: Turn) -> bool:
+        return turn.state.flow == self.link.name
+
+    async def _is_official(self, turn: Turn) -> bool:
+        return turn.actor.official_id is not None
+
+    def _offered(self, turn: Turn) -> list[Choice]:
+        return [Choice(k, label) for k, label in turn.state.data.get(OFFERED) or []]
+
+    async def _command(self, turn: Turn) -> None:
         command = turn.inbound.command
-        offered = [Choice(k, label) for k, label in turn.state.data.get(OFFERED) or []]
-        if command is not None:
-            handler = self.commands.get(command)
-            if handler is not None:
-                await handler(turn)
-                return
-            turn.say(turn.t("officials.unknown_command", command=command[:32]))
-            if not self._remind(turn, offered):
-                await self.desk.show_menu(turn)
+        handler = self.commands.get(command or "")
+        if handler is not None:
+            await handler(turn)
             return
-        action = await chosen_key(turn, OFFICIAL_VERBS)
-        if action is not None:
-            await self.act(turn, action)
-            return
-        if turn.stale_choice:  # a button this chat was not offered, and that names no case
-            turn.say(turn.t("officials.stale_button"))
-            if not self._remind(turn, offered):
-                await self.desk.show_menu(turn)
-            return
-        flow = self._by_name.get(turn.state.flow or "")
-        await (flow.handle(turn) if flow is not None else self.desk.show_menu(turn))
+        offered = self._offered(turn)
+        turn.say(turn.t("officials.unknown_command", command=(command or "")[:32]))
+        if not self._remind(turn, offered):
+            await self.desk.show_menu(turn)
+
+    async def _chose_action(self, turn: Turn) -> bool:
+        turn.found[ACTION] = await chosen_key(turn, OFFICIAL_VERBS)
+        return turn.found[ACTION] is not None
+
+    async def _act_on_choice(self, turn: Turn) -> None:
+        await self.act(turn, turn.found[ACTION])
+
+    async def _stale(self, turn: Turn) -> None:
+        offered = self._offered(turn)
+        turn.say(turn.t("officials.stale_button"))
+        if not self._remind(turn, offered):
+            await self.desk.show_menu(turn)
+
+    async def _in_flow(self, turn: Turn) -> bool:
+        return (turn.state.flow or "") in self._by_name
+
+    async def _continue_flow(self, turn: Turn) -> None:
+        await self._by_name[turn.state.flow or ""].handle(turn)
 
     async def act(self, turn: Turn, action: ActionKey) -> None:
         """One case action from a card, a notice or a case view; every one re-authorised by the service."""
