@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.container import Container
+from bot.web.app import SafeAccessLog
 from bot.web.proof import solve
 
 TRACKING_CODE = re.compile(r"\b([A-Z]{2}-\d{4}-\d{6})\b")
@@ -32,7 +33,7 @@ async def serving(container: Container) -> AsyncIterator[str]:
     """The container's web app on a free 127.0.0.1 port, with its workers running; yields the base URL."""
     await container.start_channels()
     container.start_workers()
-    runner = web.AppRunner(container.web_app())
+    runner = web.AppRunner(container.web_app(), access_log_class=SafeAccessLog)  # as `serve` does
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
