@@ -62,7 +62,8 @@ def safe_traceback(exc: BaseException) -> str:
                      f"{kind.__module__}.{kind.__qualname__} (message withheld)\n"]
         current = current.__cause__ or current.__context__
     return "".join(lines).rstrip("\n")
-PERSONAL_DATA_LOGGERS = ("httpx", "httpcore", "telegram", "aiosqlite", "asyncpg", "sqlalchemy.engine")
+PERSONAL_DATA_LOGGERS = ("httpx", "httpcore", "telegram", "aiosqlite", "asyncpg", "sqlalchemy.engine",
+                         "PIL")  # Pillow logs EXIF values (a name, GPS) at DEBUG
 
 
 class RedactSecrets(logging.Filter):

@@ -8,6 +8,7 @@ from typing import ClassVar
 from bot.channels.model import Choice, InboundKind
 from bot.domain.intake import normalise_phone
 from bot.domain.matching import parse_yes_no
+from bot.services.privacy import Overview
 from handlers.base import Turn
 from handlers.common import show_menu
 
@@ -45,7 +46,9 @@ class PrivacyFlow:
     async def _on_choose(self, turn: Turn, citizen_id: int) -> None:
         t, privacy = turn.t, turn.services.privacy
         if turn.choice == "see":
-            turn.say(await self._overview(turn, citizen_id))
+            seen = await privacy.overview(citizen_id)
+            # The phone is shown, then masked at rest (outbox, web transcript) like a PIN.
+            turn.say(self._overview(turn, seen), secrets=(seen.phone,) if seen.phone else ())
         elif turn.choice == "export":
             attachment = await privacy.export(citizen_id, turn.now)
             turn.say(t("privacy.exported"), attachment_ids=(attachment,))
@@ -68,9 +71,8 @@ class PrivacyFlow:
             turn.say(t("common.choose_from_list"))
         self._ask(turn)
 
-    async def _overview(self, turn: Turn, citizen_id: int) -> str:
+    def _overview(self, turn: Turn, seen: Overview) -> str:
         t, tz = turn.t, turn.services.app.tz
-        seen = await turn.services.privacy.overview(citizen_id)
         consents = "\n".join(
             t("privacy.consent_line", purpose=t(f"privacy.purpose.{c.purpose}"), version=c.version,
               at=t.moment(c.granted_at, tz))
@@ -85,7 +87,7 @@ class PrivacyFlow:
         t = turn.t
         turn.say(t("privacy.ask_phone", current=current or t("common.none")),
                  [Choice("remove", t("privacy.phone_remove")), Choice("back", t("privacy.phone_back"))],
-                 request="contact", request_label=t("privacy.share_phone"))
+                 request="contact", request_label=t("privacy.share_phone"), secrets=(current,) if current else ())
 
     async def _on_phone(self, turn: Turn, citizen_id: int) -> None:
         t, privacy = turn.t, turn.services.privacy
@@ -106,7 +108,7 @@ class PrivacyFlow:
             self._ask_phone(turn, (await privacy.overview(citizen_id)).phone)
             return
         await privacy.set_phone(citizen_id, phone, turn.now)
-        turn.say(t("privacy.phone_saved", phone=phone))
+        turn.say(t("privacy.phone_saved", phone=phone), secrets=(phone,))  # masked at rest once shown
         turn.goto(self.name, "choose")
         self._ask(turn)
 

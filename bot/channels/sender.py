@@ -27,6 +27,7 @@ from bot.channels.render import merge_plain, render
 from bot.channels.windows import Delivery, Grant, SendingWindows
 from bot.clock import Clock
 from bot.faults import crash_point
+from bot.logs import hashed_id
 from bot.workers.pool import Chat, ChatPool, Scan
 from bot.workers.presence import Presence
 from bot.workers.supervise import Outage, is_transient
@@ -182,6 +183,8 @@ class Sender:
                 await self._note_part(group[0], index + 1)
         await self._finish_surely(group, result, max_attempts=channel.rules.max_attempts,
                                   settle=(chat, grant, sent))
+        log.debug("%s chat %s: %d of %d part(s) sent (%s)", name, hashed_id(chat_id), sent, len(parts) - done,
+                  result.outcome.name.lower())  # a keyed hash: one chat can be followed, not named
         crash_point("after_mark")
         # More rows were read than went out, or this one must be tried again: look again. Rows written since
         # the read were offered to the pool, which brings the chat back; no need to read for them now.

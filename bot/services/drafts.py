@@ -6,6 +6,7 @@ snapshot, not per message.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -184,7 +185,10 @@ class Drafts:
         An anonymous web visitor files at most app.web_cases_per_visitor cases a day, and one address (its
         keyed hash, `origin`) at most app.web_cases_per_address: raises DailyLimit beyond."""
         if draft.row.channel == "web":
-            limits = {f"cases:v:{draft.row.chat_id}": self.app.web_cases_per_visitor}
+            # The visitor id is a random 128-bit cookie value: its digest names it to nobody, and the count
+            # outlives a /privacy deletion (which must not refill the day's allowance) without keeping the id.
+            visitor = hashlib.sha256(f"visitor:{draft.row.chat_id}".encode()).hexdigest()[:32]
+            limits = {f"cases:v:{visitor}": self.app.web_cases_per_visitor}
             if origin:
                 limits[f"cases:a:{origin}"] = self.app.web_cases_per_address
             await take_all(self.session, limits, now)

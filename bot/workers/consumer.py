@@ -19,6 +19,7 @@ from datetime import timedelta
 from bot import metrics
 from bot.clock import Clock
 from bot.faults import crash_point
+from bot.logs import hashed_id
 from bot.workers.pool import Chat, ChatPool, Scan
 from bot.workers.presence import Presence
 from bot.workers.supervise import is_transient
@@ -117,6 +118,7 @@ class Consumer:
         if failure is not None:
             return await self._attempt_failed(chat, row_id, failure)
         crash_point("after_flow_commit")
+        log.debug("%s chat %s: update %s handled", channel, hashed_id(chat_key), row_id)
         metrics.update_processed(channel, (self.clock.now() - received_at).total_seconds())
         return more
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, Conversation, OutboxItem, ProactiveQuota
+from storage.models import ChannelIdentity, Conversation, InboxItem, OutboxItem, ProactiveQuota
 from storage.repositories.dialect import insert_for
 
 
@@ -20,7 +20,22 @@ async def window_of(session: AsyncSession, channel: str, chat_id: str) -> tuple[
         .limit(1)
     )
     row = (await session.execute(stmt)).first()
-    return (row[0], int(row[1] or 0)) if row is not None else (None, 0)
+    if row is not None:
+        return row[0], int(row[1] or 0)
+    # An account erased by /privacy has lost its identity while its last reply (the goodbye) still waits to
+    # go out: the chat's newest raw update, kept until that reply has gone, says when it last wrote, and the
+    # outbox counts the replies sent since.
+    last = (await session.execute(
+        select(func.max(InboxItem.received_at)).where(InboxItem.channel == channel, InboxItem.chat_key == chat_id)
+    )).scalar()
+    if last is None:
+        return None, 0
+    replies = (await session.execute(
+        select(func.count()).select_from(OutboxItem).where(
+            OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.sent_as == "reply",
+            OutboxItem.sent_at >= last)
+    )).scalar_one()
+    return last, int(replies)
 
 
 async def count_replies(session: AsyncSession, channel: str, chat_id: str, sent: int) -> None:

@@ -16,6 +16,7 @@ from bot.services import Services
 from bot.services.authz import Refused
 from bot.services.officials import code_hash, looks_like_code, normalise_code, normalise_phone
 from storage.models import ChannelIdentity, OfficialInvite, OutboxItem
+from tests.channels.test_same_journeys import ON
 from tests.officials.drivers import TelegramDriver
 from tests.officials.world import MONDAY_9, World
 from tests.support.harness import fake_telegram, running_bot, settings_for
@@ -226,3 +227,25 @@ async def test_a_phone_bound_invite_typed_into_the_web_chat_is_refused_and_links
             select(ChannelIdentity.id).where(ChannelIdentity.official_id.is_not(None)))).scalars().all()
         invite = (await uow.session.execute(select(OfficialInvite))).scalar_one()
     assert (linked, invite.used_at) == ([], None)
+
+
+@pytest.mark.parametrize("channel", ["zalo", "zalo_oa"])
+async def test_a_phone_bound_invite_typed_into_zalo_is_refused_and_links_nothing(db_url: str, channel: str) -> None:
+    """Neither Zalo channel proves a phone number: the invite is refused with directions, nothing is linked."""
+    async with ON[channel](db_url, {"mai": 7001}) as scene:
+        out = io.StringIO()
+        assert await invite_command(settings_for(db_url), scene.db, args(seat="SAODO_OFF1", phone="0912 345 678"),
+                                    out) == 0
+        code = CODE.search(out.getvalue()).group(1)  # type: ignore[union-attr]
+        scene.begins("mai")
+        await scene.expect("mai", "Thông báo xử lý dữ liệu cá nhân")
+        scene.driver.says("mai", code)
+        await scene.expect("mai", "Lời mời này gắn với một số điện thoại, nên chỉ dùng được trên kênh xác minh được "
+                                  "số điện thoại: xin mở bot Tiếp Dân trên Telegram")
+        scene.driver.says("mai", "/queue")
+        assert "Hàng đợi" not in await scene.expect("mai", "")
+        async with scene.db.unit_of_work(readonly=True) as uow:
+            linked = (await uow.session.execute(
+                select(ChannelIdentity.id).where(ChannelIdentity.official_id.is_not(None)))).scalars().all()
+            invite = (await uow.session.execute(select(OfficialInvite))).scalar_one()
+        assert (linked, invite.used_at) == ([], None)

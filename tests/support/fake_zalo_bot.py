@@ -18,6 +18,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.web.app import SafeAccessLog
+
 MAX_TEXT = 2000
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
@@ -66,7 +68,7 @@ class FakeZaloBot:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._api)
         app.router.add_get("/files/{name}", self._file)
-        self.runner = web.AppRunner(app)
+        self.runner = web.AppRunner(app, access_log=None)  # the platform's log is not the app's
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
@@ -185,7 +187,7 @@ class FakeZaloBot:
 
     async def connect(self, bot_app: web.Application, secret: str, *, wrapped: bool = False) -> str:
         """Serve the bot's web app locally and deliver users' updates to its /zalo/webhook from now on."""
-        self._bot_runner = web.AppRunner(bot_app)
+        self._bot_runner = web.AppRunner(bot_app, access_log_class=SafeAccessLog)  # as `serve` does
         await self._bot_runner.setup()
         site = web.TCPSite(self._bot_runner, "127.0.0.1", 0)
         await site.start()

@@ -22,6 +22,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.web.app import SafeAccessLog
+
 EXPIRED = -216
 MAX_TEXT = 2000
 
@@ -77,7 +79,7 @@ class FakeZaloOA:
         app.router.add_post("/v3.0/oa/message/cs", self._send)
         app.router.add_post("/v4/oa/access_token", self._refresh)
         app.router.add_get("/files/{name}", self._file)
-        self.runner = web.AppRunner(app)
+        self.runner = web.AppRunner(app, access_log=None)  # the platform's log is not the app's
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
@@ -192,7 +194,7 @@ class FakeZaloOA:
 
     async def connect(self, bot_app: web.Application) -> str:
         """Serve the bot's web app locally and POST users' events to its /zalo-oa/webhook from now on."""
-        self._bot_runner = web.AppRunner(bot_app)
+        self._bot_runner = web.AppRunner(bot_app, access_log_class=SafeAccessLog)  # as `serve` does
         await self._bot_runner.setup()
         site = web.TCPSite(self._bot_runner, "127.0.0.1", 0)
         await site.start()

@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from bot.container import Container
+from bot.web.app import SafeAccessLog
 from bot.web.proof import solve
 
 TRACKING_CODE = re.compile(r"\b([A-Z]{2}-\d{4}-\d{6})\b")
@@ -32,7 +33,7 @@ async def serving(container: Container) -> AsyncIterator[str]:
     """The container's web app on a free 127.0.0.1 port, with its workers running; yields the base URL."""
     await container.start_channels()
     container.start_workers()
-    runner = web.AppRunner(container.web_app())
+    runner = web.AppRunner(container.web_app(), access_log_class=SafeAccessLog)  # as `serve` does
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -162,6 +163,23 @@ class WebVisitor:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: len(self.bot_messages()) >= count), within)
         return self.bot_texts()
+
+    async def wait_text(self, *fragments: str, after: int, within: float = 60.0) -> str:
+        """The first bot text from the `after`-th on that holds one of `fragments` (waits for it)."""
+        def found() -> str | None:
+            return next((t for t in self.bot_texts()[after:] if any(f in t for f in fragments)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), within)
+        text = found()
+        assert text is not None
+        return text
+
+    async def answer(self, act: Callable[[], Awaitable[object]], *fragments: str) -> str:
+        """Do `act` (say, press, start), then wait for the bot's text holding one of `fragments`."""
+        after = len(self.bot_texts())
+        await act()
+        return await self.wait_text(*fragments, after=after)
 
     async def wait_frame(self, kind: str, client_id: str | None = None, within: float = 60.0) -> dict[str, Any]:
         """The first unread frame of this kind (for this client message id, when given)."""
