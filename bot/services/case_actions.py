@@ -102,9 +102,7 @@ class CaseActions(CaseViews, Verdicts):
         case.accepted_at = case.accepted_at or self.now
         rearm(case, self.now)  # the acceptance deadline is met: the sweep plans from the resolve date
         await self._event(case, "accepted", official=official, moved=moved)
-        code, name = case.code, official.name
-        await self.notifier.tell(await self._others_at_desk(case, official.id),
-                                 lambda t: t("officials.notice.taken", code=code, name=name), case_id=case.id)
+        await self.notifier.taken(case, await self._others_at_desk(case, official.id), official.name)
         seat = await self.officials.seat(official.id)
         assert seat is not None
         return Taken(case.id, case.code, case.due_at, await self.available(seat, case))
@@ -139,7 +137,7 @@ class CaseActions(CaseViews, Verdicts):
             choices=lambda t: action_choices(t, case_key, (Verb.ANSWER, Verb.ASK, Verb.EXTEND, Verb.VIEW)),
         )
         others = [i for i in await self.notifier.receivers(case.unit_id) if i.official_id not in (officer.id, head.id)]
-        await self.notifier.tell(others, lambda t: t("officials.notice.taken", code=code, name=name), case_id=case.id)
+        await self.notifier.taken(case, others, name)
         seat = await self.officials.seat(head.id)
         assert seat is not None
         return Taken(case.id, case.code, case.due_at, await self.available(seat, case))

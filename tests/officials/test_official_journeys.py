@@ -150,7 +150,7 @@ async def report_journey(scene: Scene) -> None:
     assert d.choices("mai") == ["Hỏi thêm người dân", "Chuyển đơn vị khác", "Xin gia hạn", "Trả lời và kết thúc",
                                 "Từ chối (nêu lý do)"]
     for user in ("tu", "hung"):
-        assert await d.one(user) == "Hồ sơ PA-2026-000001 đã được Trần Thị Mai nhận xử lý."
+        assert await d.told_taken(user) == "Hồ sơ PA-2026-000001 đã được Trần Thị Mai nhận xử lý."
 
     # Tú presses Take on the old card: refused, nothing changes.
     d.chooses("tu", "Nhận xử lý")
@@ -211,7 +211,7 @@ async def report_journey(scene: Scene) -> None:
     d.says("tu", "1")
     assert await d.one("tu") == "Bạn đã nhận xử lý hồ sơ PA-2026-000001. Hạn giải quyết: trước 17:00 thứ Hai, 09/03/2026."
     for user in ("mai", "hung"):
-        assert await d.one(user) == "Hồ sơ PA-2026-000001 đã được Phạm Văn Tú nhận xử lý."
+        assert await d.told_taken(user) == "Hồ sơ PA-2026-000001 đã được Phạm Văn Tú nhận xử lý."
     # His answer comes with a photo of the result, fetched from the platform by the media job.
     scene.at(3, 9, 0)
     d.chooses("tu", "Trả lời và kết thúc")
@@ -432,7 +432,7 @@ async def extension_and_reject_journey(scene: Scene) -> None:
     await d.one("hung")
     d.chooses("mai", "Nhận xử lý")
     assert (await d.one("mai")).startswith(f"Bạn đã nhận xử lý hồ sơ {code}.")
-    assert await d.one("hung") == f"Hồ sơ {code} đã được Trần Thị Mai nhận xử lý."
+    assert await d.told_taken("hung") == f"Hồ sơ {code} đã được Trần Thị Mai nhận xử lý."
 
     d.chooses("mai", "Xin gia hạn")
     assert (await d.one("mai")).startswith(f"Gia hạn hồ sơ {code} thêm bao lâu?")
