@@ -9,6 +9,8 @@ import io
 
 from PIL import Image
 
+from bot.channels.model import Choice, Rendered, SendOutcome, SendResult
+from bot.channels.telegram import TelegramChannel
 from bot.clock import FakeClock
 from bot.domain.cases import CaseKind
 from bot.services.intake import Draft
@@ -91,3 +93,26 @@ async def test_other_officers_cards_are_edited_on_telegram(db_url: str) -> None:
         # No one-line notice went out beside the edits: the cards were the last messages the others got.
         for user in SEATS:
             assert len(d.texts_to(user)) == 2 + 2 + (1 if user in ("mai", "tu") else 0)
+
+
+async def test_an_edit_finds_whether_the_card_was_words_or_a_caption() -> None:
+    """The card's words went as a text when its caption would have been too long: the edit meant for a caption
+    is told apart by the Bot API's answer and made as a text edit; an unknown message is a final refusal."""
+    async with fake_telegram() as tg:
+        channel = TelegramChannel(tg.token, tg.base_url)
+        await channel.start()
+        try:
+            sent = await channel.send("6001", Rendered(texts=["Hồ sơ PA-2026-000001"], buttons=[Choice("acc:1", "Nhận")]))
+            assert sent.outcome is SendOutcome.SENT and sent.message_id is not None
+            edited = await channel.send("6001", Rendered(texts=["Đã nhận.\n\nHồ sơ PA-2026-000001"],
+                                                         caption="Đã nhận.\n\nHồ sơ PA-2026-000001",
+                                                         edit=sent.message_id))
+            assert edited == SendResult.sent(sent.message_id)
+            assert [(c[0], c[1].get("message_id")) for c in tg.calls if c[0].startswith("edit")] == [
+                ("editMessageCaption", sent.message_id), ("editMessageText", sent.message_id)]
+            assert tg.edits == [{"method": "editMessageText", "chat_id": 6001, "message_id": int(sent.message_id),
+                                 "text": "Đã nhận.\n\nHồ sơ PA-2026-000001", "reply_markup": None}]
+            lost = await channel.send("6001", Rendered(texts=["x"], edit="999"))
+            assert (lost.outcome, lost.reason) == (SendOutcome.FINAL, "BadRequest: Message to edit not found")
+        finally:
+            await channel.stop()
