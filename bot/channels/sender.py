@@ -153,7 +153,8 @@ class Sender:
             return True
         note = await self.windows.held_note(name, chat_id, group)
         if note is not None:
-            message = replace(message, text=f"{note}\n\n{message.text}")
+            noted = f"{note}\n\n{message.text}"  # a card that is its photo's caption stays one message
+            message = replace(message, text=noted, caption=noted if message.caption == message.text else message.caption)
         parts = self._parts(render(message, channel.capabilities))
         done = int(group[0].payload.get("_sent_parts", 0)) if len(group) == 1 else 0
         # Inside the reply window, on the proactive quota, or held: a hold is final for this attempt.
