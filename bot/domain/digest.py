@@ -153,7 +153,7 @@ class Figures:
     reopened: int = 0
     transfers: int = 0
     passed_late: int = 0  # transfers of a case already past its due date
-    passed_late_days: int = 0  # ... and the working days it was late when passed on (the sender's)
+    passed_late_days: int = 0  # ... and the working days it was late while the unit held it
     suggested: int = 0  # cases received with a category suggested by the matcher
     suggestion_kept: int = 0  # ... filed under that category and never re-categorised by an official
 
