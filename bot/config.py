@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     zalo_oa_oauth_base_url: str = "https://oauth.zaloapp.com"
     zalo_oa_verified: bool = False  # only a verified OA may send proactive messages
     zalo_oa_monthly_quota: int = Field(default=1000, ge=0)
+    # Of the quota, kept for officials' deadline notices (announcements leave it alone); unset: a fifth.
+    zalo_oa_deadline_reserve: int | None = Field(default=None, ge=0)
     zalo_oa_reply_window_hours: float = Field(default=48.0, ge=0)
     zalo_oa_replies_per_window: int = Field(default=8, ge=0)
     zalo_oa_max_event_age_seconds: float = Field(default=900.0, ge=0)  # older (or later) events are refused

@@ -106,6 +106,9 @@ class Outbound:
     # Values shown once (a PIN, a signed link): masked in the stored copies once sent (outbox, transcripts).
     secrets: tuple[str, ...] = ()
     caption: str | None = None  # words on the first attachment itself, where the channel has captions
+    # The platform id of a message this one rewrites in place (a card another officer took: words replaced,
+    # buttons gone), where the channel can edit; elsewhere it goes as a new message.
+    edit: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -115,6 +118,8 @@ class Outbound:
             data["secrets"] = list(self.secrets)
         else:
             del data["secrets"]
+        if self.edit is None:
+            del data["edit"]
         return data
 
     @classmethod
@@ -127,11 +132,12 @@ class Outbound:
             request_label=data.get("request_label"),
             secrets=tuple(data.get("secrets", ())),
             caption=data.get("caption"),
+            edit=data.get("edit"),
         )
 
     @property
     def is_plain_text(self) -> bool:
-        return not self.choices and not self.attachment_ids and self.request is None
+        return not self.choices and not self.attachment_ids and self.request is None and self.edit is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +164,7 @@ class SendingRules:
     reply_window: timedelta | None = None  # None: the bot may write at any time
     replies_per_window: int | None = None
     proactive_quota: int | None = None  # per month; None = unlimited, 0 = none
+    quota_reserve: int = 0  # of it, kept for officials' deadline notices: optional messages leave it alone
     max_attempts: int = 8
 
 
@@ -202,3 +209,4 @@ class Rendered:
     request: str | None = None
     request_label: str | None = None
     caption: str | None = None
+    edit: str | None = None  # the platform message this one rewrites (channels that can edit)

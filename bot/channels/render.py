@@ -41,13 +41,15 @@ def render(message: Outbound, caps: Capabilities) -> Rendered:
     request = message.request if (message.request == "location" and caps.location_request) or (
         message.request == "contact" and caps.contact_request
     ) else None
+    edit = message.edit if caps.edits else None  # a channel that cannot edit gets the words anew
     return Rendered(
         texts=split_text(text, caps.max_text),
         buttons=buttons,
         attachment_ids=list(message.attachment_ids) if caps.photos else [],
         request=request,
         request_label=message.request_label if request else None,
-        caption=message.caption if caps.photos and message.attachment_ids else None,
+        caption=message.caption if caps.photos and (message.attachment_ids or edit) else None,
+        edit=edit,
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -152,8 +153,8 @@ class Sender:
             return True
         note = await self.windows.held_note(name, chat_id, group)
         if note is not None:
-            message = Outbound(f"{note}\n\n{message.text}", message.choices, message.attachment_ids,
-                               message.request, message.request_label, message.caption)
+            noted = f"{note}\n\n{message.text}"  # a card that is its photo's caption stays one message
+            message = replace(message, text=noted, caption=noted if message.caption == message.text else message.caption)
         parts = self._parts(render(message, channel.capabilities))
         done = int(group[0].payload.get("_sent_parts", 0)) if len(group) == 1 else 0
         # Inside the reply window, on the proactive quota, or held: a hold is final for this attempt.
@@ -216,6 +217,7 @@ class Sender:
                 caption=rendered.caption if i == 0 else None,
                 request=rendered.request if i == last else None,
                 request_label=rendered.request_label if i == last else None,
+                edit=rendered.edit if i == 0 else None,
             )
             for i, text in enumerate(rendered.texts)
         ]

@@ -199,8 +199,11 @@ class TelegramChannel:
     # --- sending -----------------------------------------------------------------------------------------
 
     async def send(self, chat_id: str, message: Rendered) -> SendResult:
+        """Send; the result names the message that carries the words and buttons (a later edit rewrites it)."""
         try:
-            sent = None
+            if message.edit is not None:
+                return await self._edit(chat_id, message)
+            sent = keyed = None
             text = message.texts[0] if message.texts else ""
             caption = message.caption if message.caption and len(message.caption) <= CAPTION_LIMIT else None
             # A card whose words are its photo's caption is one message: the photo, the words, the buttons.
@@ -209,10 +212,13 @@ class TelegramChannel:
                 first = index == 0
                 sent = await self._send_attachment(chat_id, attachment_id, caption if first else None,
                                                    _markup(message) if whole and first else None)
+                if whole and first:
+                    keyed = sent
             if text and not whole:
-                sent = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message),
-                                                   link_preview_options=NO_PREVIEW)
-            return SendResult.sent(str(sent.message_id) if sent is not None else None)
+                sent = keyed = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(message),
+                                                           link_preview_options=NO_PREVIEW)
+            shown = keyed or sent
+            return SendResult.sent(str(shown.message_id) if shown is not None else None)
         except RetryAfter as exc:
             return SendResult.retry("429 Too Many Requests", after=_seconds(exc.retry_after))
         except (BadRequest, Forbidden, InvalidToken, ChatMigrated) as exc:
@@ -221,6 +227,34 @@ class TelegramChannel:
             return SendResult.retry("timed out")
         except NetworkError as exc:
             return SendResult.retry(f"network: {exc.message}")
+
+    async def _edit(self, chat_id: str, message: Rendered) -> SendResult:
+        """Rewrite a message in place: its words (a photo's caption, or a text) and its buttons (none: removed).
+        Which of the two it is was known when it was sent; a wrong guess is told apart by Telegram's answer."""
+        assert message.edit is not None
+        words = message.texts[0] if message.texts else ""
+        # Without a reply_markup an edit takes the inline keyboard away (an empty one would be refused).
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.key)]
+                                       for c in message.buttons]) if message.buttons else None
+        ids = {"chat_id": chat_id, "message_id": int(message.edit)}
+        order = ["caption", "text"] if message.caption is not None else ["text", "caption"]
+        for kind in order:
+            try:
+                if kind == "caption":
+                    await self.bot.edit_message_caption(caption=words[:CAPTION_LIMIT], reply_markup=markup, **ids)
+                else:
+                    await self.bot.edit_message_text(text=words, reply_markup=markup,
+                                                     link_preview_options=NO_PREVIEW, **ids)
+                break
+            except BadRequest as exc:
+                wording = exc.message.lower()
+                if "not modified" in wording:
+                    break  # already reads so: nothing to do
+                if f"no {kind} in the message" not in wording:
+                    raise
+        else:
+            return SendResult.final("the message to edit has neither text nor caption")
+        return SendResult.sent(message.edit)
 
     async def _send_attachment(self, chat_id: str, attachment_id: int, caption: str | None = None,
                                markup: Any = None) -> Any:

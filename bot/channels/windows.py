@@ -26,6 +26,10 @@ from storage.uow import Database
 # What is worth a proactive message: the answer, an official's question to the citizen, a deadline change,
 # and an urgent announcement (a water cut, a flood warning); an ordinary announcement is not.
 WORTH_QUOTA = frozenset({"answer", "question", "deadline", "alert"})
+# The quota goes to officials' deadline notices (reminders, escalations: purpose `deadline`) before anything
+# optional: an optional message (an announcement, even an urgent one) may only spend what lies beyond the share
+# kept for them (`SendingRules.quota_reserve`); deadline notices, answers and questions may spend it all.
+OPTIONAL = frozenset({"alert"})
 
 
 class Delivery(StrEnum):
@@ -63,10 +67,22 @@ def classify(rules: SendingRules, *, last_inbound_at: datetime | None, replies_s
     return Grant(Delivery.PROACTIVE, closed)
 
 
-def with_window(rules: SendingRules, *, hours: float, replies: int, quota: int | None) -> SendingRules:
-    """Settings to rules: 0 hours means no window at all, 0 replies no count inside the window."""
+def with_window(rules: SendingRules, *, hours: float, replies: int, quota: int | None,
+                reserve: int | None = None) -> SendingRules:
+    """Settings to rules: 0 hours means no window at all, 0 replies no count inside the window; the share of
+    the quota kept for deadline notices is a fifth of it unless said (never more than the quota)."""
+    kept = (quota // 5 if reserve is None else reserve) if quota else 0
     return replace(rules, reply_window=timedelta(hours=hours) if hours > 0 else None,
-                   replies_per_window=replies or None, proactive_quota=quota)
+                   replies_per_window=replies or None, proactive_quota=quota, quota_reserve=min(kept, quota or 0))
+
+
+def quota_limit(rules: SendingRules, rows: list[OutboxItem]) -> int:
+    """How much of the month's quota these rows may reach: all of it, or for optional messages only what is
+    beyond the share kept for officials' deadline notices."""
+    assert rules.proactive_quota is not None
+    if all(r.purpose in OPTIONAL for r in rows):
+        return rules.proactive_quota - rules.quota_reserve
+    return rules.proactive_quota
 
 
 def quota_period(now: datetime, tz: tzinfo) -> str:
@@ -91,8 +107,10 @@ class SendingWindows:
             return grant
         period = quota_period(now, self.tz)
         async with self.db.unit_of_work() as uow:  # atomic: senders of other chats share the quota
-            if not await sending.reserve_quota(uow.session, channel, period, messages, rules.proactive_quota):
-                return Grant(Delivery.HELD, f"{grant.reason}; proactive quota for {period} spent")
+            limit = quota_limit(rules, rows)
+            if not await sending.reserve_quota(uow.session, channel, period, messages, limit):
+                spent = "spent" if limit == rules.proactive_quota else "kept for deadline notices"
+                return Grant(Delivery.HELD, f"{grant.reason}; proactive quota for {period} {spent}")
             await uow.commit()
         return Grant(Delivery.PROACTIVE, grant.reason, period, messages)
 

@@ -34,7 +34,8 @@ def zalo_oa_from(settings: Settings, db: Database, clock: Clock,
     # Proactive messages need a verified OA; an unverified one may only reply inside the window.
     quota = settings.zalo_oa_monthly_quota if settings.zalo_oa_verified else 0
     rules = with_window(zalo_oa.PACE, hours=settings.zalo_oa_reply_window_hours,
-                        replies=settings.zalo_oa_replies_per_window, quota=quota)
+                        replies=settings.zalo_oa_replies_per_window, quota=quota,
+                        reserve=settings.zalo_oa_deadline_reserve)
     return ZaloOAChannel(
         db, clock, app_id=settings.zalo_oa_app_id, app_secret=settings.zalo_oa_app_secret.get_secret_value(),
         secret_key=settings.zalo_oa_secret_key.get_secret_value(), api_base=settings.zalo_oa_api_base_url,

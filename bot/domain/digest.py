@@ -12,6 +12,10 @@ storage/repositories/cases.add_event), so "the unit at answer time" and "the due
   under an extension: counted apart, as well; on-time rate = on time / answered;
 - satisfaction: every rating given in the period (satisfied / rated), for the unit that was rated;
 - reopened: cases reopened at the same unit in the period (a second dissatisfaction sends a case up instead); transfers: transfers made by the unit;
+- passed on late: of those transfers, the cases already past their due date when the unit passed them on, and
+  the working days they were late while the unit held them - from the due date, or from their arrival at the
+  unit if later - (at least 1 each): the days a unit held a late case count against it, though the case - and
+  its overdue age, on the citizen's clock - now belongs to the receiving unit;
 - overdue: computed once per case at the period's end, or at the moment of reading for a period still in
   progress ("so far"), from the case's state at that moment: open, not waiting for the citizen (a paused
   case is never overdue) and past its due date; its age is the working days from the due day to that day,
@@ -148,6 +152,8 @@ class Figures:
     satisfied: int = 0
     reopened: int = 0
     transfers: int = 0
+    passed_late: int = 0  # transfers of a case already past its due date
+    passed_late_days: int = 0  # ... and the working days it was late while the unit held it
     suggested: int = 0  # cases received with a category suggested by the matcher
     suggestion_kept: int = 0  # ... filed under that category and never re-categorised by an official
 
@@ -201,6 +207,7 @@ class Happening:
     extended: bool = False
     created: datetime | None = None  # when the case was received
     from_unit_id: int | None = None  # a transfer's source
+    held_since: datetime | None = None  # ... and when the case had reached it (None: not recorded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +250,7 @@ class _Tally:
             received_transferred=c["received_transferred"], resolved=c["resolved"], on_time=c["on_time"],
             early=c["early"], extended=c["extended"], overdue_bands=tuple(self.bands),  # type: ignore[arg-type]
             resolve_days=c["resolve_days"], rated=c["rated"], satisfied=c["satisfied"], reopened=c["reopened"],
-            transfers=c["transfers"],
+            transfers=c["transfers"], passed_late=c["passed_late"], passed_late_days=c["passed_late_days"],
         )
 
 
@@ -259,7 +266,14 @@ def tally(happenings: Iterable[Happening], late: Iterable[Late], working_days: W
 
     for h in happenings:
         if h.action == "transferred" and h.from_unit_id is not None:
-            of(h.from_unit_id)["transfers"] += 1
+            source = of(h.from_unit_id)
+            source["transfers"] += 1
+            # The due date is the citizen's (a transfer keeps it); the source answers for the days it was late
+            # while it held the case, from the due date or from its arrival there, whichever is later.
+            late_from = max(h.due, h.held_since) if h.due is not None and h.held_since is not None else h.due
+            if late_from is not None and h.at > late_from:
+                source["passed_late"] += 1
+                source["passed_late_days"] += max(1, working_days(late_from, h.at))
         if h.unit_id is None:
             continue
         counts = of(h.unit_id)

@@ -102,9 +102,7 @@ class CaseActions(CaseViews, Verdicts):
         case.accepted_at = case.accepted_at or self.now
         rearm(case, self.now)  # the acceptance deadline is met: the sweep plans from the resolve date
         await self._event(case, "accepted", official=official, moved=moved)
-        code, name = case.code, official.name
-        await self.notifier.tell(await self._others_at_desk(case, official.id),
-                                 lambda t: t("officials.notice.taken", code=code, name=name), case_id=case.id)
+        await self.notifier.taken(case, await self._others_at_desk(case, official.id), official.name)
         seat = await self.officials.seat(official.id)
         assert seat is not None
         return Taken(case.id, case.code, case.due_at, await self.available(seat, case))
@@ -139,7 +137,7 @@ class CaseActions(CaseViews, Verdicts):
             choices=lambda t: action_choices(t, case_key, (Verb.ANSWER, Verb.ASK, Verb.EXTEND, Verb.VIEW)),
         )
         others = [i for i in await self.notifier.receivers(case.unit_id) if i.official_id not in (officer.id, head.id)]
-        await self.notifier.tell(others, lambda t: t("officials.notice.taken", code=code, name=name), case_id=case.id)
+        await self.notifier.taken(case, others, name)
         seat = await self.officials.seat(head.id)
         assert seat is not None
         return Taken(case.id, case.code, case.due_at, await self.available(seat, case))
@@ -173,6 +171,7 @@ class CaseActions(CaseViews, Verdicts):
         bounced = (coordinator is not None and case.transfer_count >= 1 and source.id != coordinator.id
                    and target.id != coordinator.id and not case.sealed)
         destination = coordinator if bounced and coordinator is not None else target
+        held_since = await self._arrived_at_unit(case)  # the days it was late here count against this unit
         moved = self._move(case, Action.TRANSFER)
         case.unit_id, case.assignee_id = destination.id, None
         case.transfer_count += 1
@@ -180,6 +179,7 @@ class CaseActions(CaseViews, Verdicts):
         case.details = {k: v for k, v in (case.details or {}).items() if k != PENDING_EXTENSION}
         await self._event(case, "transferred", official=official, moved=moved, note=reason, data={
             "from": source.code, "to": destination.code, "proposed": target.code if bounced else None,
+            "held_since": held_since.isoformat(),
         })
         # The citizen's clock stays; the receiving unit inherits the reminders (the old unit's claims go) and
         # the escalation ladder (bot.services.sweep climbs the new unit's chain).
@@ -238,6 +238,14 @@ class CaseActions(CaseViews, Verdicts):
                         "transferred" if moves else "recategorised", self.now)
         transferred = await self.transfer(official_id, case_id, routed.code, transfer_reason or "") if moves else None
         return Recategorised(case.code, new.code, transferred)
+
+    async def _arrived_at_unit(self, case: Case) -> datetime:
+        """When the case reached the unit that holds it now: its last arrival (filed, transferred, sent up)."""
+        found = (await self.session.execute(
+            select(func.max(CaseEvent.at)).where(CaseEvent.case_id == case.id,
+                                                 CaseEvent.action.in_(("submitted", "transferred", "sent_up"))))
+        ).scalar_one_or_none()
+        return found or case.created_at
 
     def _late_words(self, case: Case):
         """A line for a card whose case is already past its due date (empty otherwise)."""

@@ -134,7 +134,8 @@ def render(data: DigestData, org: OrgSnapshot, t: Translator) -> str:
         t("digest.satisfaction", satisfied=now.satisfied, rated=now.rated, rate=_percent(now.satisfaction, t),
           before=_percent(before.satisfaction, t)),
         t("digest.reopened", now=now.reopened, before=before.reopened),
-        t("digest.transfers", now=now.transfers, before=before.transfers),
+        t("digest.transfers", now=now.transfers, before=before.transfers) + (
+            t("digest.transfers_late", count=now.passed_late, days=now.passed_late_days) if now.passed_late else ""),
         *([t("digest.suggestions", kept=now.suggestion_kept, suggested=now.suggested,
              rate=_percent(now.suggestion_rate, t), before=_percent(before.suggestion_rate, t))]
           if now.suggested else []),

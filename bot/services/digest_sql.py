@@ -150,9 +150,10 @@ class DigestQueries:
                 unit = self._unit_id(data.get("to")) or state.get("unit_id") or unit_id
                 from_unit = self._unit_id(data.get("from"))
             held = datetime.fromisoformat(state["due"]) if state.get("due") else due
+            since = datetime.fromisoformat(data["held_since"]) if data.get("held_since") else None
             happenings.append(Happening(
                 case_id, action, at, unit, to_status, held, bool(state.get("extended", extended)), created,
-                from_unit))
+                from_unit, since))
             if action in ARRIVALS:
                 arrivals.append(Arrival(case_id, unit, category_id, area_id))
         return happenings, arrivals

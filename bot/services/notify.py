@@ -107,6 +107,43 @@ class Notifier:
             await self.send(identity, Outbound(text=render(t), choices=tuple(choices(t) if choices else ())),
                             purpose="notice", case_id=case_id)
 
+    async def taken(self, case: Case, recipients: Sequence[ChannelIdentity], name: str) -> None:
+        """Someone took the case: the others' cards say so and lose their buttons where the channel can edit
+        a sent message (Telegram); elsewhere - or when the card has not gone out yet - a one-line notice."""
+        code = case.code
+        for identity in recipients:
+            t = translator(await self.language_of(identity))
+            line = t("officials.notice.taken", code=code, name=name)
+            shown = await self._card_shown(identity, case.id) if self._edits(identity.channel) else None
+            if shown is None:
+                await self.send(identity, Outbound(text=line), purpose="notice", case_id=case.id)
+                continue
+            message_id, payload = shown
+            words = f"{line}\n\n{payload.get('caption') or payload.get('text') or ''}".rstrip()
+            captioned = bool(payload.get("attachment_ids")) and payload.get("caption") is not None
+            await self.send(identity, Outbound(text=words, caption=words if captioned else None, edit=message_id),
+                            purpose="notice", case_id=case.id)
+
+    def _edits(self, channel: str) -> bool:
+        registry = self.app.channels
+        return registry is not None and channel in registry and registry.get(channel).capabilities.edits
+
+    async def _card_shown(self, identity: ChannelIdentity, case_id: int) -> tuple[str, dict] | None:
+        """(platform message id, payload) of the last card of the case this chat was shown with a Take button."""
+        accept = key(Verb.ACCEPT, case_id)
+        stmt = (
+            select(OutboxItem.platform_message_id, OutboxItem.payload)
+            .where(OutboxItem.channel == identity.channel, OutboxItem.chat_id == identity.chat_id,
+                   OutboxItem.case_id == case_id, OutboxItem.status == "sent",
+                   OutboxItem.platform_message_id.is_not(None))
+            .order_by(OutboxItem.id.desc())
+            .limit(RECENT)
+        )
+        for message_id, payload in (await self.session.execute(stmt)).all():
+            if any(k == accept for k, _ in (payload or {}).get("choices") or []):
+                return str(message_id), payload
+        return None
+
     async def to_citizen(self, case: Case, render: Render, *, purpose: str,
                          choices: Callable[[Translator], list[Choice]] | None = None,
                          attachment_ids: Sequence[int] = ()) -> bool:

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.channels.model import SendingRules
-from bot.channels.windows import Delivery, Grant, classify, quota_period, with_window
+from bot.channels.windows import Delivery, Grant, SendingWindows, classify, quota_period, with_window
+from bot.clock import FakeClock
+from storage.models import OutboxItem
 from storage.repositories import sending
 
 NOW = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
@@ -79,3 +81,24 @@ async def test_concurrent_dispatchers_never_spend_more_than_the_quota(database) 
     async with database.unit_of_work(readonly=True) as uow:
         assert await sending.quota_used(uow.session, "zalo_oa", "2026-03") == 2
         assert await sending.quota_used(uow.session, "zalo_oa", "2026-04") == 0
+
+
+async def test_deadline_notices_get_the_quota_before_anything_optional(database) -> None:
+    """A verified OA with 5 proactive messages a month, 2 kept for officials' deadline notices: a flood warning
+    to its followers spends 3 and is then held, and the officials' reminders still go, until the month is spent."""
+    rules = with_window(SendingRules(), hours=48, replies=8, quota=5, reserve=2)
+    assert (rules.proactive_quota, rules.quota_reserve) == (5, 2)
+    assert with_window(SendingRules(), hours=48, replies=8, quota=1000).quota_reserve == 200  # a fifth by default
+    windows = SendingWindows(database, FakeClock(NOW))
+
+    async def admit(purpose: str, chat: str) -> Grant:
+        return await windows.admit("zalo_oa", rules, chat, [OutboxItem(purpose=purpose)], 1)
+
+    alerts = [await admit("alert", f"follower-{n}") for n in range(5)]
+    assert [g.delivery for g in alerts] == [Delivery.PROACTIVE] * 3 + [Delivery.HELD] * 2
+    assert alerts[3].reason == "reply window closed; proactive quota for 2026-03 kept for deadline notices"
+    deadlines = [await admit("deadline", f"official-{n}") for n in range(3)]
+    assert [g.delivery for g in deadlines] == [Delivery.PROACTIVE, Delivery.PROACTIVE, Delivery.HELD]
+    assert deadlines[2].reason == "reply window closed; proactive quota for 2026-03 spent"
+    async with database.unit_of_work(readonly=True) as uow:
+        assert await sending.quota_used(uow.session, "zalo_oa", "2026-03") == 5

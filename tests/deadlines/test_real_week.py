@@ -42,7 +42,8 @@ The sweep's notices, by the reminder rules (bot/domain/reminders.py) - every one
 The digest of W10, counted by hand from the definitions (README, "What the digest's figures mean"):
 P_SAODO  received 24 (24 new); answered 20 (#1-#15, #16 twice, #21, #23, #24), all on time and early; working
          days to answer 15x1 + (1+3) + 3 + 2x2 = 26; ratings 12 (#1-#10, #16 twice), 11 satisfied; reopened 1;
-         transfers 1 (#20); overdue at the end 0 (#17 extended, #19 paused, #22 due on Monday).
+         transfers 1 (#20), passed on late 1 (#20: due Thu 17:00, transferred Fri 09:00: 1 working day late,
+         counted against the ward); overdue at the end 0 (#17 extended, #19 paused, #22 due on Monday).
 QLDT     received 7 (6 new, 1 transferred in); answered 7, on time 6 (#20 was late), early 6; working days
          6x2 + 4 = 16; ratings 5 (#25-#28, #20), 4 satisfied; reopened 1; transfers 0; overdue 0.
 """
@@ -286,7 +287,7 @@ async def test_a_real_week(database) -> None:
         figures = {s.org.units_by_id[u].code: f for u, f in facts.by_unit.items()}
     assert figures == {
         "P_SAODO": Figures(received=24, received_new=24, resolved=20, on_time=20, early=20, resolve_days=26,
-                           rated=12, satisfied=11, reopened=1, transfers=1),
+                           rated=12, satisfied=11, reopened=1, transfers=1, passed_late=1, passed_late_days=1),
         "QLDT": Figures(received=7, received_new=6, received_transferred=1, resolved=7, on_time=6, early=6,
                         resolve_days=16, rated=5, satisfied=4, reopened=1),
     }

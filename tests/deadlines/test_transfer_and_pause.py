@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.digest import Figures, iso_week
+from bot.services.digest import Digests
+from bot.services.digest_sql import DigestQueries
 from bot.services.sweep import run_sweep
 from tests.officials.world import VN, World
 
@@ -66,3 +69,28 @@ async def test_transfer_after_breach_and_a_paused_case(database) -> None:
         "Hồ sơ quá hạn của UBND phường Sao Đỏ và các đơn vị trực thuộc, ngày 11/03/2026: 0 hồ sơ.\n"
         "Tạm dừng chờ người dân bổ sung thông tin (không tính là quá hạn): 1 hồ sơ.\n"
         "- PA-2026-000002 (P_SAODO): tạm dừng từ 03/03/2026, đã 6 ngày làm việc"]
+
+    # Urban management passes it on in turn, Thu 12/03 10:00 (a second transfer: to the city's coordinator).
+    world.clock.set(at(12, 10))
+    async with world.services() as s:
+        moved = await s.case_actions.transfer(qldt_head.official_id, late, "TNMT", "Thuộc lĩnh vực môi trường.")
+    assert moved.unit.code == "VP"  # the coordinator decides where a case transferred twice goes
+
+    # The digest of W11 (09-15/03), read the Monday after. Each unit answers for the days the case was late
+    # while it held it: the ward 1 (due Mon 09/03 17:00, passed on Tue 10/03), urban management 2 (from its
+    # arrival Tue 10/03 to Thu 12/03 - not the ward's day again). At the week's end the case is at the
+    # coordinator (VP), 4 working days late on the citizen's clock (Mon-Fri: the 3-5 band). The paused case
+    # is nowhere overdue.
+    world.clock.set(at(16, 9))
+    async with world.services(commit=False) as s:
+        facts = await DigestQueries(s.session, s.org).facts(iso_week(2026, 11, VN), world.clock.now())
+        by_code = {s.org.units_by_id[u].code: f for u, f in facts.by_unit.items()}
+        text = (await Digests(s.session, s.org).message(s.org.units["P_SAODO"].id, iso_week(2026, 11, VN), "vi",
+                                                        world.clock.now())).text
+    assert by_code == {
+        "P_SAODO": Figures(transfers=1, passed_late=1, passed_late_days=1),
+        "QLDT": Figures(received=1, received_transferred=1, transfers=1, passed_late=1, passed_late_days=2),
+        "VP": Figures(received=1, received_transferred=1, overdue_bands=(0, 1, 0, 0)),
+    }
+    assert ("Chuyển sang đơn vị khác: 1 (0); trong đó 1 hồ sơ đã quá hạn khi chuyển đi, tổng 1 ngày làm việc quá "
+            "hạn tính cho đơn vị") in text.split("\n")

@@ -43,6 +43,10 @@ class Driver(Protocol):
 
     def photos_to(self, user: str) -> list[bytes]: ...
 
+    async def told_taken(self, user: str) -> str:
+        """How `user` learns another official took a case: their card edited (Telegram), or a notice."""
+        ...
+
 
 class TelegramDriver:
     channel = "telegram"
@@ -51,6 +55,7 @@ class TelegramDriver:
     def __init__(self, fake: FakeTelegram, users: dict[str, int]) -> None:
         self.fake, self.users = fake, users
         self._read: dict[str, int] = {}
+        self._edits_read: dict[str, int] = {}
 
     async def next(self, user: str, count: int = 1) -> list[str]:
         start = self._read.get(user, 0)
@@ -60,6 +65,14 @@ class TelegramDriver:
 
     async def one(self, user: str) -> str:
         return (await self.next(user))[0]
+
+    async def told_taken(self, user: str) -> str:
+        """The card edited in place: its first line says who took the case, its buttons are gone."""
+        seen = self._edits_read.get(user, 0)
+        edit = (await self.fake.wait_for_edits(self.users[user], seen + 1))[seen]
+        self._edits_read[user] = seen + 1
+        assert edit["reply_markup"] is None, edit
+        return str(edit.get("caption") or edit.get("text")).split("\n\n", 1)[0]
 
     def chat(self, user: str) -> str:
         return str(self.users[user])
@@ -157,6 +170,10 @@ class ZaloDriver:
 
     async def one(self, user: str) -> str:
         return (await self.next(user))[0]
+
+    async def told_taken(self, user: str) -> str:
+        """No edits on Zalo: a one-line notice."""
+        return await self.one(user)
 
     def choices(self, user: str) -> list[str]:
         texts = self.fake.texts_to(self.users[user])

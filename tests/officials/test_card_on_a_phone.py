@@ -43,3 +43,32 @@ async def test_a_card_is_short_names_the_ward_and_carries_its_photo(database) ->
     assert lines[-1].startswith("Nội dung: Nước ngập sâu 40cm") and lines[-1].endswith("…")
     assert card.caption == card.text and len(card.attachment_ids) == 1
     assert json.dumps(payload)  # stored as JSON, caption included
+
+
+async def test_a_city_department_s_card_names_the_ward_and_a_reopened_card_keeps_one_captioned_photo(
+        database) -> None:
+    """The roads department gets a case from a residential group: its card names the group and its ward. When
+    the case reopens with two photos, the card is the first photo's caption (why first), the second follows."""
+    world = World(database)
+    citizen = await world.account("cit-1")
+    officer = await world.official("QLDT_OFF1")
+    case_id = await world.submit(citizen, category="duong_sa", area="SAODO_NGUYENTRAI",
+                                 text="Ổ gà lớn giữa đường Nguyễn Trãi, xe máy ngã nhiều lần.")
+    async with world.services(commit=False) as s:
+        payload = (await s.session.execute(select(OutboxItem.payload).where(OutboxItem.chat_id == officer.chat)
+                                           .order_by(OutboxItem.id.desc()))).scalars().first()
+    card = Outbound.from_json(payload)
+    assert card.text.split("\n")[2:4] == ["Địa bàn: Khu dân cư Nguyễn Trãi 1, Sao Đỏ",
+                                         "Đơn vị xử lý: Phòng Quản lý đô thị"]
+
+    async with world.services() as s:
+        for _ in range(2):
+            s.session.add(new_attachment("photo", "image/jpeg", jpeg_with_gps(), world.clock.now(), case_id=case_id))
+        await s.case_actions.accept(officer.official_id, case_id)
+        await s.case_actions.answer(officer.official_id, case_id, "Đã vá ổ gà trên đường Nguyễn Trãi.")
+        await s.case_actions.rate(citizen.identity_id, case_id, False, "Vẫn còn ổ gà thứ hai.")
+    reopened = Outbound.from_json((await world.outbox(officer.chat))[-1].payload)
+    first_line = reopened.text.split("\n")[0]
+    assert first_line.startswith("Người dân chưa hài lòng với câu trả lời; hồ sơ được mở lại.")
+    assert reopened.caption == reopened.text and len(reopened.attachment_ids) == 2
+    assert [c.key.split(":")[0] for c in reopened.choices] == ["acc", "ask", "trf", "ext", "ans", "rej"]

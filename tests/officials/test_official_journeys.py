@@ -19,14 +19,17 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
+from bot.container import Container
 from bot.domain.cases import CaseKind
 from bot.services.intake import Draft
 from bot.services.media import new_attachment
-from storage.models import Attachment, Case, OutboxItem
+from storage.models import Attachment, Case, ChannelIdentity, OutboxItem
 from tests.officials.drivers import Driver, TelegramDriver, ZaloDriver
 from tests.officials.world import MONDAY_9, VN, Account, World
+from tests.support.channel_drivers import WebDriver
 from tests.support.fake_zalo_bot import FakeZaloBot
-from tests.support.harness import fake_telegram, running_bot
+from tests.support.harness import fake_telegram, running_bot, settings_for
+from tests.support.web_client import serving
 
 USERS = {
     "citizen": 5001, "mai": 6001, "tu": 6002, "hung": 6003, "thanh": 6004, "son": 6005, "nhung": 6006,
@@ -108,8 +111,38 @@ async def on_zalo(db_url: str) -> AsyncIterator[Scene]:
         await zalo.stop()
 
 
+class WebScene(Scene):
+    """The web chat: the citizen opens the page and consents there; the server names the chat (a cookie)."""
+
+    async def citizen(self) -> Account:
+        d = self.driver
+        assert isinstance(d, WebDriver)
+        d.begins("citizen")
+        welcome, notice = await d.next("citizen", 2)
+        assert welcome.startswith("Xin chào!") and notice.startswith("Thông báo xử lý dữ liệu cá nhân")
+        d.chooses("citizen", "Tôi đồng ý")
+        await d.next("citizen", 2)  # thanks, and the menu
+        async with self.world.db.unit_of_work(readonly=True) as uow:
+            identity = (await uow.session.execute(select(ChannelIdentity).where(
+                ChannelIdentity.channel == "web", ChannelIdentity.official_id.is_(None)))).scalar_one()
+        return Account(identity.id, identity.citizen_id, None, identity.chat_id)
+
+
+@asynccontextmanager
+async def on_web(db_url: str) -> AsyncIterator[Scene]:
+    clock = FakeClock(MONDAY_9)
+    container = Container(settings_for(db_url), clock=clock)
+    async with serving(container) as base:
+        driver = await WebDriver(base).open(*USERS)
+        try:
+            yield WebScene(driver, World(container.db, clock), container.sender.wake, clock)  # type: ignore[arg-type]
+        finally:
+            await driver.close()
+
+
 ON = {"telegram": on_telegram, "zalo": on_zalo}
 CHANNELS = tuple(ON)
+EVERY_CHANNEL = {**ON, "web": on_web}  # the desk's own journeys (extension, reject, /record) on the web chat too
 
 
 def jpeg() -> bytes:
@@ -150,7 +183,7 @@ async def report_journey(scene: Scene) -> None:
     assert d.choices("mai") == ["Hỏi thêm người dân", "Chuyển đơn vị khác", "Xin gia hạn", "Trả lời và kết thúc",
                                 "Từ chối (nêu lý do)"]
     for user in ("tu", "hung"):
-        assert await d.one(user) == "Hồ sơ PA-2026-000001 đã được Trần Thị Mai nhận xử lý."
+        assert await d.told_taken(user) == "Hồ sơ PA-2026-000001 đã được Trần Thị Mai nhận xử lý."
 
     # Tú presses Take on the old card: refused, nothing changes.
     d.chooses("tu", "Nhận xử lý")
@@ -211,7 +244,7 @@ async def report_journey(scene: Scene) -> None:
     d.says("tu", "1")
     assert await d.one("tu") == "Bạn đã nhận xử lý hồ sơ PA-2026-000001. Hạn giải quyết: trước 17:00 thứ Hai, 09/03/2026."
     for user in ("mai", "hung"):
-        assert await d.one(user) == "Hồ sơ PA-2026-000001 đã được Phạm Văn Tú nhận xử lý."
+        assert await d.told_taken(user) == "Hồ sơ PA-2026-000001 đã được Phạm Văn Tú nhận xử lý."
     # His answer comes with a photo of the result, fetched from the platform by the media job.
     scene.at(3, 9, 0)
     d.chooses("tu", "Trả lời và kết thúc")
@@ -432,7 +465,7 @@ async def extension_and_reject_journey(scene: Scene) -> None:
     await d.one("hung")
     d.chooses("mai", "Nhận xử lý")
     assert (await d.one("mai")).startswith(f"Bạn đã nhận xử lý hồ sơ {code}.")
-    assert await d.one("hung") == f"Hồ sơ {code} đã được Trần Thị Mai nhận xử lý."
+    assert await d.told_taken("hung") == f"Hồ sơ {code} đã được Trần Thị Mai nhận xử lý."
 
     d.chooses("mai", "Xin gia hạn")
     assert (await d.one("mai")).startswith(f"Gia hạn hồ sơ {code} thêm bao lâu?")
@@ -466,7 +499,58 @@ async def extension_and_reject_journey(scene: Scene) -> None:
                                       f"trả lời theo hồ sơ {code}.")
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("channel", list(EVERY_CHANNEL))
 async def test_an_extension_approved_and_a_duplicate_rejected(db_url: str, channel: str) -> None:
-    async with ON[channel](db_url) as scene:
+    async with EVERY_CHANNEL[channel](db_url) as scene:
         await extension_and_reject_journey(scene)
+
+
+# --- a walk-in case recorded at the desk (/record), taken, answered with the contact given -------------------
+
+
+async def record_journey(scene: Scene) -> None:
+    d = scene.driver
+    await scene.link("mai", "hung")
+    d.says("mai", "/record")
+    assert await d.one("mai") == "Người dân đến trực tiếp hay gọi điện?"
+    d.chooses("mai", "Qua điện thoại")
+    await d.one("mai")
+    d.chooses("mai", "Phản ánh")
+    await d.one("mai")
+    d.says("mai", "rac thai")  # a category typed without diacritics
+    await d.one("mai")
+    d.says("mai", "sao do")
+    assert await d.one("mai") == "Nội dung người dân trình bày:"
+    d.says("mai", "Bãi rác tự phát ở cuối ngõ 15 Nguyễn Trãi, bốc mùi đã một tuần.")
+    await d.one("mai")
+    d.says("mai", "Ông Lê Văn Bình, 0988 111 222")
+    assert await d.one("mai") == (
+        "Ghi nhận hồ sơ:\nHình thức: Qua điện thoại\nLoại: Phản ánh\nLĩnh vực: Rác thải, vệ sinh môi trường\n"
+        "Phường: Sao Đỏ\nNội dung: Bãi rác tự phát ở cuối ngõ 15 Nguyễn Trãi, bốc mùi đã một tuần.\n"
+        "Liên hệ: Ông Lê Văn Bình, 0988 111 222")
+    d.chooses("mai", "Ghi nhận")
+    own_card, done = await d.next("mai", 2)  # she is at the ward's desk too: the card, then her receipt
+    assert done.startswith("Đã ghi nhận hồ sơ PA-2026-000001 (mã PIN tra cứu: ")
+    assert await d.one("hung") == own_card
+    assert "\nTiếp nhận: Qua điện thoại. Liên hệ người dân: Ông Lê Văn Bình, 0988 111 222\n" in own_card
+    d.chooses("mai", "Nhận xử lý")
+    assert (await d.one("mai")).startswith("Bạn đã nhận xử lý hồ sơ PA-2026-000001.")
+    assert await d.told_taken("hung") == "Hồ sơ PA-2026-000001 đã được Trần Thị Mai nhận xử lý."
+    d.chooses("mai", "Trả lời và kết thúc")
+    await d.one("mai")
+    d.says("mai", "Đã dọn bãi rác và cắm biển cấm đổ rác.")
+    await d.one("mai")
+    d.chooses("mai", "Gửi trả lời")
+    assert await d.one("mai") == (
+        "Đã ghi nhận trả lời hồ sơ PA-2026-000001. Hồ sơ không có tài khoản nhắn tin: xin báo kết quả cho "
+        "người dân theo liên hệ: Ông Lê Văn Bình, 0988 111 222")
+    async with scene.world.db.unit_of_work(readonly=True) as uow:
+        case = (await uow.session.execute(select(Case))).scalar_one()
+    assert (case.source, case.reply_identity_id, case.status) == ("phone", None, "resolved")
+    assert [a for a, _, _ in await scene.world.events(case.id)] == ["submitted", "recorded", "accepted", "answered"]
+
+
+@pytest.mark.parametrize("channel", list(EVERY_CHANNEL))
+async def test_a_walk_in_case_recorded_at_the_desk(db_url: str, channel: str) -> None:
+    async with EVERY_CHANNEL[channel](db_url) as scene:
+        await record_journey(scene)

@@ -69,7 +69,8 @@ async def test_the_reporter_stays_sealed_and_a_reveal_is_recorded(db_url: str, c
         await d.one("reporter")
         assert await d.one("tam") == ("Người dân đã trả lời câu hỏi về hồ sơ TC-2026-000001:\n"
                                       "Sáng thứ Sáu tuần trước, có vợ tôi chứng kiến.")
-        head_card, taken = await d.next("khai", 2)
+        head_card = await d.one("khai")
+        taken = await d.told_taken("khai")  # the head's card, edited in place
         assert (head_card, taken) == (card, "Hồ sơ TC-2026-000001 đã được Vũ Thị Thanh Tâm nhận xử lý.")
         d.says("khai", "/case TC-2026-000001")
         view = await d.one("khai")

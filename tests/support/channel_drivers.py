@@ -126,5 +126,9 @@ class WebDriver:
     async def one(self, user: str) -> str:
         return (await self.next(user))[0]
 
+    async def told_taken(self, user: str) -> str:
+        """The web chat does not edit a sent message: a one-line notice."""
+        return await self.one(user)
+
     def choices(self, user: str) -> list[str]:
         return [label for _, label in self.visitors[user].last_buttons()]

@@ -38,10 +38,12 @@ class FakeTelegram:
     faults: list[Fault] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    edits: list[dict[str, Any]] = field(default_factory=list)  # editMessageText / editMessageCaption, in order
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1)
+        self._messages: dict[int, dict[str, Any]] = {}  # message id -> its chat and what it holds (for edits)
         self._new_update = asyncio.Event()
         self._new_sent = asyncio.Event()
         self.confirmed_offset = 0
@@ -162,6 +164,8 @@ class FakeTelegram:
         entry = {"method": method, "chat_id": chat_id, "message_id": message_id, **extra,
                  "reply_markup": params.get("reply_markup")}
         self.sent.append(entry)
+        self._messages[message_id] = {"chat_id": chat_id, "text": method == "sendMessage",
+                                      "caption": method in ("sendPhoto", "sendMediaGroup", "sendVoice", "sendDocument")}
         self.send_times.append(time.monotonic())
         self._new_sent.set()
         message = {"message_id": message_id, "date": int(time.time()),
@@ -207,8 +211,24 @@ class FakeTelegram:
         return _ok(True)
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> web.Response:
-        self.sent.append({"method": "editMessageText", **params})
-        return _ok(True)
+        return self._edit("editMessageText", "text", params)
+
+    async def _m_editMessageCaption(self, params: dict[str, Any]) -> web.Response:
+        return self._edit("editMessageCaption", "caption", params)
+
+    def _edit(self, method: str, holds: str, params: dict[str, Any]) -> web.Response:
+        """As the Bot API: only a message the bot sent to that chat, and only the part it has (text/caption)."""
+        message = self._messages.get(int(params.get("message_id") or 0))
+        if message is None or message["chat_id"] != int(params["chat_id"]):
+            return _error(400, "Bad Request: message to edit not found")
+        if not message[holds]:
+            return _error(400, f"Bad Request: there is no {holds} in the message to edit")
+        self.edits.append({"method": method, "chat_id": int(params["chat_id"]),
+                           "message_id": int(params["message_id"]), holds: params.get(holds),
+                           "reply_markup": params.get("reply_markup")})
+        self._new_sent.set()
+        return _ok({"message_id": int(params["message_id"]), "date": int(time.time()),
+                    "chat": {"id": message["chat_id"], "type": "private"}, holds: params.get(holds)})
 
     async def _m_getFile(self, params: dict[str, Any]) -> web.Response:
         file_id = str(params["file_id"])
@@ -309,6 +329,20 @@ class FakeTelegram:
             except TimeoutError:
                 pass
         return self.texts_to(chat_id)
+
+    async def wait_for_edits(self, chat_id: int, count: int, within: float = 15.0) -> list[dict[str, Any]]:
+        """Wait until the chat's messages have been edited at least `count` times in total."""
+        deadline = time.monotonic() + within
+        while len(found := [e for e in self.edits if e["chat_id"] == chat_id]) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"chat {chat_id}: expected {count} edits, got {found!r}")
+            self._new_sent.clear()
+            try:
+                await asyncio.wait_for(self._new_sent.wait(), min(remaining, 0.5))
+            except TimeoutError:
+                pass
+        return found
 
     def by_chat(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = defaultdict(list)
