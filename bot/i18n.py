@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -21,6 +22,8 @@ LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 DOMAIN = "messages"
+# How dates read in both languages (a Vietnamese city's own way: day first); babel.dates writes them.
+DATE_PATTERN, TIME_PATTERN = "dd/MM/yyyy", "HH:mm"
 
 
 def N_(key: str) -> str:
@@ -73,13 +76,18 @@ class Translator:
     def due(self, moment: datetime, tz: ZoneInfo) -> str:
         """A deadline in words: "trước 17:00 thứ Tư, 25/02/2026"."""
         local = moment.astimezone(tz)
-        return self(
-            "date.due", time=local.strftime("%H:%M"), weekday=self.weekday(local), date=local.strftime("%d/%m/%Y")
-        )
+        return self("date.due", time=format_datetime(local, TIME_PATTERN, locale=self.language),
+                    weekday=self.weekday(local), date=self.date(local))
 
     def moment(self, moment: datetime, tz: ZoneInfo) -> str:
-        local = moment.astimezone(tz)
-        return local.strftime("%H:%M %d/%m/%Y")
+        """A moment: "09:30 25/02/2026"."""
+        return format_datetime(moment.astimezone(tz), f"{TIME_PATTERN} {DATE_PATTERN}", locale=self.language)
+
+    def date(self, day: date | datetime, tz: ZoneInfo | None = None) -> str:
+        """A day: "25/02/2026" (a moment is read in `tz` first)."""
+        if isinstance(day, datetime) and tz is not None:
+            day = day.astimezone(tz)
+        return format_date(day, DATE_PATTERN, locale=self.language)
 
 
 @cache

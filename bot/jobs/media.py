@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -137,7 +136,7 @@ class MediaFetcher:
             return
         channel, chat_id, language = chat
         t = translator(language)
-        text = t("report.media_lost", what=t(f"report.media_kind.{row.kind}"), at=_hhmm(row.created_at, self.tz))
+        text = t("report.media_lost", what=t(f"report.media_kind.{row.kind}"), at=t.moment(row.created_at, self.tz))
         await outbox.add(session, channel=channel, chat_id=chat_id, payload=Outbound(text=text).to_json(),
                          now=self.clock.now(), dedup_key=f"media-lost:{row.id}", case_id=row.case_id)
 
@@ -153,7 +152,3 @@ async def _chat_of(session: AsyncSession, row: Attachment) -> tuple[str, str, st
             if identity is not None:
                 return identity.channel, identity.chat_id, case.language
     return None
-
-
-def _hhmm(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%H:%M %d/%m/%Y")

@@ -198,7 +198,7 @@ class Drafts:
                                voices=facts.media.get("voice", 0), documents=facts.media.get("document", 0))
         if facts.decision:
             learned = (t("report.case_learned_unknown") if facts.learned_on is None
-                       else facts.learned_on.strftime("%d/%m/%Y"))
+                       else t.date(facts.learned_on))
             text = f"{text}\n\n{t('report.case_decision', decision=facts.decision, learned=learned)}"
 
         async def attach_evidence(case_id: int) -> None:
@@ -277,7 +277,7 @@ async def _remind(session: AsyncSession, row: CaseDraft, now: datetime, tz: Zone
     facts = DraftFacts.from_json(row.facts or {})
     shown = excerpt(facts.text) if facts.text else t("report.excerpt_media", count=facts.media_total)
     text = t("report.reminder", started=t.moment(row.created_at, tz), excerpt=shown,
-             until=(row.touched_at + KEEP_FOR).astimezone(tz).strftime("%d/%m/%Y"))
+             until=t.date(row.touched_at + KEEP_FOR, tz))
     await outbox.add(session, channel=row.channel, chat_id=row.chat_id, payload=Outbound(text=text).to_json(),
                      now=now, purpose="reminder", dedup_key=f"draft-reminder:{row.id}")
     row.reminded_at = now

@@ -423,7 +423,7 @@ class Sweep:
         today = self.calendar.local(self.now).date()
         for reach in await self.recipients.reach([head_id]):
             t = translator(reach.language)
-            lines = [t("deadline.overdue_list", date=today.strftime("%d/%m/%Y"), count=total,
+            lines = [t("deadline.overdue_list", date=t.date(today), count=total,
                        unit=self.org.units_by_id[unit_id].name(t.language))]
             for code, case_unit, due, assignee in rows:
                 late = self.calendar.working_days_between(self.calendar.local(due).date(), today)
@@ -437,7 +437,7 @@ class Sweep:
             for code, case_unit, since in paused:
                 waited = self.calendar.working_days_between(self.calendar.local(since).date(), today)
                 lines.append(t("deadline.paused_line", code=code, unit=self.org.units_by_id[case_unit].code,
-                               days=waited, since=self.calendar.local(since).strftime("%d/%m/%Y")))
+                               days=waited, since=t.date(self.calendar.local(since))))
             self.box.add(Letter(reach, "\n".join(lines), f"odl:{today.isoformat()}:{head_id}:{reach.identity_id}"))
 
 
