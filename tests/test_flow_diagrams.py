@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from handlers import build_router
+from handlers.officials.case_action import CaseActionFlow
 
 START = "[*]"
 TRANSITION = re.compile(r"^(\S+)\s*-->\s*([^\s:]+)")
@@ -75,6 +76,20 @@ def test_every_drawn_state_can_be_reached(flow) -> None:
     assert any(source == START for source, _ in diagram.transitions), "no way into the flow"
     entered = {target for _, target in diagram.transitions}
     assert sorted(diagram.states - entered) == [], "states with no transition into them"
+
+
+CASE_ACTIONS = [flow for flow in FLOWS if isinstance(flow, CaseActionFlow)]
+
+
+def test_the_officials_case_actions_share_one_frame() -> None:
+    assert {flow.name for flow in CASE_ACTIONS} >= {"official_ask", "official_answer", "official_extend",
+                                                  "official_reject", "official_transfer", "official_category",
+                                                  "official_assign"}
+
+
+@pytest.mark.parametrize("flow", CASE_ACTIONS, ids=[flow.name for flow in CASE_ACTIONS])
+def test_a_case_action_handles_exactly_its_declared_steps(flow: CaseActionFlow) -> None:
+    assert tuple(flow.steps()) == flow.states  # the step table, in the declared order (the first opens)
 
 
 def test_the_core_flows_are_registered() -> None:

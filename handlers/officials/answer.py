@@ -3,37 +3,28 @@ it goes."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.channels.model import Choice, InboundKind
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.officials.common import CASE, case_in_hand, done, free_text, say_refusal
+from handlers.officials.case_action import CaseActionFlow, Step
+from handlers.officials.common import case_in_hand, done, free_text, say_refusal
 
 PHOTOS = "photos"
 
 
-class AnswerFlow:
+class AnswerFlow(CaseActionFlow):
     name: ClassVar[str] = "official_answer"
     states: ClassVar[tuple[str, ...]] = ("text", "confirm")
+    verb: ClassVar[Verb] = Verb.ANSWER
 
-    async def start(self, turn: Turn, case_id: int) -> bool:
-        """Begin on this case if allowed now; False (and the reason said) when not."""
-        try:
-            case = await turn.services.case_actions.check(turn.actor.official_id, case_id, Verb.ANSWER)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
-            return False
-        done(turn)  # allowed: whatever was open before gives way to this case
-        turn.goto(self.name, "text")
-        turn.state.data[CASE] = case.id
-        turn.state.data["code"] = case.code
+    def steps(self) -> dict[str, Step]:
+        return {"text": self._on_text, "confirm": self._on_confirm}
+
+    async def opened(self, turn: Turn, case: Any) -> None:
         turn.say(turn.t("officials.answer.prompt", code=case.code))
-        return True
-
-    async def begin(self, turn: Turn) -> None:
-        await self.start(turn, case_in_hand(turn))
 
     def _confirm(self, turn: Turn) -> None:
         text = turn.t("officials.answer.preview", code=turn.state.data.get("code", ""),
@@ -66,20 +57,23 @@ class AnswerFlow:
 
     async def handle(self, turn: Turn) -> None:
         if turn.inbound.kind is InboundKind.PHOTO and turn.inbound.media:
-            await self._photo(turn)
+            await self._photo(turn)  # a photo of the result, at any step
             return
-        if turn.state.step == "text":
-            answer = free_text(turn)
-            if answer is None:
-                turn.say(turn.t("officials.text_please"))
-                return
-            turn.state.data["answer"] = answer
-            turn.goto(self.name, "confirm")
-            self._confirm(turn)
+        await super().handle(turn)
+
+    async def _on_text(self, turn: Turn) -> None:
+        answer = free_text(turn)
+        if answer is None:
+            turn.say(turn.t("officials.text_please"))
             return
+        turn.state.data["answer"] = answer
+        turn.goto(self.name, "confirm")
+        self._confirm(turn)
+
+    async def _on_confirm(self, turn: Turn) -> None:
         if turn.choice == "edit":
             turn.goto(self.name, "text")
-            turn.say(turn.t("officials.answer.prompt", code=turn.state.data.get("code", "")))
+            turn.say(turn.t("officials.answer.prompt", code=self.code(turn)))
         elif turn.choice == "cancel":
             await turn.services.case_actions.drop_answer_photos(turn.actor.official_id, case_in_hand(turn))
             done(turn)
@@ -95,13 +89,11 @@ class AnswerFlow:
             result = await turn.services.case_actions.answer(
                 turn.actor.official_id, case_in_hand(turn), str(turn.state.data.get("answer", "")))
         except Refused as refusal:
-            say_refusal(turn, refusal)
             if refusal.key == "officials.answer.photos_loading":
+                say_refusal(turn, refusal)
                 self._confirm(turn)  # a few seconds more, then Send again
-            elif refusal.key.startswith("officials.refused.too_"):
-                turn.goto(self.name, "text")
             else:
-                done(turn)
+                self.refused(turn, refusal, retype="text")
             return
         done(turn)
         if result.to_citizen:

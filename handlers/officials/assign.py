@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.channels.model import Choice
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.officials.common import CASE, case_in_hand, done, say_refusal
+from handlers.officials.case_action import CaseActionFlow, Step
+from handlers.officials.common import case_in_hand, done, say_refusal
 
 PEOPLE = "people"
 
 
-class AssignFlow:
+class AssignFlow(CaseActionFlow):
     name: ClassVar[str] = "official_assign"
     states: ClassVar[tuple[str, ...]] = ("who",)
+    verb: ClassVar[Verb] = Verb.ASSIGN
 
-    async def start(self, turn: Turn, case_id: int) -> bool:
-        actions = turn.services.case_actions
-        try:
-            case = await actions.check(turn.actor.official_id, case_id, Verb.ASSIGN)
-            people = await actions.assignable(turn.actor.official_id, case_id)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
-            return False
-        if not people:
+    def steps(self) -> dict[str, Step]:
+        return {"who": self._on_who}
+
+    async def may_open(self, turn: Turn, case: Any) -> bool:
+        turn.found[PEOPLE] = await turn.services.case_actions.assignable(turn.actor.official_id, case.id)
+        if not turn.found[PEOPLE]:
             turn.say(turn.t("officials.assign.nobody", code=case.code))
-            return False
-        done(turn)
-        turn.goto(self.name, "who")
-        turn.state.data.update({CASE: case.id, "code": case.code, PEOPLE: [[i, n] for i, n in people]})
+        return bool(turn.found[PEOPLE])
+
+    async def opened(self, turn: Turn, case: Any) -> None:
+        turn.state.data[PEOPLE] = [[i, n] for i, n in turn.found[PEOPLE]]
         self._ask(turn)
-        return True
 
     def _choices(self, turn: Turn) -> list[Choice]:
         return [Choice(f"o{i}", name) for i, name in turn.state.data.get(PEOPLE) or []]
@@ -40,10 +38,7 @@ class AssignFlow:
     def _ask(self, turn: Turn) -> None:
         turn.say(turn.t("officials.assign.pick", code=turn.state.data.get("code", "")), self._choices(turn))
 
-    async def begin(self, turn: Turn) -> None:
-        await self.start(turn, case_in_hand(turn))
-
-    async def handle(self, turn: Turn) -> None:
+    async def _on_who(self, turn: Turn) -> None:
         if turn.choice not in {c.key for c in self._choices(turn)}:
             turn.say(turn.t("common.choose_from_list"))
             self._ask(turn)

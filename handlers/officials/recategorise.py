@@ -3,32 +3,35 @@ another unit's the case goes there, with "not ours" as the reason."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.channels.model import Choice
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.officials.common import CASE, case_in_hand, done, say_refusal
+from handlers.officials.case_action import CaseActionFlow, Step
+from handlers.officials.common import case_in_hand, done, say_refusal
 
 
-class RecategoriseFlow:
+class RecategoriseFlow(CaseActionFlow):
     name: ClassVar[str] = "official_category"
     states: ClassVar[tuple[str, ...]] = ("category",)
+    verb: ClassVar[Verb] = Verb.TRANSFER  # a new category may move the case: who may transfer may recategorise
 
-    async def start(self, turn: Turn, code: str) -> bool:
-        """Begin on the case with this code if allowed now; False (and the reason said) when not."""
+    def steps(self) -> dict[str, Step]:
+        return {"category": self._on_category}
+
+    async def start(self, turn: Turn, code: str) -> bool:  # type: ignore[override]
+        """Open on the case with this code (`/category PA-...`) if allowed now."""
         try:
-            case = await turn.services.case_actions.by_code(turn.actor.official_id, code, Verb.TRANSFER)
+            case = await turn.services.case_actions.by_code(turn.actor.official_id, code, self.verb)
         except Refused as refusal:
             say_refusal(turn, refusal)
             return False
-        done(turn)
-        turn.goto(self.name, "category")
-        turn.state.data[CASE] = case.id
-        turn.state.data["code"] = case.code
+        return await self.open(turn, case)
+
+    async def opened(self, turn: Turn, case: Any) -> None:
         self._ask(turn)
-        return True
 
     def _choices(self, turn: Turn) -> list[Choice]:
         lang = turn.state.language
@@ -37,7 +40,7 @@ class RecategoriseFlow:
     def _ask(self, turn: Turn) -> None:
         turn.say(turn.t("officials.category.ask", code=turn.state.data.get("code", "")), self._choices(turn))
 
-    async def handle(self, turn: Turn) -> None:
+    async def _on_category(self, turn: Turn) -> None:
         org = turn.services.org
         if not turn.choice or turn.choice not in {c.key for c in self._choices(turn)}:
             turn.say(turn.t("common.choose_from_list"))

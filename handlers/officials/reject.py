@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.channels.model import Choice
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from bot.services.case_actions import REJECT_REASONS
 from handlers.base import Turn
-from handlers.officials.common import CASE, case_in_hand, done, free_text, say_refusal
+from handlers.officials.case_action import CaseActionFlow, Step
+from handlers.officials.common import case_in_hand, done, free_text, say_refusal
 
 
-class RejectFlow:
+class RejectFlow(CaseActionFlow):
     name: ClassVar[str] = "official_reject"
     states: ClassVar[tuple[str, ...]] = ("reason", "detail", "confirm")
+    verb: ClassVar[Verb] = Verb.REJECT
 
-    async def start(self, turn: Turn, case_id: int) -> bool:
-        """Begin on this case if allowed now; False (and the reason said) when not."""
-        try:
-            case = await turn.services.case_actions.check(turn.actor.official_id, case_id, Verb.REJECT)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
-            return False
-        done(turn)  # allowed: whatever was open before gives way to this case
-        turn.goto(self.name, "reason")
-        turn.state.data[CASE] = case.id
-        turn.state.data["code"] = case.code
+    def steps(self) -> dict[str, Step]:
+        return {"reason": self._on_reason, "detail": self._on_detail, "confirm": self._on_confirm}
+
+    async def opened(self, turn: Turn, case: Any) -> None:
         self._ask_reason(turn)
-        return True
-
-    async def begin(self, turn: Turn) -> None:
-        await self.start(turn, case_in_hand(turn))
 
     def _ask_reason(self, turn: Turn) -> None:
         turn.say(turn.t("officials.reject.ask_reason", code=turn.state.data.get("code", "")),
@@ -44,19 +35,17 @@ class RejectFlow:
                         detail=turn.state.data.get("detail") or "-"),
                  [Choice("confirm", turn.t("officials.reject.yes")), Choice("cancel", turn.t("officials.reject.no"))])
 
-    async def handle(self, turn: Turn) -> None:
-        step = turn.state.step
-        if step == "reason":
-            await self._on_reason(turn)
-        elif step == "detail":
-            detail = free_text(turn)
-            if detail is None:
-                turn.say(turn.t("officials.text_please"))
-                return
-            turn.state.data["detail"] = detail
-            turn.goto(self.name, "confirm")
-            self._confirm(turn)
-        elif turn.choice == "confirm":
+    async def _on_detail(self, turn: Turn) -> None:
+        detail = free_text(turn)
+        if detail is None:
+            turn.say(turn.t("officials.text_please"))
+            return
+        turn.state.data["detail"] = detail
+        turn.goto(self.name, "confirm")
+        self._confirm(turn)
+
+    async def _on_confirm(self, turn: Turn) -> None:
+        if turn.choice == "confirm":
             await self._reject(turn)
         elif turn.choice == "cancel":
             done(turn)

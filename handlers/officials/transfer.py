@@ -5,41 +5,33 @@ found by typing part of its name, with or without diacritics."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.channels.model import Choice
 from bot.domain.text import fold
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.officials.common import CASE, case_in_hand, done, free_text, say_refusal
+from handlers.officials.case_action import CaseActionFlow, Step
+from handlers.officials.common import case_in_hand, done, free_text
 
 SHOWN = 5  # the likeliest units offered at once
 MATCHES = 8  # units offered for a typed search
 
 
-class TransferFlow:
+class TransferFlow(CaseActionFlow):
     name: ClassVar[str] = "official_transfer"
     states: ClassVar[tuple[str, ...]] = ("unit", "reason")
+    verb: ClassVar[Verb] = Verb.TRANSFER
 
-    async def start(self, turn: Turn, case_id: int) -> bool:
-        """Begin on this case if allowed now; False (and the reason said) when not."""
-        try:
-            case = await turn.services.case_actions.check(turn.actor.official_id, case_id, Verb.TRANSFER)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
-            return False
-        done(turn)  # allowed: whatever was open before gives way to this case
-        turn.goto(self.name, "unit")
-        turn.state.data[CASE] = case.id
-        turn.state.data.update(code=case.code, unit_id=case.unit.id, sealed=case.sealed)
+    def steps(self) -> dict[str, Step]:
+        return {"unit": self._on_unit, "reason": self._on_reason}
+
+    async def opened(self, turn: Turn, case: Any) -> None:
+        turn.state.data.update(unit_id=case.unit.id, sealed=case.sealed)
         likely = await turn.services.case_actions.likely_targets(case.id)
         turn.state.data["likely"] = [u.code for u in likely[:SHOWN]]
         self._ask_unit(turn)
-        return True
-
-    async def begin(self, turn: Turn) -> None:
-        await self.start(turn, case_in_hand(turn))
 
     def _targets(self, turn: Turn) -> list[Choice]:
         data, lang = turn.state.data, turn.state.language
@@ -57,26 +49,26 @@ class TransferFlow:
         wanted = fold(typed).split()
         return [c for c in self._targets(turn) if all(w in fold(f"{c.label} {c.key}") for w in wanted)]
 
-    async def handle(self, turn: Turn) -> None:
-        if turn.state.step == "unit":
-            chosen = turn.choice if turn.choice in {c.key for c in self._targets(turn)} else None
-            typed = free_text(turn) if chosen is None else None
-            found = self._search(turn, typed) if typed else []
-            if chosen is None and len(found) == 1:
-                chosen = found[0].key
-            if chosen:
-                turn.state.data["unit"] = chosen
-                turn.goto(self.name, "reason")
-                unit = turn.services.org.units[chosen].name(turn.state.language)
-                turn.say(turn.t("officials.transfer.ask_reason", unit=unit))
-            elif found:
-                turn.say(turn.t("officials.transfer.several", count=len(found)))
-                self._ask_unit(turn, found[:MATCHES])
-            else:
-                turn.say(turn.t("officials.transfer.no_match", text=(typed or "")[:40]) if typed
-                         else turn.t("common.choose_from_list"))
-                self._ask_unit(turn)
-            return
+    async def _on_unit(self, turn: Turn) -> None:
+        chosen = turn.choice if turn.choice in {c.key for c in self._targets(turn)} else None
+        typed = free_text(turn) if chosen is None else None
+        found = self._search(turn, typed) if typed else []
+        if chosen is None and len(found) == 1:
+            chosen = found[0].key
+        if chosen:
+            turn.state.data["unit"] = chosen
+            turn.goto(self.name, "reason")
+            unit = turn.services.org.units[chosen].name(turn.state.language)
+            turn.say(turn.t("officials.transfer.ask_reason", unit=unit))
+        elif found:
+            turn.say(turn.t("officials.transfer.several", count=len(found)))
+            self._ask_unit(turn, found[:MATCHES])
+        else:
+            turn.say(turn.t("officials.transfer.no_match", text=(typed or "")[:40]) if typed
+                     else turn.t("common.choose_from_list"))
+            self._ask_unit(turn)
+
+    async def _on_reason(self, turn: Turn) -> None:
         reason = free_text(turn)
         if reason is None:
             turn.say(turn.t("officials.transfer.reason_required"))
@@ -85,9 +77,7 @@ class TransferFlow:
             result = await turn.services.case_actions.transfer(
                 turn.actor.official_id, case_in_hand(turn), str(turn.state.data.get("unit")), reason)
         except Refused as refusal:
-            say_refusal(turn, refusal)
-            if not refusal.key.startswith("officials.refused.too_"):
-                done(turn)
+            self.refused(turn, refusal)
             return
         done(turn)
         lang = turn.state.language
