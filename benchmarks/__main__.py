@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import backlog, crowd, fanout, floor, report, sweep_digest, webhook_latency
+from benchmarks import announcement, backlog, crowd, fanout, floor, report, sweep_digest, webhook_latency
 from benchmarks.common import POSTGRES_URL, ROOT, Databases, Figure, postgres_up, workdir
 
 BACKENDS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
@@ -38,14 +38,17 @@ class Sizes:
     recipients: int
     fanout_scale: float
     fanout_seconds: float
+    followers: int  # of the ward an announcement goes to (issue 14)
+    announce_scale: float
+    announce_seconds: float
 
 
 FULL = Sizes(citizens=300, concurrency=50, crowd_seconds=120, floor_updates=600, webhook_rate=100,
              webhook_seconds=60, backlog_updates=20_000, backlog_seconds=30, cases=1_000_000, recipients=10_000,
-             fanout_scale=10, fanout_seconds=45)
+             fanout_scale=10, fanout_seconds=45, followers=2_000, announce_scale=1, announce_seconds=60)
 QUICK = Sizes(citizens=20, concurrency=10, crowd_seconds=60, floor_updates=100, webhook_rate=20,
               webhook_seconds=5, backlog_updates=2_000, backlog_seconds=10, cases=100_000, recipients=300,
-              fanout_scale=10, fanout_seconds=20)
+              fanout_scale=10, fanout_seconds=20, followers=200, announce_scale=1, announce_seconds=20)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -155,6 +158,15 @@ async def bench_fanout(run: Run) -> list[Figure]:
     return out
 
 
+async def bench_announcement(run: Run) -> list[Figure]:
+    s, out = run.sizes, []
+    for backend in run.backends:
+        result = await announcement.run_announcement(await run.dbs.fresh(backend), run.log, followers_=s.followers,
+                                                     scale=s.announce_scale, allowed=s.announce_seconds)
+        out += announcement.figures(result, BACKENDS[backend])
+    return out
+
+
 def external(module: str) -> Callable[[Run], Awaitable[list[Figure]]]:
     """A benchmark module with its own `main()` (sync or async, printing its own figures), run in this run:
     its figures join the table if `main()` returns a list of Figure."""
@@ -177,7 +189,7 @@ async def bench_matcher(_run: Run) -> list[Figure]:
 
 RUNNERS: dict[str, Callable[[Run], Awaitable[list[Figure]]]] = {
     "sweep": bench_sweep, "crowd": bench_crowd, "floor": bench_floor, "backlog": bench_backlog,
-    "fanout": bench_fanout, "matcher": bench_matcher,
+    "fanout": bench_fanout, "announcement": bench_announcement, "matcher": bench_matcher,
     "webhook": bench_webhook,  # last: it shortens itself to fit the budget
 }
 # Benchmarks kept in their own module hook in below, one line each: RUNNERS["name"] = external("benchmarks.name")
