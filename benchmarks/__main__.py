@@ -57,6 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated, of: sqlite, postgres")
     parser.add_argument("--quick", action="store_true", help="small sizes, for checking the harness")
     parser.add_argument("--profile", action="store_true", help="cProfile the crowd run's bot")
+    parser.add_argument("--generate", action="store_true",
+                        help="generate the sweep/digest history afresh instead of taking the copy an earlier run kept")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--budget", type=float, default=840.0,
@@ -144,7 +146,8 @@ async def bench_backlog(run: Run) -> list[Figure]:
 async def bench_sweep(run: Run) -> list[Figure]:
     out = []
     for backend in run.backends:
-        result = await sweep_digest.run_sweep_digest(await run.dbs.fresh(backend), cases=run.sizes.cases)
+        keep = None if run.opts.generate else run.opts.out / "history"
+        result = await sweep_digest.run_sweep_digest(run.dbs, backend, cases=run.sizes.cases, keep=keep)
         out += sweep_digest.figures(result, BACKENDS[backend])
     return out
 

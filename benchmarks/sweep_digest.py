@@ -21,10 +21,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import and_, case, func, or_, select, text
 
-from benchmarks.common import Figure
+from benchmarks.common import Databases, Figure
+from benchmarks.history import history
 from bot.clock import FakeClock
 from bot.domain.digest import Figures, Period, last_month
 from bot.i18n import translator
@@ -41,19 +43,20 @@ YEAR_S = 365 * 86400
 DAY_S = 86400
 DUE_DAYS = 15  # the due date: 15 days after receipt
 ROOT_CODE = "BENCH_ROOT"
+GENERATOR = 2  # bump whenever `generate` writes something else: the kept histories are made again
 
 
 @dataclass
 class SweepDigestResult:
     cases: int
     events: int = 0
-    generate_s: float = 0.0
     grow_s: float = 0.0
     sweeps: dict[int, float] = field(default_factory=dict)  # open cases -> seconds
     swept: dict[int, int] = field(default_factory=dict)  # open cases -> due cases taken
     digest_s: float = 0.0
     digest_units: int = 0
     digest: Figures = field(default_factory=Figures)  # the root's figures for the month
+    made: str = ""  # how the history came: generated, or a kept copy
 
 
 class Sql:
@@ -271,31 +274,38 @@ async def generated_figures(db: Database, period: Period) -> dict[str, int]:
             "rated": satisfied, "satisfied": satisfied, "overdue": overdue}
 
 
-async def run_sweep_digest(database_url: str, *, cases: int) -> SweepDigestResult:
+async def run_sweep_digest(dbs: Databases, backend: str, *, cases: int, keep: Path | None) -> SweepDigestResult:
+    """`keep`: where generated histories are kept between runs (None: generate afresh, keep nothing)."""
     if cases < 100 * DUE:
         raise ValueError(f"at least {100 * DUE} cases (two sets of {DUE} due among the open ones)")
-    db = Database(database_url)
-    postgres = database_url.startswith("postgresql")
+    postgres = backend == "postgres"
+
+    async def generated(url: str) -> int:
+        db = Database(url)
+        try:
+            return await generate(db, cases, postgres)
+        finally:
+            await db.dispose()
+
     result = SweepDigestResult(cases)
-    try:
-        started = time.perf_counter()
-        result.events = await generate(db, cases, postgres)
-        result.generate_s = time.perf_counter() - started
-        await timed_digest(db, result)  # first: the sweeps below move cases without the events a person would
-        await timed_sweep(db, result)
-        started = time.perf_counter()
-        await grow_open(db, postgres)
-        result.grow_s = time.perf_counter() - started
-        await timed_sweep(db, result)
-    finally:
-        await db.dispose()
+    async with history(dbs, backend, generator=GENERATOR, cases=cases, generate=generated, keep=keep) as made:
+        result.events, result.made = made.events, made.how
+        db = Database(made.url)
+        try:
+            await timed_digest(db, result)  # first: the sweeps below move cases without the events a person would
+            await timed_sweep(db, result)
+            started = time.perf_counter()
+            await grow_open(db, postgres)
+            result.grow_s = time.perf_counter() - started
+            await timed_sweep(db, result)
+        finally:
+            await db.dispose()
     return result
 
 
 def figures(result: SweepDigestResult, backend: str) -> list[Figure]:
     (small, t_small), (large, t_large) = sorted(result.sweeps.items())
-    scale = (f"{result.cases:,} cases, {result.events:,} events (generated in {result.generate_s:.0f} s, 10x open "
-             f"in {result.grow_s:.0f} s)")
+    scale = f"{result.cases:,} cases, {result.events:,} events ({result.made}; 10x open in {result.grow_s:.0f} s)"
     d = result.digest
     return [
         Figure("sweep", backend, f"sweep, {small:,} open", t_small, "s",
