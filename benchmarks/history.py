@@ -4,7 +4,8 @@ Generating it takes a minute or two per database; the figures are measured after
 a copy made by an earlier one. A copy is named by what made it - the generator's version, the newest
 migration and the demo organisation's content - so a change to any of them makes it again, and copies made
 by anything else are removed. SQLite: a file in var/bench/history/, copied for each run. PostgreSQL: a
-database of its own (`tiepdan_bench_...`), the template of a database made for each run and dropped after.
+database of its own (`tiepdan_bench_...`), the template of a database made for each run and dropped after;
+the server keeps the three newest (it is shared by every checkout).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from storage.db import create_engine
 from storage.migrate import head_revision, upgrade
 
 PG_PREFIX = "tiepdan_bench_"
+PG_KEEP = 3  # template databases kept on the server, the newest
 
 Generate = Callable[[str], Awaitable[int]]  # (database url) -> events written
 
@@ -117,11 +119,13 @@ async def _admin(base: str, *statements: str) -> list:
 @contextlib.asynccontextmanager
 async def _postgres(base: str, maker: str, cases: int, generate: Generate) -> AsyncIterator[History]:
     template = f"{PG_PREFIX}{maker}_{cases}"
-    (rows,) = await _admin(base, f"SELECT datname FROM pg_database WHERE datname LIKE '{PG_PREFIX}%'")
-    existing = {row[0] for row in rows}
+    (rows,) = await _admin(base, "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '0') "
+                                 f"FROM pg_database WHERE datname LIKE '{PG_PREFIX}%'")
+    existing = {name: float(made) for name, made in rows if not name.endswith("_new")}
     generated_s: float | None = None
     if template not in existing:
-        stale = [old for old in existing if not old.startswith(f"{PG_PREFIX}{maker}_")]
+        # The server is shared by every checkout: keep the newest others (another branch's migrations, say).
+        stale = sorted(existing, key=existing.__getitem__, reverse=True)[PG_KEEP - 1:]
         await _admin(base, *(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)' for old in stale))
         building = f"{template}_new"
         await _admin(base, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)', f'CREATE DATABASE "{building}"')
@@ -131,7 +135,8 @@ async def _postgres(base: str, maker: str, cases: int, generate: Generate) -> As
             await asyncio.to_thread(upgrade, url)
             await _load_org(url)
             await generate(url)
-            await _admin(base, f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+            await _admin(base, f'ALTER DATABASE "{building}" RENAME TO "{template}"',
+                         f"COMMENT ON DATABASE \"{template}\" IS '{time.time():.0f}'")
         except BaseException:
             await _admin(base, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
             raise
