@@ -45,7 +45,7 @@ class Sizes:
 
 FULL = Sizes(citizens=300, concurrency=50, crowd_seconds=120, floor_updates=600, webhook_rate=100,
              webhook_seconds=60, backlog_updates=20_000, backlog_seconds=30, cases=1_000_000, recipients=10_000,
-             fanout_scale=10, fanout_seconds=45, followers=2_000, announce_scale=1, announce_seconds=60)
+             fanout_scale=10, fanout_seconds=30, followers=2_000, announce_scale=1, announce_seconds=90)
 QUICK = Sizes(citizens=20, concurrency=10, crowd_seconds=60, floor_updates=100, webhook_rate=20,
               webhook_seconds=5, backlog_updates=2_000, backlog_seconds=10, cases=100_000, recipients=300,
               fanout_scale=10, fanout_seconds=20, followers=200, announce_scale=1, announce_seconds=20)

@@ -173,8 +173,9 @@ async def run_announcement(database_url: str, log: Path, *, followers_: int, sca
         announcement_id, result.addressed = await announce(db, result.groups)
         telegram.expect_sends(len(result.groups["telegram"]))
         async with bot_child(telegram.base_url, database_url, log, pacing=f"x{scale:g}", settings=zalo.settings()):
+            deadline = time.monotonic() + allowed  # for every copy, on every channel
             await telegram.sent_all(allowed)
-            done = await settled(db, max(5.0, allowed / 4))
+            done = await settled(db, max(5.0, deadline - time.monotonic()))
         result.refused = telegram.refused
         await check(db, result, telegram, zalo, announcement_id)
         if not done:
