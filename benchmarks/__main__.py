@@ -1,5 +1,5 @@
-"""`make bench` (`python -m benchmarks`): every figure of issue 18 in one run, on SQLite and on PostgreSQL,
-each beside its target and verdict; JSON and a PNG chart in var/bench/.
+"""`make bench` (`python -m benchmarks`): every figure of issue 18 (and issue 14's announcement) in one run, on
+SQLite and on PostgreSQL, each beside its target and verdict; JSON and a PNG chart in var/bench/.
 
 A benchmark reports, it never fails: the exit status is 0 whatever the verdicts (1 only if the harness
 itself could not run). `--only crowd,floor` runs some; `--quick` runs small sizes for a check in a minute
