@@ -1,5 +1,5 @@
-"""`make bench` (`python -m benchmarks`): every figure of issue 18 in one run, on SQLite and on PostgreSQL,
-each beside its target and verdict; JSON and a PNG chart in var/bench/.
+"""`make bench` (`python -m benchmarks`): every figure of issue 18 (and issue 14's announcement) in one run, on
+SQLite and on PostgreSQL, each beside its target and verdict; JSON and a PNG chart in var/bench/.
 
 A benchmark reports, it never fails: the exit status is 0 whatever the verdicts (1 only if the harness
 itself could not run). `--only crowd,floor` runs some; `--quick` runs small sizes for a check in a minute
@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import backlog, crowd, fanout, floor, report, sweep_digest, webhook_latency
+from benchmarks import announcement, backlog, crowd, fanout, floor, report, sweep_digest, webhook_latency
 from benchmarks.common import POSTGRES_URL, ROOT, Databases, Figure, postgres_up, workdir
 
 BACKENDS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
@@ -38,14 +38,17 @@ class Sizes:
     recipients: int
     fanout_scale: float
     fanout_seconds: float
+    followers: int  # of the ward an announcement goes to (issue 14)
+    announce_scale: float
+    announce_seconds: float
 
 
 FULL = Sizes(citizens=300, concurrency=50, crowd_seconds=120, floor_updates=600, webhook_rate=100,
              webhook_seconds=60, backlog_updates=20_000, backlog_seconds=30, cases=1_000_000, recipients=10_000,
-             fanout_scale=10, fanout_seconds=45)
+             fanout_scale=10, fanout_seconds=30, followers=2_000, announce_scale=1, announce_seconds=90)
 QUICK = Sizes(citizens=20, concurrency=10, crowd_seconds=60, floor_updates=100, webhook_rate=20,
               webhook_seconds=5, backlog_updates=2_000, backlog_seconds=10, cases=100_000, recipients=300,
-              fanout_scale=10, fanout_seconds=20)
+              fanout_scale=10, fanout_seconds=20, followers=200, announce_scale=1, announce_seconds=20)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,6 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated, of: sqlite, postgres")
     parser.add_argument("--quick", action="store_true", help="small sizes, for checking the harness")
     parser.add_argument("--profile", action="store_true", help="cProfile the crowd run's bot")
+    parser.add_argument("--generate", action="store_true",
+                        help="generate the sweep/digest history afresh instead of taking the copy an earlier run kept")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--budget", type=float, default=840.0,
@@ -141,7 +146,8 @@ async def bench_backlog(run: Run) -> list[Figure]:
 async def bench_sweep(run: Run) -> list[Figure]:
     out = []
     for backend in run.backends:
-        result = await sweep_digest.run_sweep_digest(await run.dbs.fresh(backend), cases=run.sizes.cases)
+        keep = None if run.opts.generate else run.opts.out / "history"
+        result = await sweep_digest.run_sweep_digest(run.dbs, backend, cases=run.sizes.cases, keep=keep)
         out += sweep_digest.figures(result, BACKENDS[backend])
     return out
 
@@ -152,6 +158,15 @@ async def bench_fanout(run: Run) -> list[Figure]:
         result = await fanout.run_fanout(await run.dbs.fresh(backend), run.log, recipients=s.recipients,
                                          scale=s.fanout_scale, allowed=s.fanout_seconds)
         out += fanout.figures(result, BACKENDS[backend])
+    return out
+
+
+async def bench_announcement(run: Run) -> list[Figure]:
+    s, out = run.sizes, []
+    for backend in run.backends:
+        result = await announcement.run_announcement(await run.dbs.fresh(backend), run.log, followers_=s.followers,
+                                                     scale=s.announce_scale, allowed=s.announce_seconds)
+        out += announcement.figures(result, BACKENDS[backend])
     return out
 
 
@@ -177,7 +192,7 @@ async def bench_matcher(_run: Run) -> list[Figure]:
 
 RUNNERS: dict[str, Callable[[Run], Awaitable[list[Figure]]]] = {
     "sweep": bench_sweep, "crowd": bench_crowd, "floor": bench_floor, "backlog": bench_backlog,
-    "fanout": bench_fanout, "matcher": bench_matcher,
+    "fanout": bench_fanout, "announcement": bench_announcement, "matcher": bench_matcher,
     "webhook": bench_webhook,  # last: it shortens itself to fit the budget
 }
 # Benchmarks kept in their own module hook in below, one line each: RUNNERS["name"] = external("benchmarks.name")

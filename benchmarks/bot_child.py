@@ -1,7 +1,7 @@
 """The application under test, in its own process, built only from its public entry points.
 
 `python -m benchmarks.bot_child API_URL TOKEN DATABASE_URL [--serve PORT] [--pacing lifted|shipped|xK]
-[--profile FILE]` builds the Container, starts its channels and workers and then either long-polls the Bot
+[--profile FILE] [--setting NAME=VALUE ...]` builds the Container, starts its channels and workers and then either long-polls the Bot
 API (as `tiepdan run`) or serves `Container.web_app()` with the Telegram webhook on PORT (as `tiepdan serve`),
 until SIGTERM. It prints "ready" once it takes work, and its CPU and memory as the last JSON line on stdout.
 
@@ -46,6 +46,7 @@ def pace(container: Container, pacing: str) -> None:
 
 async def main(opts: argparse.Namespace) -> None:
     extra: dict[str, object] = {"webhook_secret": WEBHOOK_SECRET} if opts.serve else {}
+    extra |= dict(item.split("=", 1) for item in opts.setting)  # e.g. zalo_bot_token=..., zalo_api_base_url=...
     settings = load_settings(database_url=opts.database_url, telegram_bot_token=opts.token,
                              telegram_api_base_url=opts.api, log_level="WARNING", _env_file=None, **extra)
     setup_logging(settings.log_level, settings.secrets())
@@ -102,6 +103,7 @@ if __name__ == "__main__":
     parser.add_argument("--serve", type=int, default=0, help="serve the webhook on this port instead of polling")
     parser.add_argument("--pacing", default="lifted")
     parser.add_argument("--profile", default="", help="write a cProfile summary to this file")
+    parser.add_argument("--setting", action="append", default=[], help="another setting, NAME=VALUE")
     args = parser.parse_args()
     if args.profile:
         profiled(args)

@@ -204,9 +204,13 @@ class Child:
 
 @contextlib.asynccontextmanager
 async def bot_child(api_url: str, database_url: str, log: Path, *, serve: int = 0, pacing: str = "lifted",
-                    profile: Path | None = None, ready_within: float = 60.0) -> AsyncIterator[Child]:
-    """Start the application in its own process; yield once it takes work; stop it with SIGTERM."""
+                    profile: Path | None = None, ready_within: float = 60.0,
+                    settings: dict[str, str] | None = None) -> AsyncIterator[Child]:
+    """Start the application in its own process; yield once it takes work; stop it with SIGTERM.
+    `settings`: more of the application's settings (another channel's server, say)."""
     args = [api_url, TOKEN, database_url, "--pacing", pacing]
+    for name, value in (settings or {}).items():
+        args += ["--setting", f"{name}={value}"]
     if serve:
         args += ["--serve", str(serve)]
     if profile is not None:

@@ -2,11 +2,18 @@
 
 An organisation of 300 units under one root is added to the demo one; N cases (one a year's worth, spread
 evenly over the year before NOW) are generated with one INSERT ... SELECT (a recursive CTE on SQLite,
-generate_series on PostgreSQL). One case in 50 is open; 1,000 of those are due. The sweep is timed as
-`tiepdan sweep` runs it (`run_sweep` with a clock at NOW), first with N/50 open cases, then again after
-one case in 5 is made open (10x the open cases) with another 1,000 due: the two times should be the same.
-Then the digest of the root unit (all 300 units) for the last full month is built as `tiepdan digest
---dry-run` builds it.
+generate_series on PostgreSQL), and their history with one INSERT ... SELECT per kind of event: every case
+was submitted, most were accepted, and a closed one was answered (after 1 to 19 days, against a due date
+of 15) and then rated satisfied or left to expire - each event with the case's state after it, as
+storage/repositories/cases.add_event records it, since the digest reads its figures from the events.
+One case in 50 is open; 1,000 of those are due.
+
+The digest of the root unit (all 300 units) for the last full month is built first, as `tiepdan digest
+--dry-run` builds it, and its figures are checked against counts taken from the generated cases' own
+columns (received, answered, on time, rated, satisfied, overdue at the month's end): a digest that read
+nothing, or read wrongly, stops the benchmark instead of giving a time. Then the sweep is timed as
+`tiepdan sweep` runs it (`run_sweep` with a clock at NOW), first with N/50 open cases, then again after one
+case in 5 is made open (10x the open cases) with another 1,000 due: the two times should be the same.
 """
 
 from __future__ import annotations
@@ -14,34 +21,42 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import and_, case, func, or_, select, text
 
-from benchmarks.common import Figure
+from benchmarks.common import Databases, Figure
+from benchmarks.history import history
 from bot.clock import FakeClock
-from bot.domain.digest import month
-from bot.services.digest import Digests
+from bot.domain.digest import Figures, Period, last_month
+from bot.i18n import translator
+from bot.services.digest import Digests, chart, render
 from bot.services.org_view import OrgCache
 from bot.services.sweep import run_sweep
-from storage.models import Case
+from storage.models import Case, CaseEvent
 from storage.uow import Database
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # Friday 27/11/2026 10:00 in Hanoi, a working day
 UNITS = 300
 DUE = 1000
 YEAR_S = 365 * 86400
+DAY_S = 86400
+DUE_DAYS = 15  # the due date: 15 days after receipt
 ROOT_CODE = "BENCH_ROOT"
+GENERATOR = 2  # bump whenever `generate` writes something else: the kept histories are made again
 
 
 @dataclass
 class SweepDigestResult:
     cases: int
-    generate_s: float = 0.0
+    events: int = 0
     grow_s: float = 0.0
     sweeps: dict[int, float] = field(default_factory=dict)  # open cases -> seconds
     swept: dict[int, int] = field(default_factory=dict)  # open cases -> due cases taken
     digest_s: float = 0.0
     digest_units: int = 0
+    digest: Figures = field(default_factory=Figures)  # the root's figures for the month
+    made: str = ""  # how the history came: generated, or a kept copy
 
 
 class Sql:
@@ -57,6 +72,17 @@ class Sql:
             return f"to_timestamp({self.base} + ({offset}))"
         return f"strftime('%Y-%m-%d %H:%M:%S', {self.base} + ({offset}), 'unixepoch') || '.000000'"
 
+    def iso(self, column: str) -> str:
+        """A timestamp column as `datetime.isoformat()` writes it (what an event's state keeps)."""
+        if self.postgres:
+            return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')"""
+        return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {column})"
+
+    def obj(self, **values: str) -> str:
+        """A JSON object from SQL expressions."""
+        pairs = ", ".join(f"'{key}', {value}" for key, value in values.items())
+        return f"json_build_object({pairs})" if self.postgres else f"json_object({pairs})"
+
     def series(self, n: int) -> tuple[str, str]:
         """(prefix, FROM clause) giving a column `i` from 1 to n."""
         if self.postgres:
@@ -66,6 +92,14 @@ class Sql:
     @property
     def false(self) -> str:
         return "false" if self.postgres else "0"
+
+    @property
+    def true(self) -> str:
+        return "true" if self.postgres else "1"
+
+    @property
+    def json_false(self) -> str:
+        return "false" if self.postgres else "json('false')"
 
     @property
     def empty_json(self) -> str:
@@ -78,7 +112,60 @@ async def _ids(db: Database, sql: str) -> tuple[int, int]:
     return int(low), int(count)
 
 
-async def generate(db: Database, n: int, postgres: bool) -> None:
+def _case_rows(q: Sql, n: int, unit0: int, units: int, cat0: int, cats: int, area0: int, areas: int) -> str:
+    """The INSERT ... SELECT of the n cases."""
+    prefix, series = q.series(n)
+    created = f"-(({n} - i) * {YEAR_S} / {n}) - 1"
+    resolved = f"{created} + (1 + i % 19) * {DAY_S}"  # answered after 1 to 19 days: 15 of 19 on time
+    is_open = "i % 50 = 0"
+    status = ("CASE WHEN i % 50 <> 0 THEN 'closed' WHEN i % 3 = 0 THEN 'submitted' "
+              "WHEN i % 3 = 1 THEN 'assigned' ELSE 'in_progress' END")
+    next_action = (f"CASE WHEN NOT ({is_open}) THEN NULL "
+                   f"WHEN i <= {50 * DUE} THEN {q.at('-3600')} "  # due now: the first sweep's
+                   f"WHEN i <= {100 * DUE} THEN {q.at(str(400 * DAY_S))} "  # made due before the second
+                   f"ELSE {q.at(f'{DAY_S} + (i % 1000) * 60')} END")
+    closed = f"CASE WHEN {is_open} THEN NULL ELSE {{}} END"
+    return (
+        f"{prefix}INSERT INTO cases (id, code, kind, status, category_id, area_id, unit_id, source, text, "
+        "sealed, language, details, created_at, accept_due_at, due_at, original_due_at, accepted_at, "
+        "resolved_at, closed_at, next_action_at, rating, reopen_count, transfer_count, extended) "
+        f"SELECT i, 'BN-' || i, 'report', {status}, {cat0} + i % {cats}, {area0} + i % {areas}, "
+        f"{unit0} + i % {units}, 'chat', 'Phản ánh sinh ra để đo hiệu năng', {q.false}, 'vi', "
+        f"{q.empty_json}, {q.at(created)}, {q.at(f'{created} + {DAY_S}')}, "
+        f"{q.at(f'{created} + {DUE_DAYS} * {DAY_S}')}, {q.at(f'{created} + {DUE_DAYS} * {DAY_S}')}, "
+        f"CASE WHEN i % 50 = 0 AND i % 3 = 0 THEN NULL ELSE {q.at(f'{created} + 7200')} END, "
+        f"{closed.format(q.at(resolved))}, {closed.format(q.at(f'{resolved} + {DAY_S}'))}, "
+        f"{next_action}, CASE WHEN i % 50 <> 0 AND i % 4 = 0 THEN 'satisfied' ELSE NULL END, 0, 0, {q.false} "
+        f"FROM {series}")
+
+
+def _event_rows(q: Sql) -> list[str]:
+    """One INSERT ... SELECT per kind of event, from the generated cases: submitted (every case), accepted
+    (those with accepted_at), answered (at resolved_at), rated satisfied or rating expired (at closed_at)."""
+
+    def state(status: str) -> str:
+        return q.obj(unit_id="unit_id", status=f"'{status}'", assignee_id="NULL", due=q.iso("due_at"),
+                     extended=q.json_false)
+
+    source = "'chat'"
+    columns = "INSERT INTO case_events (case_id, at, actor_kind, actor_id, action, from_status, to_status, public, data) "
+    generated = "FROM cases WHERE code LIKE 'BN-%'"
+    closing = "CASE WHEN rating = 'satisfied' THEN '{}' ELSE '{}' END"
+    return [
+        f"{columns}SELECT id, created_at, 'citizen', NULL, 'submitted', NULL, 'submitted', {q.true}, "
+        f"{q.obj(source=source, state=state('submitted'))} {generated}",
+        f"{columns}SELECT id, accepted_at, 'official', NULL, 'accepted', 'submitted', 'assigned', {q.true}, "
+        f"{q.obj(state=state('assigned'))} {generated} AND accepted_at IS NOT NULL",
+        f"{columns}SELECT id, resolved_at, 'official', NULL, 'answered', 'assigned', 'resolved', {q.true}, "
+        f"{q.obj(attachments='NULL', state=state('resolved'))} {generated} AND resolved_at IS NOT NULL",
+        f"{columns}SELECT id, closed_at, {closing.format('citizen', 'system')}, NULL, "
+        f"{closing.format('rated_satisfied', 'rating_expired')}, 'resolved', 'closed', {q.true}, "
+        f"{q.obj(state=state('closed'))} {generated} AND closed_at IS NOT NULL",
+    ]
+
+
+async def generate(db: Database, n: int, postgres: bool) -> int:
+    """The units, the n cases and their events; returns the number of events."""
     q = Sql(postgres)
     prefix, series = q.series(UNITS)
     async with db.engine.begin() as conn:
@@ -93,40 +180,23 @@ async def generate(db: Database, n: int, postgres: bool) -> None:
                                   f"(SELECT id FROM units WHERE code = '{ROOT_CODE}')")
     cat0, cats = await _ids(db, "SELECT min(id), count(*) FROM categories")
     area0, areas = await _ids(db, "SELECT min(id), count(*) FROM areas")
-    prefix, series = q.series(n)
-    created = f"-(({n} - i) * {YEAR_S} / {n}) - 1"
-    is_open = "i % 50 = 0"
-    status = ("CASE WHEN i % 50 <> 0 THEN 'closed' WHEN i % 3 = 0 THEN 'submitted' "
-              "WHEN i % 3 = 1 THEN 'assigned' ELSE 'in_progress' END")
-    next_action = (f"CASE WHEN NOT ({is_open}) THEN NULL "
-                   f"WHEN i <= {50 * DUE} THEN {q.at('-3600')} "  # due now: the first sweep's
-                   f"WHEN i <= {100 * DUE} THEN {q.at(str(400 * 86400))} "  # made due before the second
-                   f"ELSE {q.at('86400 + (i % 1000) * 60')} END")
-    closed = f"CASE WHEN {is_open} THEN NULL ELSE {{}} END"
-    indexes = list(Case.__table__.indexes)
+    indexes = [*Case.__table__.indexes, *CaseEvent.__table__.indexes]
     async with db.engine.begin() as conn:
         if postgres:  # the application's 30 s statement limit is for the bot, not for a million-row load
             await conn.execute(text("SET LOCAL statement_timeout = 0"))
         # A bulk load is faster into a bare table: the secondary indexes are built again after it.
         await conn.run_sync(lambda sync: [index.drop(sync) for index in indexes])
-        await conn.execute(text(
-            f"{prefix}INSERT INTO cases (id, code, kind, status, category_id, area_id, unit_id, source, text, "
-            "sealed, language, details, created_at, accept_due_at, due_at, original_due_at, accepted_at, "
-            "resolved_at, closed_at, next_action_at, rating, reopen_count, transfer_count, extended) "
-            f"SELECT i, 'BN-' || i, 'report', {status}, {cat0} + i % {cats}, {area0} + i % {areas}, "
-            f"{unit0} + i % {units}, 'chat', 'Phản ánh sinh ra để đo hiệu năng', {q.false}, 'vi', "
-            f"{q.empty_json}, {q.at(created)}, {q.at(f'{created} + 86400')}, {q.at(f'{created} + 15 * 86400')}, "
-            f"{q.at(f'{created} + 15 * 86400')}, "
-            f"CASE WHEN i % 50 = 0 AND i % 3 = 0 THEN NULL ELSE {q.at(f'{created} + 7200')} END, "
-            f"{closed.format(q.at(f'{created} + 5 * 86400'))}, {closed.format(q.at(f'{created} + 6 * 86400'))}, "
-            f"{next_action}, CASE WHEN i % 50 <> 0 AND i % 4 = 0 THEN 'satisfied' ELSE NULL END, 0, 0, {q.false} "
-            f"FROM {series}"))
+        await conn.execute(text(_case_rows(q, n, unit0, units, cat0, cats, area0, areas)))
+        for statement in _event_rows(q):
+            await conn.execute(text(statement))
         await conn.run_sync(lambda sync: [index.create(sync) for index in indexes])
         if postgres:
             await conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
             await conn.execute(text("ANALYZE cases"))
+            await conn.execute(text("ANALYZE case_events"))
         else:
             await conn.execute(text("ANALYZE"))
+        return int((await conn.execute(text("SELECT count(*) FROM case_events"))).scalar_one())
 
 
 async def grow_open(db: Database, postgres: bool) -> None:
@@ -159,42 +229,84 @@ async def timed_sweep(db: Database, result: SweepDigestResult) -> None:
 
 
 async def timed_digest(db: Database, result: SweepDigestResult) -> None:
+    """The root's digest for the last full month, as `tiepdan digest --dry-run` builds it (figures, words and
+    chart), timed; then its figures checked against the generated cases."""
     started = time.perf_counter()
     async with db.unit_of_work(readonly=True) as uow:
         org = await OrgCache().get(uow.session, NOW.date())
         root = org.units[ROOT_CODE]
-        local = NOW.astimezone(org.calendar.tz)
-        period = month(local.year - (local.month == 1), (local.month - 2) % 12 + 1, org.calendar.tz)
-        message = await Digests(uow.session, org).message(root.id, period, "vi")
+        period = last_month(NOW, org.calendar.tz)
+        data = await Digests(uow.session, org).data(root.id, period, NOW)
+        t = translator("vi")
+        words, png = render(data, org, t), chart(data, org, t)
     result.digest_s = time.perf_counter() - started
     result.digest_units = sum(1 for u in org.units.values() if u.parent_code == ROOT_CODE)
-    assert message.text
+    result.digest = data.now
+    assert words and png
+    expected = await generated_figures(db, period)
+    wrong = {name: (getattr(data.now, name), value) for name, value in expected.items()
+             if getattr(data.now, name) != value}
+    if wrong or not all(expected.values()):
+        raise AssertionError(f"the digest of {period.label} disagrees with the generated cases "
+                             f"(digest, generated): {wrong or expected}")
 
 
-async def run_sweep_digest(database_url: str, *, cases: int) -> SweepDigestResult:
+async def generated_figures(db: Database, period: Period) -> dict[str, int]:
+    """What the digest of `period` must say, counted on the generated cases' own columns (not their events)."""
+    start, end = period.start, period.end
+
+    def within(column: object) -> object:
+        return and_(column >= start, column < end)  # type: ignore[operator]
+
+    def count(condition: object) -> object:
+        return func.count(case((condition, 1)))  # type: ignore[arg-type]
+
+    answered = within(Case.resolved_at)
+    rated = and_(within(Case.closed_at), Case.rating == "satisfied")
+    open_at_end = and_(Case.created_at < end, or_(Case.resolved_at.is_(None), Case.resolved_at >= end))
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(select(
+            count(within(Case.created_at)), count(answered), count(and_(answered, Case.resolved_at <= Case.due_at)),
+            count(rated), count(and_(open_at_end, Case.due_at < end)),
+        ).where(Case.code.like("BN-%")))).one()
+    received, resolved, on_time, satisfied, overdue = (int(v) for v in row)
+    return {"received": received, "received_new": received, "resolved": resolved, "on_time": on_time,
+            "rated": satisfied, "satisfied": satisfied, "overdue": overdue}
+
+
+async def run_sweep_digest(dbs: Databases, backend: str, *, cases: int, keep: Path | None) -> SweepDigestResult:
+    """`keep`: where generated histories are kept between runs (None: generate afresh, keep nothing)."""
     if cases < 100 * DUE:
         raise ValueError(f"at least {100 * DUE} cases (two sets of {DUE} due among the open ones)")
-    db = Database(database_url)
-    postgres = database_url.startswith("postgresql")
+    postgres = backend == "postgres"
+
+    async def generated(url: str) -> int:
+        db = Database(url)
+        try:
+            return await generate(db, cases, postgres)
+        finally:
+            await db.dispose()
+
     result = SweepDigestResult(cases)
-    try:
-        started = time.perf_counter()
-        await generate(db, cases, postgres)
-        result.generate_s = time.perf_counter() - started
-        await timed_sweep(db, result)
-        started = time.perf_counter()
-        await grow_open(db, postgres)
-        result.grow_s = time.perf_counter() - started
-        await timed_sweep(db, result)
-        await timed_digest(db, result)
-    finally:
-        await db.dispose()
+    async with history(dbs, backend, generator=GENERATOR, cases=cases, generate=generated, keep=keep) as made:
+        result.events, result.made = made.events, made.how
+        db = Database(made.url)
+        try:
+            await timed_digest(db, result)  # first: the sweeps below move cases without the events a person would
+            await timed_sweep(db, result)
+            started = time.perf_counter()
+            await grow_open(db, postgres)
+            result.grow_s = time.perf_counter() - started
+            await timed_sweep(db, result)
+        finally:
+            await db.dispose()
     return result
 
 
 def figures(result: SweepDigestResult, backend: str) -> list[Figure]:
     (small, t_small), (large, t_large) = sorted(result.sweeps.items())
-    scale = f"{result.cases:,} cases (generated in {result.generate_s:.0f} s, 10x open in {result.grow_s:.0f} s)"
+    scale = f"{result.cases:,} cases, {result.events:,} events ({result.made}; 10x open in {result.grow_s:.0f} s)"
+    d = result.digest
     return [
         Figure("sweep", backend, f"sweep, {small:,} open", t_small, "s",
                note=f"{scale}; {result.swept[small]} due taken"),
@@ -203,5 +315,6 @@ def figures(result: SweepDigestResult, backend: str) -> list[Figure]:
         Figure("sweep", backend, "sweep 10x open / 1x", t_large / t_small, "x", 1.5, "lower",
                "flat: within 1.5x"),
         Figure("digest", backend, f"digest, {result.digest_units} units", result.digest_s, "s", 2.0, "lower",
-               f"over {result.cases:,} cases, last full month"),
+               f"over {result.cases:,} cases, last full month: received {d.received:,}, answered {d.resolved:,} "
+               f"({d.on_time:,} on time), {d.satisfied:,} satisfied, {d.overdue:,} overdue - as generated"),
     ]

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks import crowd, report
+from benchmarks import announcement, crowd, report, sweep_digest
 from benchmarks.common import Figure
 from benchmarks.fake_api import FakeBotApi, Limits
+from storage.uow import Database
 
 CITIZENS = 3
 
@@ -64,3 +65,35 @@ async def test_the_fake_bot_api_refuses_beyond_its_limits() -> None:
     finally:
         await api.stop()
     assert (api.sends, api.refused) == (3, 2)
+
+
+async def test_the_generated_history_gives_the_digest_its_figures(sqlite_template: Path, tmp_path: Path) -> None:
+    """The sweep/digest benchmark's cases carry the events the digest reads: its figures for the month equal
+    the counts taken from the cases' own columns (`timed_digest` raises otherwise), and they are not nothing."""
+    path = tmp_path / "history.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        events = await sweep_digest.generate(db, 6000, postgres=False)
+        result = sweep_digest.SweepDigestResult(6000)
+        await sweep_digest.timed_digest(db, result)
+    finally:
+        await db.dispose()
+    assert events > 3 * 6000
+    month = result.digest
+    assert month.received > 400 and month.resolved > 400 and 0 < month.on_time < month.resolved
+    assert month.satisfied > 0 and month.overdue > 0
+    assert result.digest_units == sweep_digest.UNITS
+
+
+async def test_an_announcement_reaches_each_follower_once(sqlite_template: Path, tmp_path: Path) -> None:
+    """The announcement benchmark's delivery check passes on a small ward (its rate figure is not checked)."""
+    path = tmp_path / "announce.db"
+    shutil.copy(sqlite_template, path)
+    result = await announcement.run_announcement(f"sqlite+aiosqlite:///{path}", tmp_path / "child.log",
+                                                 followers_=50, scale=1, allowed=60)
+    assert result.wrong == []
+    assert (result.telegram_sent, result.zalo_sent, result.web_sent) == (20, 10, 12)
+    assert result.addressed == 20 + 10 + 5 + 12
+    figures = {f.name: f for f in announcement.figures(result, "SQLite")}
+    assert figures["copies wrong"].verdict == "met"
