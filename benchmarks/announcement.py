@@ -69,6 +69,7 @@ class AnnouncementResult:
     addressed: int = 0
     telegram_sent: int = 0
     refused: int = 0
+    refused_by: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0  # first to last Telegram copy
     zalo_sent: int = 0
     web_sent: int = 0
@@ -177,6 +178,7 @@ async def run_announcement(database_url: str, log: Path, *, followers_: int, sca
             await telegram.sent_all(allowed)
             done = await settled(db, max(5.0, deadline - time.monotonic()))
         result.refused = telegram.refused
+        result.refused_by = dict(telegram.refused_by)
         await check(db, result, telegram, zalo, announcement_id)
         if not done:
             result.wrong.append("copies still pending at the end")
@@ -238,6 +240,7 @@ def figures(result: AnnouncementResult, backend: str) -> list[Figure]:
     return [
         Figure("announcement", backend, "Telegram rate / limit", result.rate / result.limit, "", 0.95, "higher",
                note),
-        Figure("announcement", backend, "429 answers", result.refused, "", 0, "equal"),
+        Figure("announcement", backend, "429 answers", result.refused, "", 0, "equal",
+               ", ".join(f"{n} over the {k} limit" for k, n in sorted(result.refused_by.items()))),
         Figure("announcement", backend, "copies wrong", len(result.wrong), "", 0, "equal", check[:300]),
     ]

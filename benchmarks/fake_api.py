@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,7 @@ class FakeBotApi:
         self.files: dict[str, bytes] = {}
         self.sends = 0
         self.refused = 0  # 429 answers
+        self.refused_by: Counter[str] = Counter()  # which limit each broke: "overall" or "chat"
         self.first_send: float | None = None
         self.last_send: float | None = None
         self._recent: deque[float] = deque()  # send times within the last second (overall limit)
@@ -210,6 +211,7 @@ class FakeBotApi:
             self._chat_last[chat_id] = now
             return None
         self.refused += 1
+        self.refused_by["overall" if len(self._recent) >= self.limits.overall_per_second else "chat"] += 1
         return _error(429, f"Too Many Requests: retry after {max(1, round(retry))}",
                       {"retry_after": max(1, round(retry))})
 
