@@ -12,13 +12,13 @@ from typing import ClassVar
 from bot.channels.model import Choice
 from bot.i18n import LANGUAGES
 from bot.services.action_keys import Verb, key
-from bot.services.authz import Refused, may_see_queue
+from bot.services.authz import ANNOUNCER_ROLES, Refused, may_see_queue
 from bot.services.case_views import OfficialCaseView
 from bot.services.notify import action_choices
 from handlers.base import Turn
 from handlers.officials.common import say_refusal
 
-MENU_ITEMS = ("queue", "record", "invite", "lang", "help")
+MENU_ITEMS = ("queue", "record", "invite", "dialogue", "announce", "lang", "help")
 
 
 class DeskFlow:
@@ -64,6 +64,8 @@ class DeskFlow:
             items.append("record")
         if seat is not None and seat.role == "admin":
             items.append("invite")
+        if seat is not None and seat.role in ANNOUNCER_ROLES:  # dialogue sessions and notices, in the unit's name
+            items += ["dialogue", "announce"]
         items += ["lang", "help"]
         turn.goto(self.name, "menu")
         name = official.name if official else ""
