@@ -8,6 +8,7 @@ Every step is a numbered choice or typed text; every action is re-authorised by 
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Protocol
 
 from bot.channels.model import Choice
@@ -36,6 +37,24 @@ class DialogueQuestion(Protocol):
     unit_id: int | None
     attachment_id: int | None
     answer: str | None
+
+
+NUMBERED = re.compile(r"^\s*#(\d{1,9})\s*[:.)\-–]\s*(.*)$")
+
+
+def numbered_answers(text: str) -> list[tuple[int, str]]:
+    """Several answers pasted at once, each starting a line with its question's number ("#12: ..."); a line
+    that starts with no number continues the answer above. Empty unless the text starts with a number."""
+    entries: list[tuple[int, str]] = []
+    for line in text.splitlines():
+        if match := NUMBERED.match(line):
+            entries.append((int(match[1]), match[2].strip()))
+        elif line.strip():
+            if not entries:
+                return []
+            number, words = entries[-1]
+            entries[-1] = (number, f"{words}\n{line.strip()}".strip())
+    return entries
 
 
 def _short(text: str) -> str:
@@ -361,6 +380,10 @@ class DialogueDeskFlow:
             turn.say(turn.t("officials.text_please"))
             await self._ask_answer(turn, question_id)
             return
+        batch = numbered_answers(text)
+        if batch:
+            await self._record_many(turn, batch)
+            return
         try:
             told = await turn.services.dialogues.answer(turn.actor.official_id, question_id, text,
                                                         speaker=data.get("speaker"))
@@ -369,6 +392,31 @@ class DialogueDeskFlow:
             await self.begin(turn)
             return
         turn.say(turn.t("dialogue.office.answered", id=question_id, count=told))
+        await self._next_answer(turn)
+
+    async def _record_many(self, turn: Turn, batch: list[tuple[int, str]]) -> None:
+        """Answers pasted together (the minutes typed up after the session): each recorded and sent once."""
+        dialogues = turn.services.dialogues
+        open_ids = {q.id for q in await self._pickable(turn)}
+        recorded, told, refused = [], 0, []
+        for question_id, answer in batch:
+            if question_id not in open_ids or not answer:
+                refused.append(f"#{question_id}")
+                continue
+            try:
+                told += await dialogues.answer(turn.actor.official_id, question_id, answer,
+                                               speaker=turn.state.data.get("speaker"))
+            except Refused as refusal:
+                say_refusal(turn, refusal)
+                await self.begin(turn)
+                return
+            open_ids.discard(question_id)
+            recorded.append(f"#{question_id}")
+        if recorded:
+            turn.say(turn.t("dialogue.office.answered_many", count=len(recorded), ids=", ".join(recorded),
+                            people=told))
+        if refused:
+            turn.say(turn.t("dialogue.office.not_recorded", ids=", ".join(refused)))
         await self._next_answer(turn)
 
     # --- closing --------------------------------------------------------------------------------------------

@@ -76,42 +76,43 @@ class Scene:
 
 
 @asynccontextmanager
-async def on_telegram(db_url: str) -> AsyncIterator[Scene]:
+async def on_telegram(db_url: str, users: dict[str, int] = USERS) -> AsyncIterator[Scene]:
     clock = FakeClock(NOW)
     async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
-        yield Scene(TelegramDriver(tg, USERS), bot.db, clock, bot.sender.wake)
+        yield Scene(TelegramDriver(tg, users), bot.db, clock, bot.sender.wake)
 
 
 @asynccontextmanager
-async def on_zalo(db_url: str) -> AsyncIterator[Scene]:
+async def on_zalo(db_url: str, users: dict[str, int] = USERS) -> AsyncIterator[Scene]:
     clock = FakeClock(NOW)
     zalo = await FakeZaloBot().start()
     try:
         async with running_bot(db_url, None, clock=clock, **zalo.settings()) as bot:  # type: ignore[arg-type]
-            yield Scene(ZaloDriver(zalo, USERS), bot.db, clock, bot.sender.wake)
+            yield Scene(ZaloDriver(zalo, users), bot.db, clock, bot.sender.wake)
     finally:
         await zalo.stop()
 
 
 @asynccontextmanager
-async def on_zalo_oa(db_url: str) -> AsyncIterator[Scene]:
+async def on_zalo_oa(db_url: str, users: dict[str, int] = USERS) -> AsyncIterator[Scene]:
     clock = FakeClock(NOW)
     oa = await FakeZaloOA(clock=clock).start()
     try:
         async with running_bot(db_url, None, polling=False, clock=clock,  # type: ignore[arg-type]
                                **oa.settings()) as bot:
             await oa.connect(bot.web_app())
-            yield Scene(ZaloOADriver(oa, USERS), bot.db, clock, bot.sender.wake)
+            yield Scene(ZaloOADriver(oa, users), bot.db, clock, bot.sender.wake)
     finally:
         await oa.stop()
 
 
 @asynccontextmanager
-async def on_web(db_url: str) -> AsyncIterator[Scene]:
+async def on_web(db_url: str, users: dict[str, int] = USERS) -> AsyncIterator[Scene]:
     clock = FakeClock(NOW)
-    container = Container(settings_for(db_url), clock=clock)
+    crowd = len(users) > 1  # many people: each on their own address, behind the portal's proxy
+    container = Container(settings_for(db_url, **({"trusted_proxies": "127.0.0.1"} if crowd else {})), clock=clock)
     async with serving(container) as base:
-        driver = await WebDriver(base).open(*USERS)
+        driver = await WebDriver(base).open(*users, own_addresses=crowd)
         try:
             yield Scene(driver, container.db, clock, container.sender.wake)
         finally:

@@ -231,7 +231,8 @@ async def test_a_dialogue_session_from_invitation_to_minutes(database) -> None:
     assert keys(replies[0]) == ["seat:UBND_LEADER", "seat:QLDT_HEAD", "me"]
     prompt = texts(await office.presses("seat:UBND_LEADER"))[-1]
     assert prompt == ("Câu hỏi #4 (3 ủng hộ):\n«Đèn chiếu sáng ngõ 12 hỏng ba tháng chưa thay <b>gấp</b>»\n"
-                      "Người trả lời: Nguyễn Văn Thành\nNhập câu trả lời:")
+                      "Người trả lời: Nguyễn Văn Thành\nNhập câu trả lời (hoặc dán nhiều câu, mỗi câu một dòng "
+                      "«#số: câu trả lời»):")
     told: dict[int, str] = {}
     while prompt.startswith("Câu hỏi #"):
         number = int(prompt.split("#")[1].split(" ")[0])
