@@ -22,7 +22,7 @@ from bot.services.context import AppContext
 from bot.services.org_view import OrgCache
 from bot.web.dialogue import DialogueRoutes
 from bot.web.limits import EdgeLimits, EdgeRules
-from storage.models import Attachment, Case, DialogueQuestion
+from storage.models import Attachment, Case, ChannelIdentity, DialogueQuestion
 from tests.channels.test_same_journeys import ON, VN, Scene, photo
 from tests.civic.test_dialogue_session import LATE, NEAR, QUESTIONS
 from tests.officials.world import World
@@ -86,7 +86,7 @@ async def _open_question(phone: Phone, user: str) -> None:
     await phone.step(user, "Gửi câu hỏi", "Nhập câu hỏi của bạn:")
 
 
-async def _schedule(phone: Phone) -> None:
+async def _schedule(phone: Phone, followers_ready: asyncio.Event) -> None:
     office, expect = "office", phone.scene.expect
     await phone.step("office", "Đối thoại với nhân dân", "Chưa có buổi đối thoại nào đang mở.")
     await phone.step(office, "Lên lịch buổi đối thoại mới", "Buổi đối thoại dành cho khu vực nào?")
@@ -99,6 +99,7 @@ async def _schedule(phone: Phone) -> None:
     await phone.step(office, "https://meet.example/saodo", "Lãnh đạo dự đối thoại?", typed=True)
     await phone.step(office, "Nguyễn Văn Thành", "Lãnh đạo dự đối thoại?", typed=True)  # a name typed ticks it
     await phone.step(office, "vu dinh loc", "Lãnh đạo dự đối thoại?", typed=True)
+    await followers_ready.wait()  # the citizens were meanwhile starting to use the bot and following the ward
     confirm = await phone.step(office, "Xong", "Xin kiểm tra lại:")
     assert confirm.startswith(
         f"Xin kiểm tra lại:\n{TITLE}\nKhu vực: Sao Đỏ\nChủ đề: Tất cả chủ đề\nThời gian: 19:30 13/02/2026\n"
@@ -253,10 +254,20 @@ async def test_a_dialogue_session_end_to_end_on_every_channel(db_url: str, chann
             code = (await s.officials.invite(seat="UBND_SECRETARIAT")).code
         d.says("office", code)
         await scene.expect("office", "Đã liên kết tài khoản: Bùi Thị Lan")
-        await asyncio.gather(*(_onboard(scene, f"c{n}") for n in range(1, 36)))
-        await asyncio.gather(*(_follow(phone, f"c{n}") for n in range(1, 36)))
+        ready = asyncio.Event()
 
-        await _schedule(phone)
+        async def citizens() -> None:
+            await asyncio.gather(*(_onboard(scene, f"c{n}") for n in range(1, 36)))
+            async with world.services() as s:  # following the ward, as set up; /follow itself by one of them
+                for identity in (await s.session.execute(select(ChannelIdentity).where(
+                        ChannelIdentity.channel == channel, ChannelIdentity.official_id.is_(None),
+                        ChannelIdentity.citizen_id.is_not(None)))).scalars():
+                    assert identity.citizen_id is not None
+                    await s.following.follow(identity.id, identity.citizen_id, "SAODO", [], scene.clock.now())
+            await _follow(phone, "c1")
+            ready.set()
+
+        await asyncio.gather(_schedule(phone, ready), citizens())
         await asyncio.gather(*(scene.expect(f"c{n}", "Mời bạn tham dự buổi đối thoại với lãnh đạo.")
                                for n in range(1, 36)))
         await _questions(phone)
