@@ -73,7 +73,10 @@ class DeskFlow:
                  [Choice(item, turn.t(f"officials.menu.{item}")) for item in items])
 
     async def show_help(self, turn: Turn) -> None:
-        turn.say(turn.t("officials.help"))
+        text = turn.t("officials.help")
+        if await turn.services.dialogues.is_office(turn.actor.official_id):  # heads, leaders, their office
+            text += "\n\n" + turn.t("dialogue.office.help")
+        turn.say(text)
         await self.show_menu(turn)
 
     def ask_language(self, turn: Turn) -> None:

@@ -8,10 +8,10 @@ Every step is a numbered choice or typed text; every action is re-authorised by 
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar, Protocol
 
 from bot.channels.model import Choice
+from bot.domain.minutes import numbered_answers
 from bot.domain.text import fold
 from bot.services.authz import Refused
 from handlers.base import Turn
@@ -37,24 +37,6 @@ class DialogueQuestion(Protocol):
     unit_id: int | None
     attachment_id: int | None
     answer: str | None
-
-
-NUMBERED = re.compile(r"^\s*#(\d{1,9})\s*[:.)\-–]\s*(.*)$")
-
-
-def numbered_answers(text: str) -> list[tuple[int, str]]:
-    """Several answers pasted at once, each starting a line with its question's number ("#12: ..."); a line
-    that starts with no number continues the answer above. Empty unless the text starts with a number."""
-    entries: list[tuple[int, str]] = []
-    for line in text.splitlines():
-        if match := NUMBERED.match(line):
-            entries.append((int(match[1]), match[2].strip()))
-        elif line.strip():
-            if not entries:
-                return []
-            number, words = entries[-1]
-            entries[-1] = (number, f"{words}\n{line.strip()}".strip())
-    return entries
 
 
 def _short(text: str) -> str:

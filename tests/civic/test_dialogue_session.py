@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot.services.authz import Refused
 from bot.services.dialogues import near_duplicate, remind_dialogues
 from bot.web.dialogue import DialogueRoutes
 from storage.models import Attachment, Case, ChannelIdentity, DialogueQuestion, OutboxItem
@@ -289,3 +291,37 @@ async def test_a_dialogue_session_from_invitation_to_minutes(database) -> None:
     assert "3 người ủng hộ" in page_html
     assert page_html.count("Đã chuyển thành hồ sơ HD-2026-") == 2
     assert page_html.index("Đèn chiếu sáng ngõ 12") < page_html.index("Bao giờ sửa xong")
+
+
+async def test_only_the_office_of_the_unit_or_above_runs_a_session(database) -> None:
+    """A ward's head runs the ward's sessions, not the city's; an officer runs none; forged keys change nothing."""
+    bot = make_bot(database)
+    world = World(database, bot.clock)
+    office = await world.official("UBND_SECRETARIAT", chat="off-sec", channel="loop")
+    ward = await world.official("SAODO_HEAD", chat="off-ward", channel="loop")
+    await world.official("SAODO_OFF1", chat="off-mai", channel="loop")
+    starts = datetime(2026, 2, 18, 8, 0, tzinfo=VN)
+    async with world.services() as s:
+        city = await s.dialogues.schedule(office.official_id, title="Đối thoại toàn thành phố", starts_at=starts,
+                                          area=None, topic=None, place="Hội trường UBND thành phố")
+        own = await s.dialogues.schedule(ward.official_id, title="Đối thoại phường Sao Đỏ", starts_at=starts,
+                                         area="SAODO", topic=None, place="Nhà văn hóa khu Tiền Định")
+        asked = await s.dialogues.ask(city.id, citizen_id=ward.citizen_id or 0, identity_id=ward.identity_id,
+                                      text="Câu hỏi về quy hoạch")
+    assert asked.question_id is not None
+    assert texts(await bot.chat("off-mai").says("/dialogue")) == [  # type: ignore[arg-type]
+        "Chỉ lãnh đạo, trưởng đơn vị hoặc thư ký lãnh đạo mới tổ chức được buổi đối thoại."]
+    head = bot.chat("off-ward")  # type: ignore[arg-type]
+    replies = await head.says("/dialogue")
+    assert keys(replies[0]) == ["new", f"s:{own.id}"]  # their own ward's session only
+    forged = await head.presses(f"s:{city.id}")
+    assert texts(forged)[0] == "Nút đó không còn dùng được."
+    async with world.services() as s:
+        with pytest.raises(Refused) as refused:
+            await s.dialogues.assign(ward.official_id, asked.question_id, "P_SAODO")
+        assert refused.value.key == "dialogue.unknown_session"
+    bot.clock.set(starts + timedelta(hours=1))
+    async with world.services() as s:
+        with pytest.raises(Refused):
+            await s.dialogues.close(ward.official_id, city.id)
+        assert await s.dialogues.close(office.official_id, own.id) == []  # the city's office runs the ward's too
