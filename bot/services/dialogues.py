@@ -111,8 +111,8 @@ class Dialogues:
     async def managed(self, official_id: int | None) -> list[DialogueSession]:
         """The open sessions (coming, or held and not yet closed) this office runs, the soonest first."""
         official = await self._office(official_id)
-        stmt = (select(DialogueSession).where(DialogueSession.closed_at.is_(None))
-                .order_by(DialogueSession.starts_at, DialogueSession.id))
+        stmt = (select(DialogueSession).where(DialogueSession.kind == "dialogue", DialogueSession.closed_at.is_(None))
+                .order_by(DialogueSession.starts_at, DialogueSession.id))  # the law's reception days are not run here
         return [r for r in (await self.session.execute(stmt)).scalars() if self._within(official, r.unit_id)][:9]
 
     async def attendee_choices(self) -> list[tuple[str, str]]:
