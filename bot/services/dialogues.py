@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import MediaRef, Outbound
@@ -343,7 +343,9 @@ class Dialogues:
             return False
         self.session.add(DialogueSupport(question_id=question_id, citizen_id=citizen_id, identity_id=identity_id,
                                          created_at=self.app.clock.now()))
-        question.supports += 1
+        # Counted in the database: supports from several chats at once must all count (no read-modify-write).
+        await self.session.execute(update(DialogueQuestion).where(DialogueQuestion.id == question_id)
+                                   .values(supports=DialogueQuestion.supports + 1))
         await self.session.flush()
         return True
 
