@@ -238,9 +238,11 @@ async def _minutes(scene: Scene) -> None:
     assert page.index("Đèn chiếu sáng ngõ 12") < page.index("Bao giờ sửa xong") < page.index(LATE[1])
 
 
-# Telegram and Zalo pace each chat at about a message a second (the office's ~40 steps): marked slow.
-@pytest.mark.parametrize("channel", [pytest.param("telegram", marks=pytest.mark.slow),
-                                     pytest.param("zalo", marks=pytest.mark.slow), "web"])
+# Telegram and Zalo pace each chat at about a message a second (the office's ~40 steps): slow, so each of them
+# runs on one database (the engine-level test runs the whole session on both); the web chat on both.
+@pytest.mark.parametrize(("db_url", "channel"), [
+    pytest.param("postgres", "telegram", marks=pytest.mark.slow), pytest.param("sqlite", "zalo", marks=pytest.mark.slow),
+    ("sqlite", "web"), ("postgres", "web")], indirect=["db_url"])
 async def test_a_dialogue_session_end_to_end_on_every_channel(db_url: str, channel: str,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     # The office here types faster than anyone can (20 steps in a few seconds): the web chat's per-visitor
