@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot.channels.model import MediaRef
 from bot.services.authz import Refused
 from bot.services.dialogues import near_duplicate, remind_dialogues
 from bot.web.dialogue import DialogueRoutes
@@ -160,12 +161,15 @@ async def test_a_dialogue_session_from_invitation_to_minutes(database) -> None:
     await people[20].presses("session:1")
     await people[20].presses("support")
     assert texts(await people[20].presses("q:4"))[0] == "Bạn đã ủng hộ hoặc chính bạn đã gửi câu hỏi này."
-    async with world.services() as s:
+    async with world.services() as s:  # the first of these with a photo; the second tries to borrow it
+        ferry = await s.dialogues.add_photo("loop", MediaRef("photo", "photo-ben-do", "image/jpeg", 40_000),
+                                            ids["7001"])
         for offset, question in enumerate(LATE):
             chat = str(people[offset].chat_id)
             asked = await s.dialogues.ask(1, citizen_id=cits[chat], identity_id=ids[chat], text=question,
-                                          area="PHALAI")
+                                          area="PHALAI", attachment_id=ferry)
             assert asked.question_id == 29 + offset
+        assert [(await s.dialogues.question(q)).attachment_id for q in (29, 30)] == [ferry, None]  # type: ignore[union-attr]
 
     # The ranking, in the office's chat: supports first, then area code (PHALAI before SAODO), then the earlier.
     await office.says("/dialogue")
@@ -179,7 +183,7 @@ async def test_a_dialogue_session_from_invitation_to_minutes(database) -> None:
         "4. [#3] 1 ủng hộ · Sao Đỏ · Trường mầm non phường có nhận trẻ dưới hai tuổi không? → chưa giao",
         "5. [#5] 1 ủng hộ · Sao Đỏ · Thủ tục cấp sổ đỏ cho đất thổ cư mất bao nhiêu ngày? → chưa giao",
         "6. [#10] 1 ủng hộ · Sao Đỏ · Khi nào có nước sạch cho khu dân cư Mật Sơn? → chưa giao",
-        "7. [#29] 0 ủng hộ · Phả Lại · Bến đò Phả Lại cần thêm áo phao cho khách → chưa giao",
+        "7. [#29] 0 ủng hộ · Phả Lại · Bến đò Phả Lại cần thêm áo phao cho khách → chưa giao [có ảnh]",
         "8. [#30] 0 ủng hộ · Phả Lại · Đường lên đền Côn Sơn cần thêm đèn chiếu sáng → chưa giao",
         "9. [#6] 0 ủng hộ · Sao Đỏ · Phường có kế hoạch nạo vét kênh tiêu nước trước mùa mưa không? → chưa giao",
         "10. [#7] 0 ủng hộ · Sao Đỏ · Quán karaoke hát khuya gây ồn, ai xử lý? → chưa giao"]
@@ -269,6 +273,9 @@ async def test_a_dialogue_session_from_invitation_to_minutes(database) -> None:
     async with world.services(commit=False) as s:
         units = [s.org.units_by_id[c.unit_id].code for c in cases]
     assert [(c.kind, c.text) for c in cases] == [("question", LATE[0]), ("question", LATE[1])]
+    async with database.unit_of_work(readonly=True) as uow:  # the question's photo is the case's evidence
+        kept = await uow.session.get(Attachment, ferry)
+    assert kept is not None and (kept.case_id, kept.owner_key) == (cases[0].id, None)
     assert units == ["P_PHALAI", "P_PHALAI"]
     assert [r.chat_id for r in told_case] == ["7001", "7002"]
     assert told_case[0].payload["text"].startswith(
