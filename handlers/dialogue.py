@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.channels.model import Choice
+from bot.channels.model import Choice, InboundKind
 from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.common import show_menu
 
 SESSION = "session:"
 QUESTION = "q:"
+PHOTO = "photo"  # the attachment sent with the question being written
 LABEL = 60  # a question's label in a list of choices
 
 
@@ -96,15 +97,31 @@ class DialogueFlow:
                  [*(Choice(QUESTION + str(q.id), _label(q.text, q.supports)) for q in ranked[:9]),
                   Choice("back", turn.t("dialogue.back"))])
 
+    async def _photo(self, turn: Turn) -> bool:
+        """A photo sent with the question (its caption may be the question): kept as evidence, pending fetch."""
+        await turn.services.dialogues.drop_photo(turn.state.data.pop(PHOTO, None), turn.actor.identity_id)
+        try:
+            turn.state.data[PHOTO] = await turn.services.dialogues.add_photo(
+                turn.inbound.channel, turn.inbound.media[0], turn.actor.identity_id)
+        except Refused as refusal:
+            turn.say(turn.t(refusal.key))
+            return False
+        return True
+
     async def _on_question(self, turn: Turn, *, anyway: bool = False) -> None:
-        text = turn.state.data.pop("pending", None) if anyway else turn.text
+        if not anyway and turn.inbound.kind is InboundKind.PHOTO and turn.inbound.media:
+            if not await self._photo(turn) or not turn.inbound.text.strip():
+                turn.say(turn.t("dialogue.photo_kept" if PHOTO in turn.state.data else "dialogue.ask_text"))
+                return
+        text = turn.state.data.pop("pending", None) if anyway else (turn.text or turn.inbound.text.strip())
         if not text or turn.inbound.command:
             turn.say(turn.t("dialogue.ask_text"))
             return
         assert turn.actor.citizen_id is not None
         try:
             asked = await turn.services.dialogues.ask(int(turn.state.data["session"]), citizen_id=turn.actor.citizen_id,
-                                                      identity_id=turn.actor.identity_id, text=text, anyway=anyway)
+                                                      identity_id=turn.actor.identity_id, text=text, anyway=anyway,
+                                                      attachment_id=turn.state.data.get(PHOTO))
         except Refused as refusal:
             turn.finish()
             turn.say(turn.t(refusal.key))
@@ -116,11 +133,13 @@ class DialogueFlow:
             turn.say(turn.t("dialogue.similar", text=similar.text if similar else ""),
                      [Choice("join", turn.t("dialogue.join")), Choice("anyway", turn.t("dialogue.anyway"))])
             return
+        turn.state.data.pop(PHOTO, None)
         turn.say(turn.t("dialogue.asked", id=asked.question_id))
         await self._show(turn)
 
     async def _on_similar(self, turn: Turn, choice: str) -> None:
-        if choice == "join":
+        if choice == "join":  # a photo sent with the repeat is not kept: the joined question has its own
+            await turn.services.dialogues.drop_photo(turn.state.data.pop(PHOTO, None), turn.actor.identity_id)
             await self._support(turn, int(turn.state.data.pop("similar")))
             turn.state.data.pop("pending", None)
         elif choice == "anyway":

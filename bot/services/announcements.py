@@ -17,12 +17,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.model import Outbound
+from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
 from bot.domain.cases import CaseKind
+from bot.domain.media import MediaRejected, check_media
 from bot.i18n import Translator, translator
 from bot.services.authz import ANNOUNCER_ROLES, Refused
 from bot.services.context import AppContext
@@ -32,6 +33,7 @@ from bot.services.org_view import OrgSnapshot
 from storage.models import (
     Announcement,
     AnnouncementRecipient,
+    Attachment,
     ChannelIdentity,
     Conversation,
     Official,
@@ -39,13 +41,19 @@ from storage.models import (
 )
 from storage.repositories import outbox
 from storage.repositories.dialect import is_postgres
-from storage.uow import Database
+from storage.uow import Database, note_work
 
 ANNOUNCEMENT = "announcement"  # an ordinary notice: never worth the proactive quota
 ALERT = "alert"  # an urgent one: worth it (bot.channels.windows.WORTH_QUOTA)
 PURPOSES = (ANNOUNCEMENT, ALERT)
 REPLY_WITHIN = timedelta(days=7)  # a message this long after an announcement is still a reply to it
 MAX_TEXT = 2000
+FILE_KINDS = ("photo", "document")
+
+
+def file_owner(official_id: int) -> str:
+    """A notice's file while the notice is being written: the official's."""
+    return f"announce:{official_id}"
 
 
 def dedup_key(announcement_id: int, identity_id: int) -> str:
@@ -96,12 +104,52 @@ class Announcements:
             return None
         return official
 
+    async def add_file(self, official_id: int | None, channel: str, ref: MediaRef) -> int:
+        """A photo or a document to go with the notice being written: checked now, fetched by the media job."""
+        official = await self.may_announce(official_id)
+        if official is None:
+            raise Refused("announce.not_allowed")
+        if ref.kind not in FILE_KINDS:
+            raise Refused("announce.file_kind")
+        try:
+            check_media(ref.kind, ref.mime, ref.size)
+        except MediaRejected:
+            raise Refused("announce.bad_file") from None
+        now = self.app.clock.now()
+        row = Attachment(kind=ref.kind, mime=ref.mime or "application/octet-stream", size=ref.size or 0, sha256="",
+                         storage="db", owner_key=file_owner(official.id), created_at=now, status="pending",
+                         channel=channel, platform_ref=ref.ref, name=ref.name, fetch_attempts=0, fetch_after=now)
+        self.session.add(row)
+        await self.session.flush()
+        note_work(self.session, "media", channel, str(row.id))  # the media job hears of it on commit
+        return row.id
+
+    async def drop_file(self, official_id: int | None, attachment_id: int | None) -> None:
+        """The notice was cancelled, or another file replaces this one."""
+        if official_id is not None and attachment_id is not None:
+            await self.session.execute(delete(Attachment).where(
+                Attachment.id == attachment_id, Attachment.owner_key == file_owner(official_id)))
+
+    async def _file(self, official: Official, attachment_id: int | None) -> int | None:
+        """The notice's file, once fetched: refused while it is still coming, and when it could not be had."""
+        if attachment_id is None:
+            return None
+        row = await self.session.get(Attachment, attachment_id)
+        if row is None or row.owner_key != file_owner(official.id):
+            raise Refused("announce.file_lost")
+        if row.status == "pending":
+            raise Refused("announce.file_loading")
+        if row.status != "stored":
+            raise Refused("announce.file_lost")
+        return row.id
+
     async def send(self, official_id: int | None, *, area: str | None, topic: str | None, text: str,
                    urgent: bool = False, attachment_id: int | None = None,
                    sender_identity_id: int | None = None) -> Sent:
         official = await self.may_announce(official_id)
         if official is None:
             raise Refused("announce.not_allowed")
+        attachment_id = await self._file(official, attachment_id)
         if area is not None and area not in self.org.areas:
             raise Refused("announce.unknown_area")
         if topic is not None and topic not in {tp.code for tp in self.org.topics()}:
@@ -133,6 +181,10 @@ class Announcements:
         if recipients:
             await self.session.execute(insert(AnnouncementRecipient), recipients)
         row.recipients = len(recipients)
+        if attachment_id is not None:  # kept with the notice it went with
+            file = await self.session.get(Attachment, attachment_id)
+            if file is not None:
+                file.owner_key = f"announcement:{row.id}"
         return Sent(row.id, len(recipients))
 
     # --- replies ------------------------------------------------------------------------------------------

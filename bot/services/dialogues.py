@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.model import Outbound
+from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
 from bot.domain.calendar import VN_TZ
 from bot.domain.cases import CaseKind
+from bot.domain.media import MediaRejected, check_media
 from bot.domain.text import fold, similarity, tokens
 from bot.i18n import Translator, translator
 from bot.services.authz import ANNOUNCER_ROLES, Refused
@@ -27,6 +28,7 @@ from bot.services.following import Following
 from bot.services.intake import Draft, Intake
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import (
+    Attachment,
     ChannelIdentity,
     Conversation,
     DialogueQuestion,
@@ -36,9 +38,10 @@ from storage.models import (
 )
 from storage.repositories import outbox
 from storage.repositories.dialect import is_postgres
-from storage.uow import Database
+from storage.uow import Database, note_work
 
 REMIND_BEFORE = timedelta(days=1)
+PHOTO_OWNER = "dialogue:"  # a question's photo: owned by the asker's account, then by the question (q<id>)
 NEAR = 0.6  # share of words in common (accent-insensitive) that makes two questions the same one
 MAX_QUESTION = 1500
 
@@ -77,6 +80,58 @@ class Dialogues:
             raise Refused("dialogue.not_allowed")
         return official
 
+    def _within(self, official: Official, unit_id: int) -> bool:
+        """The session's unit is the official's own or one beneath it."""
+        mine = self.org.units_by_id[official.unit_id].code
+        code: str | None = self.org.units_by_id[unit_id].code
+        while code is not None:
+            if code == mine:
+                return True
+            code = self.org.units[code].parent_code if code in self.org.units else None
+        return False
+
+    async def _managed(self, official_id: int | None, session_id: int) -> tuple[Official, DialogueSession]:
+        """The office and an open session of its unit (or a unit beneath it); refused otherwise."""
+        official = await self._office(official_id)
+        row = await self.get(session_id)
+        if row is None or not self._within(official, row.unit_id):
+            raise Refused("dialogue.unknown_session")
+        if row.closed_at is not None:
+            raise Refused("dialogue.closed")
+        return official, row
+
+    async def _managed_question(self, official_id: int | None,
+                                question_id: int) -> tuple[Official, DialogueSession, DialogueQuestion]:
+        question = await self.session.get(DialogueQuestion, question_id)
+        if question is None:
+            raise Refused("dialogue.unknown_question")
+        official, row = await self._managed(official_id, question.session_id)
+        return official, row, question
+
+    async def managed(self, official_id: int | None) -> list[DialogueSession]:
+        """The open sessions (coming, or held and not yet closed) this office runs, the soonest first."""
+        official = await self._office(official_id)
+        stmt = (select(DialogueSession).where(DialogueSession.kind == "dialogue", DialogueSession.closed_at.is_(None))
+                .order_by(DialogueSession.starts_at, DialogueSession.id))  # the law's reception days are not run here
+        return [r for r in (await self.session.execute(stmt)).scalars() if self._within(official, r.unit_id)][:9]
+
+    async def attendee_choices(self) -> list[tuple[str, str]]:
+        """(seat, name) of the organisation's leaders, then the heads of its units: who may attend."""
+        rows = (await self.session.execute(
+            select(Official.seat, Official.name, Official.role).where(
+                Official.active.is_(True), Official.role.in_(("leader", "head")), Official.seat.is_not(None))
+            .order_by(Official.role.desc(), Official.id))).all()
+        return [(seat, name) for seat, name, _ in rows]
+
+    async def speakers(self, row: DialogueSession) -> list[tuple[str, str]]:
+        """(seat, name) of the session's attendees: who may be recorded as having answered."""
+        names = await self.attendee_names(row)
+        return list(zip(row.attendees or [], names, strict=False))
+
+    def held(self, row: DialogueSession) -> bool:
+        """Whether the session has begun: answers are recorded, and the session closed, only then."""
+        return row.starts_at <= self.app.clock.now()
+
     async def is_office(self, official_id: int | None) -> bool:
         try:
             await self._office(official_id)
@@ -93,6 +148,8 @@ class Dialogues:
                        topic: str | None, place: str | None = None, link: str | None = None,
                        attendees: tuple[str, ...] = ()) -> DialogueSession:
         official = await self._office(official_id)
+        if starts_at <= self.app.clock.now():
+            raise Refused("dialogue.in_the_past")
         seats = set((await self.session.execute(select(Official.seat).where(Official.active.is_(True)))).scalars())
         unknown = [s for s in attendees if s not in seats]
         if unknown:
@@ -140,25 +197,33 @@ class Dialogues:
         return sorted(rows, key=rank_key)
 
     async def assign(self, official_id: int | None, question_id: int, unit: str) -> None:
-        await self._office(official_id)
-        question = await self.session.get(DialogueQuestion, question_id)
-        if question is None or unit not in self.org.units:
+        if unit not in self.org.units:
             raise Refused("dialogue.unknown_question")
+        _, _, question = await self._managed_question(official_id, question_id)
         question.unit_id = self.org.units[unit].id
 
-    async def answer(self, official_id: int | None, question_id: int, text: str) -> int:
-        """Record the answer and send it to the asker and every supporter, once each; how many were told."""
-        official = await self._office(official_id)
-        question = await self.session.get(DialogueQuestion, question_id)
-        if question is None:
-            raise Refused("dialogue.unknown_question")
+    async def answer(self, official_id: int | None, question_id: int, text: str, *,
+                     speaker: str | None = None) -> int:
+        """Record the answer (given by `speaker`, an attendee's seat; else by the one recording it) and send it to
+        the asker and every supporter, once each; how many were told."""
+        official, row, question = await self._managed_question(official_id, question_id)
+        if question.case_id is not None:
+            raise Refused("dialogue.closed")
+        if row.starts_at > self.app.clock.now():
+            raise Refused("dialogue.not_yet_held")
+        answerer = official
+        if speaker is not None:
+            if speaker not in (row.attendees or []):
+                raise Refused("dialogue.unknown_attendee", seat=speaker)
+            found = (await self.session.execute(select(Official).where(Official.seat == speaker))).scalar_one_or_none()
+            answerer = found or official
         now = self.app.clock.now()
-        question.answer, question.answered_by, question.answered_at = text.strip(), official.id, now
+        question.answer, question.answered_by, question.answered_at = text.strip(), answerer.id, now
         told = 0
         for identity in await self._people_of(question):
             t = translator(await _language(self.session, identity))
             message = t("dialogue.answer", id=question.session_id, question=question.text, answer=question.answer,
-                        who=official.name)
+                        who=answerer.name)
             told += await outbox.add(self.session, channel=identity.channel, chat_id=identity.chat_id, now=now,
                                      payload=Outbound(text=message).to_json(), purpose="answer",
                                      dedup_key=f"dlg-ans:{question.id}:{identity.id}")
@@ -180,11 +245,10 @@ class Dialogues:
     async def close(self, official_id: int | None, session_id: int) -> list[str]:
         """After the session: every unanswered question becomes a case, routed as usual (or to the unit it was
         assigned to), and its asker is told the tracking code. Returns the codes."""
-        await self._office(official_id)
-        row = await self.get(session_id)
-        if row is None:
-            raise Refused("dialogue.unknown_question")
+        _, row = await self._managed(official_id, session_id)
         now = self.app.clock.now()
+        if row.starts_at > now:
+            raise Refused("dialogue.not_yet_held")
         codes = []
         for question in await self.ranked(session_id):
             if question.answer is not None or question.case_id is not None:
@@ -195,6 +259,10 @@ class Dialogues:
                       details={"dialogue": session_id, "question": question.id}, unit=unit),
                 citizen_id=question.citizen_id, identity_id=question.identity_id)
             question.case_id = receipt.case_id
+            if question.attachment_id is not None:  # the question's photo is the case's evidence
+                photo = await self.session.get(Attachment, question.attachment_id)
+                if photo is not None:
+                    photo.case_id, photo.owner_key = receipt.case_id, None
             codes.append(receipt.code)
             identity = await self.session.get(ChannelIdentity, question.identity_id) if question.identity_id else None
             if identity is not None:
@@ -216,6 +284,30 @@ class Dialogues:
                 .order_by(DialogueSession.starts_at, DialogueSession.id).limit(9))
         return list((await self.session.execute(stmt)).scalars())
 
+    async def add_photo(self, channel: str, ref: MediaRef, identity_id: int) -> int:
+        """A photo sent with a question in advance: checked now, fetched by the media job like a case's photos,
+        and kept as evidence (the case's, if the question becomes one)."""
+        if ref.kind != "photo":
+            raise Refused("dialogue.photo_only")
+        try:
+            check_media("photo", ref.mime, ref.size)
+        except MediaRejected:
+            raise Refused("dialogue.bad_photo") from None
+        now = self.app.clock.now()
+        row = Attachment(kind="photo", mime=ref.mime or "image/jpeg", size=ref.size or 0, sha256="", storage="db",
+                         owner_key=f"{PHOTO_OWNER}{identity_id}", created_at=now, status="pending", channel=channel,
+                         platform_ref=ref.ref, fetch_attempts=0, fetch_after=now)
+        self.session.add(row)
+        await self.session.flush()
+        note_work(self.session, "media", channel, str(row.id))  # the media job hears of it on commit
+        return row.id
+
+    async def drop_photo(self, attachment_id: int | None, identity_id: int) -> None:
+        """A photo that went with no question (replaced, or its question joined another): not kept."""
+        if attachment_id is not None:
+            await self.session.execute(delete(Attachment).where(
+                Attachment.id == attachment_id, Attachment.owner_key == f"{PHOTO_OWNER}{identity_id}"))
+
     async def ask(self, session_id: int, *, citizen_id: int, identity_id: int, text: str,
                   attachment_id: int | None = None, area: str | None = None, anyway: bool = False) -> Asked:
         row = await self.get(session_id)
@@ -232,6 +324,12 @@ class Dialogues:
                                     created_at=self.app.clock.now())
         self.session.add(question)
         await self.session.flush()
+        if attachment_id is not None:
+            photo = await self.session.get(Attachment, attachment_id)
+            if photo is not None and photo.owner_key == f"{PHOTO_OWNER}{identity_id}":
+                photo.owner_key = f"{PHOTO_OWNER}q{question.id}"
+            else:
+                question.attachment_id = None  # not this citizen's photo: never borrowed
         return Asked(question.id)
 
     async def support(self, question_id: int, *, citizen_id: int, identity_id: int) -> bool:
@@ -245,7 +343,9 @@ class Dialogues:
             return False
         self.session.add(DialogueSupport(question_id=question_id, citizen_id=citizen_id, identity_id=identity_id,
                                          created_at=self.app.clock.now()))
-        question.supports += 1
+        # Counted in the database: supports from several chats at once must all count (no read-modify-write).
+        await self.session.execute(update(DialogueQuestion).where(DialogueQuestion.id == question_id)
+                                   .values(supports=DialogueQuestion.supports + 1))
         await self.session.flush()
         return True
 

@@ -27,6 +27,7 @@ from handlers.officials.ask import AskFlow
 from handlers.officials.assign import AssignFlow
 from handlers.officials.common import done, say_refusal
 from handlers.officials.desk import DeskFlow
+from handlers.officials.dialogue_session import DialogueDeskFlow
 from handlers.officials.extend import ExtendFlow
 from handlers.officials.invite import InviteFlow
 from handlers.officials.link import LinkFlow
@@ -59,11 +60,12 @@ class OfficialsDesk:
         self.answer, self.reject = AnswerFlow(), RejectFlow()
         self.record, self.invite = RecordFlow(), InviteFlow()
         self.recategorise, self.announce = RecategoriseFlow(), AnnounceFlow()
-        self.assign = AssignFlow()
-        self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin}
+        self.assign, self.dialogue = AssignFlow(), DialogueDeskFlow()
+        self.desk.targets = {"record": self.record.begin, "invite": self.invite.begin,
+                             "dialogue": self.dialogue.begin, "announce": self.announce.begin}
         self.flows: list[Flow] = [self.desk, self.link, self.ask, self.transfer, self.extend, self.answer,
                                   self.reject, self.record, self.invite, self.recategorise, self.assign,
-                                  self.announce]
+                                  self.announce, self.dialogue, self.dialogue.schedule]
         self.leaders = LeadersDesk()  # leaders' own work: tasks, programmes, oversight
         self.flows += self.leaders.flows
         self._by_name = {f.name: f for f in self.flows}
@@ -78,6 +80,7 @@ class OfficialsDesk:
             **self.leaders.commands,
             "/announce": self.announce.begin,
             "/questions": show_questions,  # the office: coming dialogue sessions, their questions ranked
+            "/dialogue": self.dialogue.begin,  # the office: schedule a session, rank, assign, answer, close
         }
         self._official_table = RoutingTable(self._official_routes())
         self.table = RoutingTable(self.routes())

@@ -12,13 +12,13 @@ from typing import ClassVar
 from bot.channels.model import Choice
 from bot.i18n import LANGUAGES
 from bot.services.action_keys import Verb, key
-from bot.services.authz import Refused, may_see_queue
+from bot.services.authz import ANNOUNCER_ROLES, Refused, may_see_queue
 from bot.services.case_views import OfficialCaseView
 from bot.services.notify import action_choices
 from handlers.base import Turn
 from handlers.officials.common import say_refusal
 
-MENU_ITEMS = ("queue", "record", "invite", "lang", "help")
+MENU_ITEMS = ("queue", "record", "invite", "dialogue", "announce", "lang", "help")
 
 
 class DeskFlow:
@@ -64,6 +64,8 @@ class DeskFlow:
             items.append("record")
         if seat is not None and seat.role == "admin":
             items.append("invite")
+        if seat is not None and seat.role in ANNOUNCER_ROLES:  # dialogue sessions and notices, in the unit's name
+            items += ["dialogue", "announce"]
         items += ["lang", "help"]
         turn.goto(self.name, "menu")
         name = official.name if official else ""
@@ -71,7 +73,10 @@ class DeskFlow:
                  [Choice(item, turn.t(f"officials.menu.{item}")) for item in items])
 
     async def show_help(self, turn: Turn) -> None:
-        turn.say(turn.t("officials.help"))
+        text = turn.t("officials.help")
+        if await turn.services.dialogues.is_office(turn.actor.official_id):  # heads, leaders, their office
+            text += "\n\n" + turn.t("dialogue.office.help")
+        turn.say(text)
         await self.show_menu(turn)
 
     def ask_language(self, turn: Turn) -> None:

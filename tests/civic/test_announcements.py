@@ -9,13 +9,16 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from bot.channels.registry import ChannelRegistry
 from bot.clock import FakeClock
+from bot.jobs.media import MediaFetcher
 from bot.services.announcements import number, settle_announcements
-from storage.models import Announcement, Case, ChannelIdentity, OutboxItem
+from storage.models import Announcement, Attachment, Case, ChannelIdentity, OutboxItem
 from storage.repositories import outbox
 from tests.civic.test_announcement_delivery import NOW
-from tests.flows.chat_driver import keys, make_bot, texts
+from tests.flows.chat_driver import VN, keys, make_bot, texts
 from tests.officials.world import World
+from tests.services.test_intake_media import jpeg_with_gps
 from tests.support.fake_zalo_oa import FakeZaloOA
 from tests.support.harness import running_bot
 
@@ -56,7 +59,9 @@ async def test_announce_from_the_chat_then_a_reply_becomes_a_question(database) 
     assert keys(replies[0])[:2] == ["city", "area:SAODO"]
     await desk.presses("area:SAODO")
     await desk.presses("topic:dien_nuoc")
-    await desk.says(TEXT)
+    assert texts(await desk.says(TEXT)) == [
+        "Gửi kèm một ảnh hoặc tài liệu (PDF, Word...) nếu cần, hoặc chọn «Không kèm tệp»."]
+    await desk.presses("none")
     replies = await desk.presses("normal")
     assert texts(replies) == [f"Gửi tới 2 người theo dõi Sao Đỏ (Thông thường):\n{TEXT}"]
     assert texts(await desk.presses("send")) == [
@@ -113,6 +118,53 @@ async def _delivered(bot) -> None:
             return
         assert time.monotonic() < deadline, "announcement copies still pending"
         await asyncio.sleep(0.1)
+
+
+async def test_a_notice_with_a_photo_from_the_chat(database) -> None:
+    """The photo goes with every copy, only once it is in hand; a voice note is not a notice's file, nor a
+    document too large."""
+    bot = make_bot(database)
+    bot.channel.files["map"] = jpeg_with_gps()
+    citizen = bot.chat(6201)
+    await citizen.consents()
+    await citizen.says("/follow")
+    await citizen.presses("area:SAODO")
+    await citizen.presses("ward")
+    await citizen.presses("all")
+    world = World(database, bot.clock)
+    secretary = await world.official("UBND_SECRETARIAT", chat="off-sec", channel="loop")
+    desk = bot.chat(secretary.chat)  # type: ignore[arg-type]
+    await desk.says("/announce")
+    await desk.presses("area:SAODO")
+    await desk.presses("all")
+    await desk.says(TEXT)
+    assert texts(await desk.sends_voice("voice-1"))[0] == "Xin gửi một ảnh hoặc tài liệu, hoặc chọn «Không kèm tệp»."
+    assert texts(await desk.sends_document("big", size=200_000_000))[0] == (
+        "Tệp này không nhận được (định dạng hoặc dung lượng). Xin gửi tệp khác.")
+    replies = await desk.sends_photo("map")
+    assert texts(replies)[0] == "Đã nhận ảnh, sẽ gửi kèm thông báo."
+    assert keys(replies[-1]) == ["normal", "urgent"]
+    replies = await desk.presses("normal")
+    assert texts(replies) == [f"Gửi tới 1 người theo dõi Sao Đỏ (Thông thường):\n{TEXT}\nKèm theo: ảnh."]
+    replies = await desk.presses("send")  # the photo is still being fetched: a moment more
+    assert texts(replies)[0] == "Tệp vẫn đang được tải về, xin chờ vài giây rồi chọn «Gửi» lại."
+    assert keys(replies[-1]) == ["send", "cancel"]
+    registry = ChannelRegistry()
+    registry.add(bot.channel)
+    assert await MediaFetcher(database, registry, bot.clock, VN).fetch_due() == 1
+    assert texts(await desk.presses("send")) == [
+        "Thông báo số 1 đang được gửi tới 1 người. Kết quả sẽ báo lại khi gửi xong."]
+    async with database.unit_of_work(readonly=True) as uow:
+        photo = (await uow.session.execute(select(Attachment))).scalar_one()
+        copy = (await uow.session.execute(select(OutboxItem).where(
+            OutboxItem.chat_id == "6201", OutboxItem.purpose == "announcement"))).scalar_one()
+    assert (photo.kind, photo.status, photo.owner_key) == ("photo", "stored", "announcement:1")
+    assert copy.payload["attachment_ids"] == [photo.id]
+    await _mark_all_sent(database, bot.clock.now())
+    assert await settle_announcements(database, bot.clock) == 1
+    summary = [r for r in await world.outbox("off-sec") if r.purpose == "notice"]
+    assert [r.payload["text"] for r in summary] == [
+        "Thông báo số 1 đã gửi xong: đã gửi 1, không giữ lại tin nào, lỗi 0."]
 
 
 async def test_only_urgent_notices_use_the_verified_oa_s_quota(db_url: str) -> None:

@@ -48,9 +48,12 @@ class WebDriver:
         self._sender: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
 
-    async def open(self, *users: str) -> WebDriver:
-        for user in users:
-            self.visitors[user] = await WebVisitor(self.base_url).open()
+    async def open(self, *users: str, own_addresses: bool = False) -> WebDriver:
+        """One visitor per user; with `own_addresses`, each behind its own address (a trusted proxy says so),
+        as many people on their phones would be, rather than one place opening many pages."""
+        for number, user in enumerate(users, 1):
+            address = f"203.0.113.{number}" if own_addresses else None
+            self.visitors[user] = await WebVisitor(self.base_url, address=address).open()
         self._sender = asyncio.create_task(self._send())
         return self
 

@@ -46,8 +46,10 @@ async def serving(container: Container) -> AsyncIterator[str]:
 
 
 class WebVisitor:
-    def __init__(self, base_url: str, *, seat: str | None = None, language: str | None = None) -> None:
+    def __init__(self, base_url: str, *, seat: str | None = None, language: str | None = None,
+                 address: str | None = None) -> None:
         self.base_url, self.seat, self.language = base_url, seat, language
+        self.address = address  # the visitor's own address, told by a trusted proxy (X-Forwarded-For)
         self.session: aiohttp.ClientSession | None = None
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.messages: dict[int, dict[str, Any]] = {}
@@ -63,7 +65,8 @@ class WebVisitor:
         return "?" + "&".join(params) if params else ""
 
     async def open(self) -> WebVisitor:
-        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        headers = {"X-Forwarded-For": self.address} if self.address else None
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers=headers)
         async with self.session.get(f"{self.base_url}/chat{self.query()}") as page:
             assert page.status == 200
         await self.connect()
