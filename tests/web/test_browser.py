@@ -54,7 +54,9 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,900", "--lang=vi"):
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,900", "--lang=vi",
+                 # A microphone that plays a tone, allowed without asking: the page's voice button records it.
+                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
     try:
@@ -195,6 +197,47 @@ def one_screen(driver: WebDriver) -> dict[str, float]:
     return found
 
 
+FILLED = """
+const probe = document.body.appendChild(document.createElement('div'));
+probe.style.background = 'var(--brand)';
+const fill = getComputedStyle(probe).backgroundColor;
+probe.remove();
+return Array.from(document.querySelectorAll('button')).filter((b) => b.offsetParent !== null
+  && getComputedStyle(b).backgroundColor === fill).map((b) => b.dataset.key || b.id);
+"""
+
+KEYBOARD = """
+const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+const vv = window.visualViewport;
+return {visible: vv.height, top: vv.offsetTop, body: box('body').height, headerTop: box('header.bar').top,
+        inputBottom: box('#composer-text').bottom, sendBottom: box('#send-button').bottom};
+"""
+
+NEAR_INPUT = """
+const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+const status = box('#status'), input = box('#composer-text');
+return {statusTop: status.top, statusBottom: status.bottom, inputTop: input.top, innerHeight: innerHeight};
+"""
+
+
+def with_keyboard_open(driver: WebDriver) -> dict[str, float]:
+    """The visual viewport shrunk as an on-screen keyboard shrinks it (emulated by zooming in: Chromium has no
+    on-screen keyboard to open headless); the page follows visualViewport, so the header and input stay in it."""
+    driver.execute_cdp_cmd("Emulation.setPageScaleFactor", {"pageScaleFactor": 1.6})
+    try:
+        WebDriverWait(driver, WAIT, poll_frequency=0.2).until(
+            lambda d: d.execute_script(KEYBOARD)["visible"] < 500, message="the visual viewport did not shrink")
+        WebDriverWait(driver, WAIT, poll_frequency=0.2).until(
+            lambda d: abs(d.execute_script(KEYBOARD)["body"] - d.execute_script(KEYBOARD)["visible"]) <= 1,
+            message=f"the page did not follow the visual viewport: {driver.execute_script(KEYBOARD)}")
+        found = driver.execute_script(KEYBOARD)
+        assert found["headerTop"] >= found["top"], found
+        assert found["sendBottom"] <= found["top"] + found["visible"], found
+        return found
+    finally:
+        driver.execute_cdp_cmd("Emulation.setPageScaleFactor", {"pageScaleFactor": 1})
+
+
 def shots(driver: WebDriver, name: str) -> None:
     """A screenshot of this step at 360 px and at 1280 px; the page is left at 360 px."""
     screenshot(driver, f"{name}-360.png")
@@ -221,6 +264,13 @@ def inbox_kinds(database: Path) -> dict[str, int]:
     return {kind: count for kind, count in rows}
 
 
+def voice_notes(database: Path) -> list[tuple[str, bool]]:
+    """The voice messages kept as evidence: their type, and whether they start as WebM does."""
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT mime, content FROM attachments WHERE kind = 'voice'").fetchall()
+    return [(mime, bytes(content[:4]) == b"\x1aE\xdf\xa3") for mime, content in rows]
+
+
 def texts_stored(database: Path, text: str) -> tuple[int, int]:
     with sqlite3.connect(database) as db:
         inbox = db.execute("SELECT count(*) FROM inbox WHERE json_extract(payload, '$.text') = ?", (text,))
@@ -242,14 +292,14 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     confirm_seen: list[int] = []
 
     def step(name: str) -> None:
-        if not confirm_seen:  # the confirm screen has one filled submit action
-            primary = browser.find_elements(By.CSS_SELECTOR, ".choices button.primary")
-            confirm_seen.append(len(primary))
+        if not confirm_seen:  # the confirm screen has one filled submit action: the choice, not the composer's
+            confirm_seen.append(browser.execute_script(FILLED))
             shots(browser, "step2-confirm")
 
     code, pin = click_through_a_report(browser, step)
     assert code == "PA-2026-000001"
-    assert confirm_seen == [1]
+    assert confirm_seen == [["send"]]
+    assert "send-button" in browser.execute_script(FILLED)  # past the confirm step the composer's is filled again
     assert fits(browser, 360)
     shots(browser, "step3-receipt")
     codes = {code}
@@ -260,6 +310,7 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     assert len(codes) == 3
     phone = one_screen(browser)
     assert phone["innerHeight"] == 740
+    keyboard = with_keyboard_open(browser)
     viewport(browser, 1280)
     desktop = one_screen(browser)
     assert desktop["innerHeight"] == 900
@@ -281,6 +332,8 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         lambda d: d.find_element(By.ID, "status").get_attribute("data-state") == "offline")
     noticed, after_exit = time.monotonic() - stopped, time.monotonic() - exited
     assert browser.find_element(By.ID, "status").is_displayed()
+    near = browser.execute_script(NEAR_INPUT)  # right above the input, on the screen
+    assert 0 <= near["statusTop"] and near["statusBottom"] <= near["inputTop"] <= near["statusBottom"] + 60, near
     offline_text = "Tin gửi khi mất mạng, số 7"
     browser.find_element(By.ID, "composer-text").send_keys(offline_text)
     browser.find_element(By.ID, "send-button").click()
@@ -302,7 +355,21 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         assert texts_stored(database, offline_text) == (1, 1)
         assert not browser.find_element(By.ID, "composer-error").is_displayed()
         shots(browser, "step6-back-online")
-        print(f"\nlayout 360: {phone}\nlayout 1280: {desktop}\nsmallest text {font}px ({font_at}), "
+
+        voice = browser.find_element(By.ID, "voice-button")  # a voice message: recorded, stopped, sent once
+        label = voice.text
+        voice.click()
+        # Recording: the button shows its clock; stopped once a second of sound is in.
+        WebDriverWait(browser, WAIT, poll_frequency=0.2).until(
+            lambda _d: voice.text != label and not voice.text.endswith("0:00"))
+        voice.click()
+        WebDriverWait(browser, WAIT, poll_frequency=0.5).until(
+            lambda _d: inbox_kinds(database).get("voice", 0) == before.get("voice", 0) + 1)
+        WebDriverWait(browser, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".msg.pending"))
+        notes = voice_notes(database)  # the upload (and the copy the bot keeps as evidence, once fetched)
+        assert notes and set(notes) == {("audio/webm", True)}, notes
+        shots(browser, "step6b-voice")
+        print(f"\nlayout 360: {phone}\nlayout 1280: {desktop}\nkeyboard open: {keyboard}\nsmallest text {font}px ({font_at}), "
               f"smallest tap target {tap}px ({tap_at}); offline shown {after_exit:.2f}s after the "
               f"server's exit ({noticed:.2f}s after SIGTERM)")
 
