@@ -287,6 +287,7 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     assert [k for k, _ in offered(browser)] == ["agree", "decline"]
     assert [b.text for _, b in offered(browser)][0].startswith("1.")  # numbered: "gõ số thứ tự"
     assert browser.find_element(By.ID, "log").get_attribute("aria-live") == "polite"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#log button.notify")  # asked only once a case is filed
     shots(browser, "step1-greeting")
 
     confirm_seen: list[int] = []
@@ -301,6 +302,7 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     assert confirm_seen == [["send"]]
     assert "send-button" in browser.execute_script(FILLED)  # past the confirm step the composer's is filled again
     assert fits(browser, 360)
+    assert browser.find_element(By.CSS_SELECTOR, "#log button.notify").is_displayed()  # the call-back offer
     shots(browser, "step3-receipt")
     codes = {code}
     for _ in range(2):  # three cases in one conversation: the page must not grow
@@ -346,6 +348,12 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     browser.find_element(By.ID, "location-button").click()
     WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".msg.pending")) == 3)
     shots(browser, "step5-offline")
+    # A reload with the server still down: the installed page opens from its offline copy, the queue intact.
+    assert browser.execute_script("return !!navigator.serviceWorker.controller")
+    browser.refresh()
+    WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".msg.pending")) == 3)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Tiếp Dân - hỏi đáp, phản ánh"
+    assert browser.find_element(By.ID, "status").get_attribute("data-state") == "offline"
     with tiepdan_run(tmp_path, port=app.port):
         WebDriverWait(browser, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".msg.pending"))
         settle(browser)

@@ -577,5 +577,7 @@
   });
   locationButton.addEventListener("click", shareLocation);
 
+  // What waited to be sent before a reload shows at once, also on the offline copy of the page (sw.js).
+  Object.keys(pending).forEach(function (id) { showPending(pending[id], display(pending[id])); });
   connect();
 })();
