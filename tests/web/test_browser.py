@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from bot.conversation import FLOOD_LIMIT, FLOOD_WINDOW
+from bot.i18n import translator
 from tests.support.live_app import LiveApp, tiepdan_run
 from tests.support.web_client import PIN, PREFERRED_KEYS, TRACKING_CODE, TYPED_ANSWERS
 
@@ -27,6 +28,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = Path(__file__).resolve().parents[2] / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WAIT = 60  # seconds; generous, the machine is shared
+ENGLISH = translator("en")
 
 pytestmark = [
     pytest.mark.slow,
@@ -404,5 +406,17 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         assert track_font >= 16 and track_tap >= 44, (track_font, track_tap)
         assert accessibility_problems(browser) == []
         shots(browser, "step7-track")
+
+        # The language switch on /chat: the page and the conversation turn English, the buttons too.
+        browser.get(f"{app.base_url}/chat")
+        WebDriverWait(browser, WAIT).until(lambda d: code in log_text(d))
+        before = [(k, b.text) for k, b in offered(browser)]  # whatever the bot last asked, in Vietnamese
+        browser.find_element(By.CSS_SELECTOR, "nav.langs a[hreflang='en']").click()
+        WebDriverWait(browser, WAIT).until(lambda d: ENGLISH("language.changed") in log_text(d))
+        settle(browser)
+        after = [(k, b.text) for k, b in offered(browser)]  # asked again, in English
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+        assert [k for k, _ in after] == [k for k, _ in before] and after != before, (before, after)
+        shots(browser, "step8-english")
     for path in ARTIFACTS.glob("step*.png"):
         assert path.stat().st_size > 5_000
