@@ -151,7 +151,7 @@ async def push_subscription(visitor: WebVisitor, base: str, endpoint: str) -> tu
 
 async def test_only_an_officials_question_or_answer_calls_the_citizen_back(db_url: str) -> None:
     """Through the real services and the sender: a transfer notice to the closed page is written to the
-    transcript without a push; the question that follows it is the one push."""
+    transcript without a push; the question that follows it is one push, an answer to another case the next."""
     container = web_container(db_url, web_push_plain_http=True)
     async with push_service() as (fake, endpoint), serving(container) as base:
         visitor = await WebVisitor(base).open()
@@ -182,5 +182,17 @@ async def test_only_an_officials_question_or_answer_calls_the_citizen_back(db_ur
             clear = http_ece.decrypt(fake.received[0][1], private_key=browser_key, auth_secret=auth,
                                      version="aes128gcm")
             assert json.loads(clear) == {"title": "Tiếp Dân", "body": texts[1], "url": "/chat"}
+
+            fake.arrived.clear()  # another case answered: the answer calls the citizen back too
+            answered = await world.submit(citizen)
+            async with world.services() as s:
+                await s.case_actions.accept(mai.official_id, answered)
+                await s.case_actions.answer(mai.official_id, answered, "Đã nạo vét 50 mét cống.")
+            container.sender.wake()
+            await asyncio.wait_for(fake.arrived.wait(), 60)
+            assert len(fake.received) == 2
+            clear = http_ece.decrypt(fake.received[1][1], private_key=browser_key, auth_secret=auth,
+                                     version="aes128gcm")
+            assert "Đã nạo vét 50 mét cống." in json.loads(clear)["body"]
         finally:
             await visitor.close()
