@@ -123,7 +123,8 @@ async def _former_official_pressed(turn: Turn) -> bool:
 
 
 def build_router() -> Router:
-    report, my_cases, language = ReportFlow(), MyCasesFlow(), LanguageFlow()
+    report, my_cases = ReportFlow(), MyCasesFlow()
+    language = LanguageFlow(ask_again={ReportFlow.name: report.ask_again})
     menu = MenuFlow({"report": report, "my": my_cases, "lang": language})
     privacy, follow, dialogue = PrivacyFlow(), FollowFlow(), DialogueFlow()
     flows: list[Flow] = [OnboardingFlow(), menu, report, my_cases, language, privacy, follow, dialogue]

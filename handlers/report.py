@@ -61,6 +61,19 @@ class ReportFlow:
         await self._handle(turn)
         compact(turn, start)
 
+    async def ask_again(self, turn: Turn) -> bool:
+        """The current question once more, as it was asked (after a language switch: in the new language)."""
+        step = _current(turn)
+        if step is None:
+            return False
+        draft = await turn.services.drafts.of_chat(turn.inbound.channel, turn.inbound.chat_id)
+        if draft is None or step is Step.CONTENT:  # not started yet, or the draft is gone meanwhile
+            turn.goto(FLOW, Step.CONTENT.value)
+            ask_content(turn, draft)
+        else:
+            ASK[step](turn, draft)
+        return True
+
     async def _handle(self, turn: Turn) -> None:
         step = _current(turn) or Step.CONTENT
         if step is Step.RESUME:

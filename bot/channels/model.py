@@ -199,6 +199,9 @@ class SendResult:
         return cls(SendOutcome.HELD, reason=reason)
 
 
+CALL_BACK_PURPOSES = frozenset({"question", "answer"})  # outbox purposes a citizen is called back for
+
+
 @dataclass(slots=True)
 class Rendered:
     """An Outbound shaped for one channel: texts split to its limit, choices as buttons or numbers."""
@@ -210,3 +213,5 @@ class Rendered:
     request_label: str | None = None
     caption: str | None = None
     edit: str | None = None  # the platform message this one rewrites (channels that can edit)
+    # An official's question or answer: a citizen whose page is closed is called back for it (Web Push).
+    call_back: bool = False

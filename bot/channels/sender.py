@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot import metrics
-from bot.channels.model import Outbound, Rendered, SendingRules, SendOutcome, SendResult
+from bot.channels.model import CALL_BACK_PURPOSES, Outbound, Rendered, SendingRules, SendOutcome, SendResult
 from bot.channels.ratelimit import Pacer
 from bot.channels.registry import ChannelRegistry, UnknownChannel
 from bot.channels.render import merge_plain, render
@@ -155,7 +155,9 @@ class Sender:
         if note is not None:
             noted = f"{note}\n\n{message.text}"  # a card that is its photo's caption stays one message
             message = replace(message, text=noted, caption=noted if message.caption == message.text else message.caption)
-        parts = self._parts(render(message, channel.capabilities))
+        rendered = render(message, channel.capabilities)
+        rendered.call_back = any(r.purpose in CALL_BACK_PURPOSES for r in group)
+        parts = self._parts(rendered)
         done = int(group[0].payload.get("_sent_parts", 0)) if len(group) == 1 else 0
         # Inside the reply window, on the proactive quota, or held: a hold is final for this attempt.
         grant = await self.windows.admit(name, channel.rules, chat_id, group, len(parts) - done)
@@ -215,6 +217,7 @@ class Sender:
                 buttons=rendered.buttons if i == last else [],
                 attachment_ids=rendered.attachment_ids if i == 0 else [],
                 caption=rendered.caption if i == 0 else None,
+                call_back=rendered.call_back and i == 0,  # one call back a message, not one a part
                 request=rendered.request if i == last else None,
                 request_label=rendered.request_label if i == last else None,
                 edit=rendered.edit if i == 0 else None,

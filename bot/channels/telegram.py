@@ -17,6 +17,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
     LinkPreviewOptions,
     ReplyKeyboardMarkup,
@@ -209,12 +210,17 @@ class TelegramChannel:
             sent = keyed = None
             text = message.texts[0] if message.texts else ""
             caption = message.caption if message.caption and len(message.caption) <= CAPTION_LIMIT else None
+            files = [await self._load(a) for a in message.attachment_ids]
+            photos = [content for content, kind in files if kind == "photo"]
+            if len(photos) >= 2:  # a case's photos: one album (it cannot carry buttons; the words follow it)
+                sent = await self._send_album(chat_id, photos, None if caption == text else caption)
+                files, caption = [f for f in files if f[1] != "photo"], None
             # A card whose words are its photo's caption is one message: the photo, the words, the buttons.
-            whole = caption is not None and caption == text and bool(message.attachment_ids)
-            for index, attachment_id in enumerate(message.attachment_ids):  # words and buttons on the first
+            whole = caption is not None and caption == text and bool(files)
+            for index, (content, kind) in enumerate(files):  # words and buttons on the first
                 first = index == 0
-                sent = await self._send_attachment(chat_id, attachment_id, caption if first else None,
-                                                   _markup(message) if whole and first else None)
+                sent = await self._send_file(chat_id, content, kind, caption if first else None,
+                                             _markup(message) if whole and first else None)
                 if whole and first:
                     keyed = sent
             if text and not whole:
@@ -259,11 +265,28 @@ class TelegramChannel:
             return SendResult.final("the message to edit has neither text nor caption")
         return SendResult.sent(message.edit)
 
-    async def _send_attachment(self, chat_id: str, attachment_id: int, caption: str | None = None,
-                               markup: Any = None) -> Any:
+    async def _load(self, attachment_id: int) -> tuple[bytes, str]:
         if self._load_attachment is None:
             raise BadRequest("no media store")
         content, _mime, kind = await self._load_attachment(attachment_id)
+        return content, kind
+
+    async def _send_album(self, chat_id: str, photos: list[bytes], caption: str | None) -> Any:
+        """Photos as albums of up to ten (sendMediaGroup); a photo left alone after the last full album goes
+        by itself, since an album holds two at least. The caption, if any, on the first photo."""
+        sent = None
+        for start in range(0, len(photos), ALBUM_SIZE):
+            group = photos[start:start + ALBUM_SIZE]
+            words = caption if start == 0 else None
+            if len(group) == 1:
+                sent = await self._send_file(chat_id, group[0], "photo", words)
+                continue
+            media = [InputMediaPhoto(media=p, caption=words if i == 0 else None) for i, p in enumerate(group)]
+            sent = (await self.bot.send_media_group(chat_id=chat_id, media=media))[-1]
+        return sent
+
+    async def _send_file(self, chat_id: str, content: bytes, kind: str, caption: str | None = None,
+                         markup: Any = None) -> Any:
         if kind == "photo":
             return await self.bot.send_photo(chat_id=chat_id, photo=content,
                                              caption=caption[:CAPTION_LIMIT] if caption else None,
@@ -278,6 +301,7 @@ class TelegramChannel:
 
 
 CAPTION_LIMIT = 1024  # Bot API: a photo's caption
+ALBUM_SIZE = 10  # Bot API: photos in one sendMediaGroup
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link in a card would otherwise unfold into a preview
 
 

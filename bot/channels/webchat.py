@@ -77,7 +77,7 @@ class WebChatChannel:
         self.db, self.clock = db, clock
         self._sockets: dict[str, set[Socket]] = {}
         self._watermark: int | None = None  # the newest transcript row the follower has looked at
-        # Called with (chat, title, text) for a message no page of the chat open here has seen (Web Push).
+        # Called with (chat, title, text) for a question or answer no page of the chat open here has seen (Web Push).
         self.on_unseen: Callable[[str, str, str], Awaitable[int]] | None = None
 
     # --- receiving ---------------------------------------------------------------------------------------
@@ -133,7 +133,8 @@ class WebChatChannel:
             return SendResult.retry(f"transcript not written: {type(exc).__name__}")
         seen = bool(self._sockets.get(chat_id))
         await self.deliver(chat_id, [row])
-        if not seen and self.on_unseen is not None and message.texts:
+        # Only an official's question or answer calls the citizen back, not every message the bot sends.
+        if message.call_back and not seen and self.on_unseen is not None and message.texts:
             await self.on_unseen(chat_id, PUSH_TITLE, message.texts[0])  # a courtesy: it never raises
         return SendResult.sent(str(row.id))
 

@@ -44,6 +44,7 @@ class FakeTelegram:
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._messages: dict[int, dict[str, Any]] = {}  # message id -> its chat and what it holds (for edits)
+        self._albums = itertools.count(1)
         self._new_update = asyncio.Event()
         self._new_sent = asyncio.Event()
         self.confirmed_offset = 0
@@ -193,11 +194,15 @@ class FakeTelegram:
         items = json.loads(media) if isinstance(media, str) else media
         if not isinstance(items, list) or not 2 <= len(items) <= 10:
             return _error(400, "Bad Request: wrong number of media in the album")
+        if any(not isinstance(item, dict) or item.get("type") != "photo" for item in items):
+            return _error(400, "Bad Request: only photos in this fake's albums")
         messages = []
+        album = next(self._albums)  # which request: the photos of one album share it
         for item in items:
             ref = str(item.get("media", ""))
             photo = params.get(ref.removeprefix("attach://")) if ref.startswith("attach://") else ref
-            answer = await self._record("sendMediaGroup", params, {"photo": photo, "caption": item.get("caption")})
+            answer = await self._record("sendMediaGroup", params,
+                                        {"photo": photo, "caption": item.get("caption"), "album": album})
             messages.append(json.loads(answer.text)["result"])
         return _ok(messages)
 

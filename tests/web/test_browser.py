@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from bot.conversation import FLOOD_LIMIT, FLOOD_WINDOW
+from bot.i18n import translator
 from tests.support.live_app import LiveApp, tiepdan_run
 from tests.support.web_client import PIN, PREFERRED_KEYS, TRACKING_CODE, TYPED_ANSWERS
 
@@ -27,6 +28,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = Path(__file__).resolve().parents[2] / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WAIT = 60  # seconds; generous, the machine is shared
+ENGLISH = translator("en")
 
 pytestmark = [
     pytest.mark.slow,
@@ -54,7 +56,9 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,900", "--lang=vi"):
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,900", "--lang=vi",
+                 # A microphone that plays a tone, allowed without asking: the page's voice button records it.
+                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
     try:
@@ -195,6 +199,47 @@ def one_screen(driver: WebDriver) -> dict[str, float]:
     return found
 
 
+FILLED = """
+const probe = document.body.appendChild(document.createElement('div'));
+probe.style.background = 'var(--brand)';
+const fill = getComputedStyle(probe).backgroundColor;
+probe.remove();
+return Array.from(document.querySelectorAll('button')).filter((b) => b.offsetParent !== null
+  && getComputedStyle(b).backgroundColor === fill).map((b) => b.dataset.key || b.id);
+"""
+
+KEYBOARD = """
+const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+const vv = window.visualViewport;
+return {visible: vv.height, top: vv.offsetTop, body: box('body').height, headerTop: box('header.bar').top,
+        inputBottom: box('#composer-text').bottom, sendBottom: box('#send-button').bottom};
+"""
+
+NEAR_INPUT = """
+const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+const status = box('#status'), input = box('#composer-text');
+return {statusTop: status.top, statusBottom: status.bottom, inputTop: input.top, innerHeight: innerHeight};
+"""
+
+
+def with_keyboard_open(driver: WebDriver) -> dict[str, float]:
+    """The visual viewport shrunk as an on-screen keyboard shrinks it (emulated by zooming in: Chromium has no
+    on-screen keyboard to open headless); the page follows visualViewport, so the header and input stay in it."""
+    driver.execute_cdp_cmd("Emulation.setPageScaleFactor", {"pageScaleFactor": 1.6})
+    try:
+        WebDriverWait(driver, WAIT, poll_frequency=0.2).until(
+            lambda d: d.execute_script(KEYBOARD)["visible"] < 500, message="the visual viewport did not shrink")
+        WebDriverWait(driver, WAIT, poll_frequency=0.2).until(
+            lambda d: abs(d.execute_script(KEYBOARD)["body"] - d.execute_script(KEYBOARD)["visible"]) <= 1,
+            message=f"the page did not follow the visual viewport: {driver.execute_script(KEYBOARD)}")
+        found = driver.execute_script(KEYBOARD)
+        assert found["headerTop"] >= found["top"], found
+        assert found["sendBottom"] <= found["top"] + found["visible"], found
+        return found
+    finally:
+        driver.execute_cdp_cmd("Emulation.setPageScaleFactor", {"pageScaleFactor": 1})
+
+
 def shots(driver: WebDriver, name: str) -> None:
     """A screenshot of this step at 360 px and at 1280 px; the page is left at 360 px."""
     screenshot(driver, f"{name}-360.png")
@@ -221,6 +266,13 @@ def inbox_kinds(database: Path) -> dict[str, int]:
     return {kind: count for kind, count in rows}
 
 
+def voice_notes(database: Path) -> list[tuple[str, bool]]:
+    """The voice messages kept as evidence: their type, and whether they start as WebM does."""
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT mime, content FROM attachments WHERE kind = 'voice'").fetchall()
+    return [(mime, bytes(content[:4]) == b"\x1aE\xdf\xa3") for mime, content in rows]
+
+
 def texts_stored(database: Path, text: str) -> tuple[int, int]:
     with sqlite3.connect(database) as db:
         inbox = db.execute("SELECT count(*) FROM inbox WHERE json_extract(payload, '$.text') = ?", (text,))
@@ -237,20 +289,22 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     assert [k for k, _ in offered(browser)] == ["agree", "decline"]
     assert [b.text for _, b in offered(browser)][0].startswith("1.")  # numbered: "gõ số thứ tự"
     assert browser.find_element(By.ID, "log").get_attribute("aria-live") == "polite"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#log button.notify")  # asked only once a case is filed
     shots(browser, "step1-greeting")
 
     confirm_seen: list[int] = []
 
     def step(name: str) -> None:
-        if not confirm_seen:  # the confirm screen has one filled submit action
-            primary = browser.find_elements(By.CSS_SELECTOR, ".choices button.primary")
-            confirm_seen.append(len(primary))
+        if not confirm_seen:  # the confirm screen has one filled submit action: the choice, not the composer's
+            confirm_seen.append(browser.execute_script(FILLED))
             shots(browser, "step2-confirm")
 
     code, pin = click_through_a_report(browser, step)
     assert code == "PA-2026-000001"
-    assert confirm_seen == [1]
+    assert confirm_seen == [["send"]]
+    assert "send-button" in browser.execute_script(FILLED)  # past the confirm step the composer's is filled again
     assert fits(browser, 360)
+    assert browser.find_element(By.CSS_SELECTOR, "#log button.notify").is_displayed()  # the call-back offer
     shots(browser, "step3-receipt")
     codes = {code}
     for _ in range(2):  # three cases in one conversation: the page must not grow
@@ -260,6 +314,7 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     assert len(codes) == 3
     phone = one_screen(browser)
     assert phone["innerHeight"] == 740
+    keyboard = with_keyboard_open(browser)
     viewport(browser, 1280)
     desktop = one_screen(browser)
     assert desktop["innerHeight"] == 900
@@ -281,6 +336,8 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         lambda d: d.find_element(By.ID, "status").get_attribute("data-state") == "offline")
     noticed, after_exit = time.monotonic() - stopped, time.monotonic() - exited
     assert browser.find_element(By.ID, "status").is_displayed()
+    near = browser.execute_script(NEAR_INPUT)  # right above the input, on the screen
+    assert 0 <= near["statusTop"] and near["statusBottom"] <= near["inputTop"] <= near["statusBottom"] + 60, near
     offline_text = "Tin gửi khi mất mạng, số 7"
     browser.find_element(By.ID, "composer-text").send_keys(offline_text)
     browser.find_element(By.ID, "send-button").click()
@@ -293,6 +350,12 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     browser.find_element(By.ID, "location-button").click()
     WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".msg.pending")) == 3)
     shots(browser, "step5-offline")
+    # A reload with the server still down: the installed page opens from its offline copy, the queue intact.
+    assert browser.execute_script("return !!navigator.serviceWorker.controller")
+    browser.refresh()
+    WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".msg.pending")) == 3)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Tiếp Dân - hỏi đáp, phản ánh"
+    assert browser.find_element(By.ID, "status").get_attribute("data-state") == "offline"
     with tiepdan_run(tmp_path, port=app.port):
         WebDriverWait(browser, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".msg.pending"))
         settle(browser)
@@ -302,7 +365,21 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         assert texts_stored(database, offline_text) == (1, 1)
         assert not browser.find_element(By.ID, "composer-error").is_displayed()
         shots(browser, "step6-back-online")
-        print(f"\nlayout 360: {phone}\nlayout 1280: {desktop}\nsmallest text {font}px ({font_at}), "
+
+        voice = browser.find_element(By.ID, "voice-button")  # a voice message: recorded, stopped, sent once
+        label = voice.text
+        voice.click()
+        # Recording: the button shows its clock; stopped once a second of sound is in.
+        WebDriverWait(browser, WAIT, poll_frequency=0.2).until(
+            lambda _d: voice.text != label and not voice.text.endswith("0:00"))
+        voice.click()
+        WebDriverWait(browser, WAIT, poll_frequency=0.5).until(
+            lambda _d: inbox_kinds(database).get("voice", 0) == before.get("voice", 0) + 1)
+        WebDriverWait(browser, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".msg.pending"))
+        notes = voice_notes(database)  # the upload (and the copy the bot keeps as evidence, once fetched)
+        assert notes and set(notes) == {("audio/webm", True)}, notes
+        shots(browser, "step6b-voice")
+        print(f"\nlayout 360: {phone}\nlayout 1280: {desktop}\nkeyboard open: {keyboard}\nsmallest text {font}px ({font_at}), "
               f"smallest tap target {tap}px ({tap_at}); offline shown {after_exit:.2f}s after the "
               f"server's exit ({noticed:.2f}s after SIGTERM)")
 
@@ -329,5 +406,17 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
         assert track_font >= 16 and track_tap >= 44, (track_font, track_tap)
         assert accessibility_problems(browser) == []
         shots(browser, "step7-track")
+
+        # The language switch on /chat: the page and the conversation turn English, the buttons too.
+        browser.get(f"{app.base_url}/chat")
+        WebDriverWait(browser, WAIT).until(lambda d: code in log_text(d))
+        before = [(k, b.text) for k, b in offered(browser)]  # whatever the bot last asked, in Vietnamese
+        browser.find_element(By.CSS_SELECTOR, "nav.langs a[hreflang='en']").click()
+        WebDriverWait(browser, WAIT).until(lambda d: ENGLISH("language.changed") in log_text(d))
+        settle(browser)
+        after = [(k, b.text) for k, b in offered(browser)]  # asked again, in English
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+        assert [k for k, _ in after] == [k for k, _ in before] and after != before, (before, after)
+        shots(browser, "step8-english")
     for path in ARTIFACTS.glob("step*.png"):
         assert path.stat().st_size > 5_000

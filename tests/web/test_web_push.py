@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from bot.channels.model import Choice, Rendered
 from bot.services.privacy import Privacy
-from storage.models import ChannelIdentity, WebPushSubscription
+from storage.models import ChannelIdentity, WebMessage, WebPushSubscription
+from tests.officials.world import World
 from tests.support.web_client import WebVisitor, serving
 from tests.web.test_webchat import web_container
 
@@ -87,12 +88,13 @@ async def test_an_answer_with_the_page_closed_is_one_push_and_a_gone_browser_is_
             assert [(s.endpoint, s.p256dh, s.auth) for s in stored] == [(endpoint, b64(public), b64(auth))]
             chat = stored[0].chat_id
 
-            await container.webchat.send(chat, Rendered(texts=["Câu hỏi từ cán bộ?"], buttons=[]))
+            await container.webchat.send(chat, Rendered(texts=["Câu hỏi từ cán bộ?"], call_back=True))
             assert fake.received == []  # the page is open: it shows the message, no push
             await visitor.disconnect()
 
             answer = "Trả lời hồ sơ PA-2026-000001 của UBND phường Sao Đỏ:\nĐã nạo vét 50 mét cống."
-            await container.webchat.send(chat, Rendered(texts=[answer], buttons=[Choice("satisfied", "Hài lòng")]))
+            await container.webchat.send(chat, Rendered(texts=[answer], buttons=[Choice("satisfied", "Hài lòng")],
+                                                        call_back=True))
             await asyncio.wait_for(fake.arrived.wait(), 30)
             assert len(fake.received) == 1
             headers, body = fake.received[0]
@@ -103,7 +105,7 @@ async def test_an_answer_with_the_page_closed_is_one_push_and_a_gone_browser_is_
             assert json.loads(clear) == {"title": "Tiếp Dân", "body": answer, "url": "/chat"}
 
             fake.status = 410  # the browser unsubscribed: the push service forgot it
-            await container.webchat.send(chat, Rendered(texts=["Nhắc lại"], buttons=[]))
+            await container.webchat.send(chat, Rendered(texts=["Nhắc lại"], call_back=True))
             assert len(fake.received) == 2
             assert await subscriptions(container) == []
         finally:
@@ -132,5 +134,65 @@ async def test_deleting_the_account_forgets_the_browsers(db_url: str) -> None:
                 await Privacy(uow.session, container.app, org).delete_account(citizen_id, container.clock.now())
                 await uow.commit()
             assert await subscriptions(container) == []
+        finally:
+            await visitor.close()
+
+
+async def push_subscription(visitor: WebVisitor, base: str, endpoint: str) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+    """The browser's side: a key pair and an auth secret, subscribed for this visitor's chat."""
+    browser_key, auth = ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    public = browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    assert visitor.session is not None
+    async with visitor.session.post(f"{base}/chat/push", headers={"Origin": base}, json={
+            "endpoint": endpoint, "keys": {"p256dh": b64(public), "auth": b64(auth)}}) as response:
+        assert response.status == 201
+    return browser_key, auth
+
+
+async def test_only_an_officials_question_or_answer_calls_the_citizen_back(db_url: str) -> None:
+    """Through the real services and the sender: a transfer notice to the closed page is written to the
+    transcript without a push; the question that follows it is one push, an answer to another case the next."""
+    container = web_container(db_url, web_push_plain_http=True)
+    async with push_service() as (fake, endpoint), serving(container) as base:
+        visitor = await WebVisitor(base).open()
+        try:
+            browser_key, auth = await push_subscription(visitor, base, endpoint)
+            chat = (await subscriptions(container))[0].chat_id
+            await visitor.disconnect()  # the page is closed from here on
+            world = World(container.db, container.clock)  # type: ignore[arg-type]
+            citizen = await world.account(chat, "web")
+            async with world.services() as s:
+                await s.identities.grant_consent(citizen.citizen_id or 0, s.org.notice_version, world.clock.now())
+            case_id = await world.submit(citizen)
+            mai, son = await world.official("SAODO_OFF1"), await world.official("QLDT_OFF1")
+            async with world.services() as s:
+                await s.case_actions.transfer(mai.official_id, case_id, "QLDT", "Cống do thành phố quản lý.")
+            async with world.services() as s:
+                await s.case_actions.accept(son.official_id, case_id)
+                await s.case_actions.ask(son.official_id, case_id, "Chỗ ngập cách ngã tư bao xa?")
+            container.sender.wake()
+            await asyncio.wait_for(fake.arrived.wait(), 60)
+            async with container.db.unit_of_work(readonly=True) as uow:
+                shown = list((await uow.session.execute(select(WebMessage.payload).where(
+                    WebMessage.chat_id == chat, WebMessage.direction == "out").order_by(WebMessage.id))).scalars())
+            texts = ["\n".join(p["texts"]) for p in shown]
+            assert len(texts) == 2 and "Phòng Quản lý đô thị" in texts[0], texts  # the notice, then the question
+            assert "Chỗ ngập cách ngã tư bao xa?" in texts[1]
+            assert len(fake.received) == 1  # the notice was not pushed
+            clear = http_ece.decrypt(fake.received[0][1], private_key=browser_key, auth_secret=auth,
+                                     version="aes128gcm")
+            assert json.loads(clear) == {"title": "Tiếp Dân", "body": texts[1], "url": "/chat"}
+
+            fake.arrived.clear()  # another case answered: the answer calls the citizen back too
+            answered = await world.submit(citizen)
+            async with world.services() as s:
+                await s.case_actions.accept(mai.official_id, answered)
+                await s.case_actions.answer(mai.official_id, answered, "Đã nạo vét 50 mét cống.")
+            container.sender.wake()
+            await asyncio.wait_for(fake.arrived.wait(), 60)
+            assert len(fake.received) == 2
+            clear = http_ece.decrypt(fake.received[1][1], private_key=browser_key, auth_secret=auth,
+                                     version="aes128gcm")
+            assert "Đã nạo vét 50 mét cống." in json.loads(clear)["body"]
         finally:
             await visitor.close()

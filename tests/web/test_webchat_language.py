@@ -61,3 +61,27 @@ async def test_a_new_visitor_who_switches_first_is_greeted_in_english(db_url: st
                 translator("en")("consent.agree"), translator("en")("consent.decline")]
         finally:
             await visitor.close()
+
+
+async def test_switching_in_the_middle_of_a_report_asks_the_question_again_in_english(db_url: str) -> None:
+    """The page's switch mid-step: the step stays, and its question comes again in English with English buttons,
+    so no Vietnamese button is left under the English words."""
+    en = translator("en")
+    container = web_container(db_url)
+    async with serving(container) as base:
+        visitor = await WebVisitor(base).open()
+        try:
+            await visitor.start()
+            await visitor.wait_for(2)
+            await visitor.press("agree")
+            await visitor.wait_for(4)
+            await visitor.say("Nước ngập sâu trước số nhà 12 đường Nguyễn Trãi.")  # a report begins: what kind?
+            kinds = await visitor.wait_for(5)
+            asked = [key for key, _ in visitor.last_buttons()]
+            assert asked and kinds[4] != en("report.ask_kind")
+            await visitor.send({"type": "language", "lang": "en"})
+            texts = await visitor.wait_for(7)
+            assert texts[5:] == [en("language.changed"), en("report.ask_kind")]
+            assert visitor.last_buttons() == [(key, en(f"report.kind.{key}")) for key in asked]
+        finally:
+            await visitor.close()

@@ -16,6 +16,7 @@
   var photoInput = document.getElementById("photo-input");
   var photoButton = document.getElementById("photo-button");
   var locationButton = document.getElementById("location-button");
+  var sendButton = document.getElementById("send-button");
   var pendingKey = "tiepdan-pending:" + (config.seat || "");
 
   var PRIMARY = ["send"];  // the one submit action of a step, drawn filled
@@ -117,6 +118,7 @@
   }
   function clearChoices() {
     Array.prototype.forEach.call(log.querySelectorAll(".choices"), function (group) { group.remove(); });
+    sendButton.classList.remove("secondary");
   }
   function choices(item, message) {
     var buttons = message.buttons || [];
@@ -148,7 +150,10 @@
         button.appendChild(number);
       }
       button.appendChild(document.createTextNode(pair[1]));
-      if (PRIMARY.indexOf(pair[0]) >= 0) { button.className = "primary"; }
+      if (PRIMARY.indexOf(pair[0]) >= 0) {  // one clear submit action: the composer's button steps back
+        button.className = "primary";
+        sendButton.classList.add("secondary");
+      }
       button.dataset.key = pair[0];
       button.addEventListener("click", function () { choose(pair[0], pair[1]); });
       group.appendChild(button);
@@ -414,6 +419,7 @@
 
   var voiceButton = document.getElementById("voice-button");
   var recorder = null;
+  var ticking = null;  // the recording's clock on the button: it shows the recording runs, and for how long
   var voiceType = window.MediaRecorder && MediaRecorder.isTypeSupported &&
     MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : null;
   function record() {
@@ -425,13 +431,21 @@
       recorder.addEventListener("stop", function () {
         stream.getTracks().forEach(function (track) { track.stop(); });
         recorder = null;
+        clearInterval(ticking);
         voiceButton.textContent = T["web.js.voice"];
         var blob = new Blob(chunks, { type: "audio/webm" });
         if (blob.size > config.maxVoiceBytes) { showError(T["web.upload.too_large"]); return; }
         if (blob.size) { queueFile("voice", blob); }
       });
       recorder.start(1000);
-      voiceButton.textContent = T["web.js.voice_stop"];
+      var started = Date.now();
+      var tick = function () {
+        var seconds = Math.floor((Date.now() - started) / 1000);
+        voiceButton.textContent = T["web.js.voice_stop"] + " " + Math.floor(seconds / 60) + ":" +
+          ("0" + (seconds % 60)).slice(-2);
+      };
+      tick();
+      ticking = setInterval(tick, 1000);
       setTimeout(function () { if (recorder) { recorder.stop(); } }, config.maxVoiceSeconds * 1000);
     }).catch(function () { showError(T["web.js.failed"]); });
   }
@@ -563,5 +577,7 @@
   });
   locationButton.addEventListener("click", shareLocation);
 
+  // What waited to be sent before a reload shows at once, also on the offline copy of the page (sw.js).
+  Object.keys(pending).forEach(function (id) { showPending(pending[id], display(pending[id])); });
   connect();
 })();
