@@ -150,7 +150,7 @@ class Savepoint:
         await self._nested.commit()  # writes the part's pending changes first: a failing one fails here
 
     async def rollback(self) -> None:
-        if self._nested.is_active:  # a flush that failed in `release` has already rolled the part back
-            await self._nested.rollback()
+        # Also after a failed flush (here or in `release`): SQLAlchemy then waits for this rollback.
+        await self._nested.rollback()
         self._unit.session.info[NEW_WORK] = set(self._work)
         del self._unit._after_commit[self._hooks:]

@@ -68,7 +68,8 @@ class Consumer:
                              fallback_poll=fallback_poll)
         # SQLite has one writer, so one batch at a time; PostgreSQL runs as many as the workers fill.
         parallel = 1 if db.sqlite else max(1, -(-concurrency // group_commit))
-        self.group_commit: GroupCommit[Chat, Step] = GroupCommit(self._steps, size=group_commit, parallel=parallel)
+        self.group_commit: GroupCommit[Chat, Step] = GroupCommit(
+            self._steps, size=group_commit, parallel=parallel, split=lambda exc: not is_transient(exc))
         db.work_listeners.append(self._on_new_work)
 
     def _on_new_work(self, work: set[tuple[str, str, str]]) -> None:

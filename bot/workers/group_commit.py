@@ -6,8 +6,10 @@ more - the steps asked while it runs make the next batch. So a step alone costs 
 crowd one BEGIN/COMMIT carries several chats' steps. A chat is asked for by one worker at a time (the pool's
 rule), so a batch holds at most one step of a chat and a chat's steps keep their order.
 
-`run` gets the keys of one batch and returns one outcome per key, in the same order; if it raises, every step
-of the batch gets the error (nothing of the batch was committed).
+`run` gets the keys of one batch and returns one outcome per key, in the same order. If it raises, nothing of
+the batch was committed: an error `split` accepts (one that a step may have caused, not an outage) runs the
+batch's steps again one at a time, so a step that breaks its batch fails alone and the others go on; any other
+error goes to every step of the batch.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ Outcome = TypeVar("Outcome")
 
 class GroupCommit(Generic[Key, Outcome]):
     def __init__(self, run: Callable[[list[Key]], Awaitable[Sequence[Outcome]]], *, size: int,
-                 parallel: int = 1) -> None:
+                 parallel: int = 1, split: Callable[[Exception], bool] = lambda _exc: True) -> None:
         if size < 1 or parallel < 1:
             raise ValueError("a batch holds one step or more, and one batch at least runs at a time")
-        self._run, self.size, self.parallel = run, size, parallel
+        self._run, self.size, self.parallel, self._split = run, size, parallel, split
         self._asked: list[tuple[Key, asyncio.Future[Outcome]]] = []
         self._batches: set[asyncio.Task[None]] = set()
         self._gathering = False  # a batch is started and has not taken its steps yet
@@ -69,6 +71,10 @@ class GroupCommit(Generic[Key, Outcome]):
                 future.cancel()
             raise
         except Exception as exc:
+            if len(taken) > 1 and self._split(exc):
+                for step in taken:
+                    await self._one_batch([step])
+                return
             for _, future in taken:
                 if not future.done():
                     future.set_exception(exc)
