@@ -153,6 +153,8 @@ class Consumer:
             await uow.commit()
             if done > 1:
                 crash_point("after_group_commit")  # committed, the replies not yet handed to the sender
+        if done:
+            metrics.group_committed(done)
         return [steps[chat] for chat in chats]
 
     async def _step(self, uow: UnitOfWork, chat: Chat, row: InboxItem, more: bool) -> Step:
