@@ -40,6 +40,7 @@ async def test_sigkill_in_a_group_commit_of_several_chats_loses_and_repeats_noth
     loop = asyncio.get_running_loop()
     async with fake_telegram() as tg:
         env = _env(db_url, tg, tmp_path, point, skip=4)  # the fifth group commit: mid-journey
+        env["GROUP_COMMIT_CHATS"] = str(len(CHATS))  # on, whatever the default
         process = await _start(env, tmp_path, "first")
         restarted = False
         try:

@@ -37,7 +37,7 @@ async def _state(container: Container) -> tuple[dict[str, list[tuple[str, int]]]
 async def test_chats_ready_together_share_a_transaction_and_a_failing_one_loses_only_its_part(db_url: str) -> None:
     clock = FakeClock(START)
     async with fake_telegram() as tg:
-        container = Container(settings_for(db_url, tg), clock=clock)
+        container = Container(settings_for(db_url, tg, group_commit_chats=8), clock=clock)
         consumer = container.consumer
         real, broken = consumer._process, [True]
 
