@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     demo: bool = False
     # A process whose heartbeat is this old is taken for dead: its chats and channels go to the others.
     lease_seconds: float = Field(default=5.0, gt=0)
+    # Group commit: the conversation steps of up to this many chats ready together share one transaction
+    # (1: one transaction per step).
+    group_commit_chats: int = Field(default=8, ge=1, le=64)
     worker_port: int = Field(default=8081, ge=0, le=65535)  # `tiepdan worker`'s /healthz and /readyz
     ready_max_age_seconds: float = Field(default=120.0, gt=0)  # /readyz: oldest waiting inbox/outbox row
     health_token: SecretStr | None = None  # shows /readyz's detail to a caller that is not on localhost

@@ -97,7 +97,7 @@ class Container:
                                    timeout=settings.media_worker_seconds)  # untrusted pictures, off the loop
         self.media_jobs = MediaFetcher(self.db, self.channels, self.clock, settings.tz, imaging=self.imaging)
         self.consumer = Consumer(self.db, self.conversation.process, self.conversation.on_failure, self.clock,
-                                 presence=self.presence)
+                                 presence=self.presence, group_commit=settings.group_commit_chats)
         self.notifier = None if self.db.sqlite else Notifier(self.db, self.presence, self._scan_all)
         self.receiver = Receiver(self.db, self.clock)
         self.web_chat = WebChat(self.db, self.clock, self.webchat, imaging=self.imaging)

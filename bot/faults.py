@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("after_store", "after_flow_commit", "after_send", "after_mark")
+# in_group_commit: several chats' steps done, before their COMMIT; after_group_commit: committed, before the
+# replies are handed to the sender (bot.workers.consumer). Both only in a batch of two chats or more.
+POINTS = ("after_store", "after_flow_commit", "in_group_commit", "after_group_commit", "after_send", "after_mark")
 _passes: dict[str, int] = {}
 
 

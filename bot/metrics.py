@@ -42,6 +42,8 @@ UPDATES_PROCESSED = Counter("tiepdan_updates_processed", "Inbox rows the consume
 PROCESSING_SECONDS = Histogram("tiepdan_update_processing_seconds",
                                "Time from taking an inbox row to committing its effects.",
                                ["channel"], buckets=LATENCY_BUCKETS, registry=REGISTRY)
+GROUP_COMMIT_STEPS = Histogram("tiepdan_group_commit_steps", "Conversation steps committed together in one transaction.",
+                               buckets=(1, 2, 4, 8, 16, 32, 64), registry=REGISTRY)
 SENDS = Counter("tiepdan_sends", "Outbox rows the dispatcher handled, by result.", ["channel", "result"],
                 registry=REGISTRY)
 RATE_LIMITED = Counter("tiepdan_rate_limited", "429 (too many requests) answers from a platform.", ["channel"],
@@ -79,6 +81,10 @@ def update_repeated(channel: str, count: int = 1) -> None:
 def update_processed(channel: str, seconds: float, ok: bool = True) -> None:
     UPDATES_PROCESSED.labels(channel, "ok" if ok else "failed").inc()
     PROCESSING_SECONDS.labels(channel).observe(max(0.0, seconds))
+
+
+def group_committed(steps: int) -> None:
+    GROUP_COMMIT_STEPS.observe(steps)
 
 
 def send_result(channel: str, outcome: str, count: int = 1) -> None:

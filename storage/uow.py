@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from storage.db import create_engine, is_sqlite
 
@@ -133,3 +133,24 @@ class UnitOfWork:
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run `hook` once this unit commits (e.g. wake the sender); never if it rolls back."""
         self._after_commit.append(hook)
+
+    async def savepoint(self) -> Savepoint:
+        """A part of this unit that can be undone alone (SAVEPOINT), with the work and hooks it noted."""
+        work = set(self.session.info.get(NEW_WORK, ()))
+        return Savepoint(self, await self.session.begin_nested(), work, len(self._after_commit))
+
+
+class Savepoint:
+    """One part of a unit of work: `release` keeps it in the unit, `rollback` undoes it and only it."""
+
+    def __init__(self, unit: UnitOfWork, nested: AsyncSessionTransaction, work: set[Work], hooks: int) -> None:
+        self._unit, self._nested, self._work, self._hooks = unit, nested, work, hooks
+
+    async def release(self) -> None:
+        await self._nested.commit()  # writes the part's pending changes first: a failing one fails here
+
+    async def rollback(self) -> None:
+        # Also after a failed flush (here or in `release`): SQLAlchemy then waits for this rollback.
+        await self._nested.rollback()
+        self._unit.session.info[NEW_WORK] = set(self._work)
+        del self._unit._after_commit[self._hooks:]
