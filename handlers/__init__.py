@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
 
 from bot.channels.model import InboundKind
 from bot.i18n import LANGUAGES
@@ -31,15 +30,6 @@ from handlers.report import ReportFlow, cancel_with_draft
 from handlers.routing import Entry, Middleware, Route, RoutingTable, Then, always
 
 Command = Callable[[Turn], Awaitable[None]]
-
-
-class Intercept(Protocol):
-    """Asked before anything else: answers to messages another transaction sent (an overdue report's «Đã
-    nắm»), and official tools that work from any step (/digest)."""
-
-    async def claims(self, turn: Turn) -> bool: ...
-
-    async def handle(self, turn: Turn) -> None: ...
 
 
 class Router:
@@ -148,15 +138,16 @@ def build_router() -> Router:
     officials, rating, reply = OfficialsDesk(), RatingFlow(), CaseReplyFlow()
     digest = DigestFlow()
     flows += [*officials.flows, rating, reply, digest]
-    intercepts: list[tuple[str, str, Intercept]] = [
-        ("acknowledge", "«Đã nắm» on an overdue report or escalation, from any step", Acknowledge()),
-        ("digest", "/digest and its period question, from any step (officials)", digest),
-        ("announcement reply", "a reply to an announcement: a question to the sending unit", AnnouncementReply()),
-    ]
+    acknowledge, announcement_reply = Acknowledge(), AnnouncementReply()
     by_name = {f.name: f for f in flows}
     way_in, citizen_own = _citizen_routes(by_name, commands)
     return Router([
-        *(Route(name, what, intercept.claims, intercept.handle) for name, what, intercept in intercepts),
+        # Intercepts: answers to messages another transaction sent, and tools that work from any step.
+        Route("acknowledge", "«Đã nắm» on an overdue report or escalation, from any step", acknowledge.claims,
+              acknowledge.handle),
+        Route("digest", "/digest and its period question, from any step (officials)", digest.claims, digest.handle),
+        Route("announcement reply", "a reply to an announcement: a question to the sending unit",
+              announcement_reply.claims, announcement_reply.handle),
         Route("officials", "invite codes from anyone; every turn of an official's chat", officials.table.claims_any,
               officials.table.take_turn, sub=officials.table.entries),
         Route("former official", "an official's button pressed after the access was revoked: say so",

@@ -16,8 +16,8 @@ from handlers.common import MENU
 from handlers.rating import RatingFlow
 from handlers.routing import Entry, Middleware, Route, Then
 
-KEY = "case key"  # what the case-key route found, for its handler
-WAITING = "waiting cases"
+KEY = "case_key"  # what the case-key route found, for its handler
+WAITING = "waiting_cases"
 
 
 class CasePrompts:

@@ -199,6 +199,9 @@ class SendResult:
         return cls(SendOutcome.HELD, reason=reason)
 
 
+# An edit whose target had not gone out when it was written names the outbox row ("row:42"); the sender reads
+# the platform's id of that message when the edit's turn comes (the chat's order sends the target first).
+EDIT_OF_ROW = "row:"
 CALL_BACK_PURPOSES = frozenset({"question", "answer"})  # outbox purposes a citizen is called back for
 
 

@@ -21,7 +21,15 @@ from datetime import timedelta
 from typing import Any
 
 from bot import metrics
-from bot.channels.model import CALL_BACK_PURPOSES, Outbound, Rendered, SendingRules, SendOutcome, SendResult
+from bot.channels.model import (
+    CALL_BACK_PURPOSES,
+    EDIT_OF_ROW,
+    Outbound,
+    Rendered,
+    SendingRules,
+    SendOutcome,
+    SendResult,
+)
 from bot.channels.ratelimit import Pacer
 from bot.channels.registry import ChannelRegistry, UnknownChannel
 from bot.channels.render import merge_plain, render
@@ -151,6 +159,8 @@ class Sender:
             await self._finish([rows[0]], SendResult.retry(type(exc).__name__),
                                max_attempts=channel.rules.max_attempts)
             return True
+        if message.edit is not None and message.edit.startswith(EDIT_OF_ROW):
+            message = await self._edit_target(message)
         note = await self.windows.held_note(name, chat_id, group)
         if note is not None:
             noted = f"{note}\n\n{message.text}"  # a card that is its photo's caption stays one message
@@ -206,6 +216,15 @@ class Sender:
             assert merged is not None
             return rows[:count], merged
         return rows[:1], messages[0]
+
+    async def _edit_target(self, message: Outbound) -> Outbound:
+        """An edit of a message that was still waiting when the edit was written: the chat's order has sent it
+        by now, so its platform id is known; if it never went out, only the edit's first line goes, as a notice."""
+        async with self.db.unit_of_work(readonly=True) as uow:
+            sent = await outbox.message_id_of(uow.session, int(str(message.edit).removeprefix(EDIT_OF_ROW)))
+        if sent is not None:
+            return replace(message, edit=sent)
+        return replace(message, text=message.text.split("\n\n", 1)[0], caption=None, edit=None)
 
     @staticmethod
     def _parts(rendered: Rendered) -> list[Rendered]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.model import Choice, Outbound
+from bot.channels.model import EDIT_OF_ROW, Choice, Outbound
 from bot.i18n import Translator, translator
 from bot.services.action_keys import Verb, is_case_key, key
 from bot.services.context import AppContext
@@ -129,18 +129,23 @@ class Notifier:
         return registry is not None and channel in registry and registry.get(channel).capabilities.edits
 
     async def _card_shown(self, identity: ChannelIdentity, case_id: int) -> tuple[str, dict] | None:
-        """(platform message id, payload) of the last card of the case this chat was shown with a Take button."""
+        """(what to edit, payload) of the last card of the case this chat was shown, or is about to be shown,
+        with a Take button: the platform's message id once sent; the outbox row while it still waits (the edit
+        follows it in the chat's order)."""
         accept = key(Verb.ACCEPT, case_id)
         stmt = (
-            select(OutboxItem.platform_message_id, OutboxItem.payload)
+            select(OutboxItem.id, OutboxItem.status, OutboxItem.platform_message_id, OutboxItem.payload)
             .where(OutboxItem.channel == identity.channel, OutboxItem.chat_id == identity.chat_id,
-                   OutboxItem.case_id == case_id, OutboxItem.status == "sent",
-                   OutboxItem.platform_message_id.is_not(None))
+                   OutboxItem.case_id == case_id, OutboxItem.status.in_(("sent", "pending")))
             .order_by(OutboxItem.id.desc())
             .limit(RECENT)
         )
-        for message_id, payload in (await self.session.execute(stmt)).all():
-            if any(k == accept for k, _ in (payload or {}).get("choices") or []):
+        for row_id, status, message_id, payload in (await self.session.execute(stmt)).all():
+            if not any(k == accept for k, _ in (payload or {}).get("choices") or []):
+                continue
+            if status == "pending":
+                return f"{EDIT_OF_ROW}{row_id}", payload
+            if message_id is not None:
                 return str(message_id), payload
         return None
 

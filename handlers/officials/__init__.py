@@ -38,7 +38,7 @@ from handlers.officials.reject import RejectFlow
 from handlers.officials.transfer import TransferFlow
 from handlers.routing import Entry, Route, RoutingTable, always
 
-ACTION = "official action"  # what the case-action route found, for its handler
+ACTION = "official_action"  # what the case-action route found, for its handler
 
 Command = Callable[[Turn], Awaitable[None]]
 MAX_ARGUMENT = 64

@@ -110,6 +110,13 @@ async def oldest_due_at(session: AsyncSession, now: datetime) -> datetime | None
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def message_id_of(session: AsyncSession, row_id: int) -> str | None:
+    """The platform's id of the message an outbox row became, once it was sent."""
+    row = (await session.execute(
+        select(OutboxItem.status, OutboxItem.platform_message_id).where(OutboxItem.id == row_id))).first()
+    return row.platform_message_id if row is not None and row.status == "sent" else None
+
+
 async def mark_sent(session: AsyncSession, ids: list[int], now: datetime, message_id: str | None) -> None:
     await session.execute(
         update(OutboxItem)

@@ -5,19 +5,25 @@ notice (tests/officials/test_desk_and_walk_in.py, test_official_journeys.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from PIL import Image
+from sqlalchemy import func, select
 
 from bot.channels.model import Choice, Rendered, SendOutcome, SendResult
 from bot.channels.telegram import TelegramChannel
 from bot.clock import FakeClock
 from bot.domain.cases import CaseKind
+from bot.services.action_keys import Verb, key
 from bot.services.intake import Draft
 from bot.services.media import new_attachment
+from storage.models import OutboxItem
 from tests.officials.drivers import TelegramDriver
 from tests.officials.world import MONDAY_9, World
+from tests.support.fake_telegram import Fault
 from tests.support.harness import fake_telegram, running_bot
+from tests.support.soak import until
 
 USERS = {"mai": 6001, "tu": 6002, "hung": 6003}
 SEATS = {"mai": "SAODO_OFF1", "tu": "SAODO_OFF2", "hung": "SAODO_HEAD"}
@@ -116,3 +122,48 @@ async def test_an_edit_finds_whether_the_card_was_words_or_a_caption() -> None:
             assert (lost.outcome, lost.reason) == (SendOutcome.FINAL, "BadRequest: Message to edit not found")
         finally:
             await channel.stop()
+
+
+async def test_a_card_still_waiting_when_the_case_is_taken_is_edited_once_it_goes_out(db_url: str) -> None:
+    """Telegram answered 429 to the cards, so they wait; meanwhile Mai takes the case. The others' cards then go
+    out and are edited right after (the edit names the waiting outbox row and follows it in the chat's order),
+    instead of a one-line notice beside cards that still offer «Nhận xử lý»."""
+    clock = FakeClock(MONDAY_9)
+    async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
+        d, world = TelegramDriver(tg, USERS), World(bot.db, clock)
+        for user, seat in SEATS.items():
+            async with world.services() as s:
+                code = (await s.officials.invite(seat=seat)).code
+            d.says(user, f"/start {code}")
+            await d.next(user, 2)
+        citizen = await world.account("5001")
+        held = Fault("sendMessage", 429, retry_after=2, remaining=3)  # the three cards' first attempts
+        tg.faults.append(held)
+        async with world.services() as s:
+            receipt = await s.intake.submit(
+                Draft(kind=CaseKind.REPORT, text="Cống thoát nước bị tắc trước chợ Sao Đỏ.", category="ngap_nuoc",
+                      area="SAODO"), citizen_id=citizen.citizen_id, identity_id=citizen.identity_id)
+        bot.sender.wake()
+        await until(lambda: held.remaining == 0, 30, "the cards' first attempts")
+        tg.presses(USERS["mai"], key(Verb.ACCEPT, receipt.case_id))
+
+        async def taken() -> None:  # the take is handled: each officer has the card and, behind it, what follows
+            while True:
+                async with bot.db.unit_of_work(readonly=True) as uow:
+                    if await uow.session.scalar(select(func.count(OutboxItem.id))) == 12:
+                        return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(taken(), 30)
+        clock.advance(seconds=3)  # Telegram's retry_after has passed
+        bot.sender.wake()
+        for user in ("tu", "hung"):
+            [card] = await d.next(user, 1)
+            assert card.startswith(f"Hồ sơ {receipt.code}")
+            [sent] = [m for m in tg.sent if m["chat_id"] == USERS[user] and m.get("reply_markup")][-1:]
+            [edit] = await tg.wait_for_edits(USERS[user], 1)
+            assert edit == {
+                "method": "editMessageText", "chat_id": USERS[user], "message_id": sent["message_id"],
+                "text": f"Hồ sơ {receipt.code} đã được Trần Thị Mai nhận xử lý.\n\n{card}", "reply_markup": NO_BUTTONS,
+            }
+            assert len(d.texts_to(user)) == 2 + 1  # linked, then the card: no one-line notice beside it
