@@ -34,7 +34,7 @@ class Presence:
         self._last_beat = -1e9
         self.outage = Outage("heartbeat", log)
         self.beat_hooks: list = []  # coroutines run after each beat (channel claims)
-        self._first_beat = True
+        self._reaping_until: float | None = None  # set at the first beat: look for crashed predecessors till then
         self.host = _machine()
 
     async def _reap_local_predecessors(self, now: datetime) -> None:
@@ -62,9 +62,12 @@ class Presence:
 
     async def beat(self) -> None:
         now = self.clock.now()
-        if self._first_beat:
+        if self._reaping_until is None:
+            self._reaping_until = time.monotonic() + 2 * self.stale_after
+        if time.monotonic() < self._reaping_until:
+            # A predecessor killed a moment ago still looks alive (its last beat is recent); it counts as gone
+            # once quiet for three beats, which comes before its leases would go stale: look at every beat.
             await self._reap_local_predecessors(now)
-            self._first_beat = False
         async with self.db.unit_of_work() as uow:
             await workers.beat(uow.session, owner=self.owner, mode=self.mode, host=self.host, pid=os.getpid(),
                                now=now)
