@@ -36,15 +36,20 @@ def jpeg() -> bytes:
     return buffer.getvalue()
 
 
+async def link_officers(d: TelegramDriver, world: World) -> None:
+    """Mai and Tú (officers) and Hùng (the head) of the ward link their Telegram accounts with invite codes."""
+    for user, seat in SEATS.items():
+        async with world.services() as s:
+            code = (await s.officials.invite(seat=seat)).code
+        d.says(user, f"/start {code}")
+        await d.next(user, 2)
+
+
 async def test_other_officers_cards_are_edited_on_telegram(db_url: str) -> None:
     clock = FakeClock(MONDAY_9)
     async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
         d, world = TelegramDriver(tg, USERS), World(bot.db, clock)
-        for user, seat in SEATS.items():
-            async with world.services() as s:
-                code = (await s.officials.invite(seat=seat)).code
-            d.says(user, f"/start {code}")
-            await d.next(user, 2)
+        await link_officers(d, world)
         citizen = await world.account("5001")
 
         async def submit(text: str, photo: bool) -> None:
@@ -131,11 +136,7 @@ async def test_a_card_still_waiting_when_the_case_is_taken_is_edited_once_it_goe
     clock = FakeClock(MONDAY_9)
     async with fake_telegram() as tg, running_bot(db_url, tg, clock=clock) as bot:
         d, world = TelegramDriver(tg, USERS), World(bot.db, clock)
-        for user, seat in SEATS.items():
-            async with world.services() as s:
-                code = (await s.officials.invite(seat=seat)).code
-            d.says(user, f"/start {code}")
-            await d.next(user, 2)
+        await link_officers(d, world)
         citizen = await world.account("5001")
         held = Fault("sendMessage", 429, retry_after=2, remaining=3)  # the three cards' first attempts
         tg.faults.append(held)
