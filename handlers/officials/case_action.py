@@ -9,6 +9,7 @@ its question (`opened`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -21,14 +22,14 @@ Step = Callable[[Turn], Awaitable[None]]
 RETYPE = "officials.refused.too_"  # a text too short or too long: the same step asks again
 
 
-class CaseActionFlow:
+class CaseActionFlow(ABC):
     name: ClassVar[str]
     states: ClassVar[tuple[str, ...]]  # the steps in order; the flow opens at the first
     verb: ClassVar[Verb]  # what the service checks the official may do to the case
 
+    @abstractmethod
     def steps(self) -> dict[str, Step]:
         """Each declared step's handler (tests check the keys are `states`)."""
-        raise NotImplementedError
 
     async def start(self, turn: Turn, case_id: int) -> bool:
         """Open on this case if allowed now; False (and the reason said) when not."""
@@ -57,9 +58,9 @@ class CaseActionFlow:
         """A last word before opening (say why when declining)."""
         return True
 
+    @abstractmethod
     async def opened(self, turn: Turn, case: Any) -> None:
         """Ask the first step's question."""
-        raise NotImplementedError
 
     async def begin(self, turn: Turn) -> None:
         await self.start(turn, case_in_hand(turn))
