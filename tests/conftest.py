@@ -32,6 +32,18 @@ ORG_TABLES = {
 }
 
 
+# Functional tests run the platforms' sending clock this many times faster (bot/faults.py): a journey of thirty
+# messages to one chat would otherwise wait on Telegram's one a second. Tests of the pace itself are marked
+# `real_pace`; the bad-day drills set their own clock (tests/support/soak.py).
+PLATFORM_CLOCK = "20"
+
+
+@pytest.fixture(autouse=True)
+def platform_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_pace") is None:
+        monkeypatch.setenv("TIEPDAN_DRILL_TIME_SCALE", PLATFORM_CLOCK)
+
+
 def per_test_tables() -> list[str]:
     from storage.models import Base
 
