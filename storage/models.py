@@ -7,6 +7,7 @@ timezone-aware UTC. Conversation state and payloads are JSON, never pickles.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -36,7 +37,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 
 
 # --- the organisation -------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ class Area(Base):
     kind: Mapped[str] = mapped_column(String(32))  # ward | commune | residential
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    aliases: Mapped[list] = mapped_column(default=list)
+    aliases: Mapped[list[str]] = mapped_column(default=list)
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     radius_m: Mapped[float | None]
@@ -80,7 +81,7 @@ class Category(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str] = mapped_column(String(255))
-    keywords: Mapped[list] = mapped_column(default=list)
+    keywords: Mapped[list[str]] = mapped_column(default=list)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Reports of this category are open data (Open311) unless their unit withholds one (Case.public).
@@ -143,7 +144,7 @@ class OrgSetting(Base):
 
     __tablename__ = "org_settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[dict] = mapped_column(JSON)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Official(Base):
@@ -248,7 +249,7 @@ class Case(Base):
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)  # denunciation: the reporter is secret
     language: Mapped[str] = mapped_column(String(8), default="vi")
     pin_hash: Mapped[str | None] = mapped_column(String(128))
-    details: Mapped[dict] = mapped_column(default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     accept_due_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
@@ -282,7 +283,7 @@ class CaseEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, default=True)
-    data: Mapped[dict] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Attachment(Base):
@@ -324,7 +325,7 @@ class CaseDraft(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="vi")
-    facts: Mapped[dict] = mapped_column(JSON, default=dict)  # bot.domain.intake.DraftFacts
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # bot.domain.intake.DraftFacts
     created_at: Mapped[datetime]
     touched_at: Mapped[datetime]  # the citizen's last change: idle drafts are reminded once, then dropped
     reminded_at: Mapped[datetime | None]
@@ -352,7 +353,7 @@ class Conversation(Base):
     chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     flow: Mapped[str | None] = mapped_column(String(32))
     step: Mapped[str | None] = mapped_column(String(32))
-    data: Mapped[dict] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     language: Mapped[str] = mapped_column(String(8), default="vi")
     updated_at: Mapped[datetime]
 
@@ -369,10 +370,10 @@ class InboxItem(Base):
     channel: Mapped[str] = mapped_column(String(16))
     platform_id: Mapped[str] = mapped_column(String(128))
     chat_key: Mapped[str] = mapped_column(String(160))
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Names, usernames and phones the platform sent, taken out of the payload when stored (see
     # storage.repositories.inbox.split_profile); cleared once the update is handled.
-    profile: Mapped[dict | None] = mapped_column(JSON)
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -392,7 +393,7 @@ class OutboxItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     purpose: Mapped[str] = mapped_column(String(16), default="reply")  # reply | answer | question | notice ...
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -461,7 +462,7 @@ class WebMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(3))  # in (the visitor) | out (the bot)
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     redact_at: Mapped[datetime | None] = mapped_column(index=True)  # secrets in it are masked from then on
 

@@ -29,7 +29,7 @@ from bot.services.org_view import OrgCache, OrgSnapshot
 from bot.services.sweep import subtree
 from bot.services.work_summary import digest_lines
 from storage.models import Case, ChannelIdentity, JobClaim, Official
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import insert_for, rowcount
 from storage.uow import Database
 
 READERS = ("leader", "head")  # who receives digests; overseers aggregate elsewhere, without names
@@ -275,7 +275,7 @@ async def deliver(session: AsyncSession, org: OrgSnapshot, official_id: int, per
         insert_for(session, JobClaim).values(job="digest", period=claim_period(period, official_id), claimed_at=now)
         .on_conflict_do_nothing(index_elements=["job", "period"])
     )
-    if not claimed.rowcount:
+    if not rowcount(claimed):
         return False
     digests = Digests(session, org)
     reader = await digests.reader(official_id)

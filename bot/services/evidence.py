@@ -18,7 +18,7 @@ from bot.channels.model import MediaRef
 from bot.domain.intake import MEDIA_LIMITS
 from bot.domain.media import MediaRejected, check_media
 from storage.models import Attachment
-from storage.repositories.dialect import is_postgres
+from storage.repositories.dialect import is_postgres, rowcount
 from storage.uow import note_work
 
 CLAIM_FOR = timedelta(minutes=2)  # a worker that died holding a file gives it up after this long
@@ -62,7 +62,7 @@ class Evidence:
             update(Attachment).where(Attachment.owner_key == draft_owner(draft_id))
             .values(case_id=case_id, owner_key=None)
         )
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
     async def drop(self, draft_ids: list[int]) -> None:
         if draft_ids:

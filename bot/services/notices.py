@@ -23,7 +23,7 @@ from bot.domain.reminders import QuietHours
 from bot.i18n import translator
 from bot.services.org_view import OrgSnapshot
 from storage.models import ChannelIdentity, Conversation, Official, OutboxItem
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import insert_for, rowcount
 
 BUNDLE_OVER = 5  # more letters than this to one chat in one go are combined into one message
 OFFICIAL_PURPOSES = ("deadline", "digest")  # outbox purposes whose held rows the quiet hours release
@@ -170,7 +170,7 @@ class Letterbox:
             purpose=letter.purpose, case_id=letter.case_id, dedup_key=letter.dedup_key,
             status="held" if held else "pending", attempts=0, next_attempt_at=release, created_at=now,
         ).on_conflict_do_nothing(index_elements=["dedup_key"])
-        return int((await session.execute(stmt)).rowcount or 0)
+        return rowcount(await session.execute(stmt))
 
 
 def combine(letters: list[Letter]) -> Letter:
@@ -197,4 +197,4 @@ async def release_held(session: AsyncSession, now: datetime) -> int:
                OutboxItem.purpose.in_(OFFICIAL_PURPOSES))
         .values(status="pending")
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)

@@ -22,6 +22,7 @@ from bot.services.authz import ROLES, Refused, Seat
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
 from storage.models import ChannelIdentity, Official, OfficialInvite, OutboxItem
+from storage.repositories.dialect import rowcount
 
 INVITE_DAYS = 7
 CODE_PREFIX = "MOI"  # "mời": an invitation
@@ -295,7 +296,7 @@ class Officials:
         if official.seat is None:
             official.active = False
         await self.session.flush()
-        return official, int(unlinked.rowcount or 0), int(revoked.rowcount or 0)
+        return official, rowcount(unlinked), rowcount(revoked)
 
     async def revoke_invite(self, invite_id: int) -> OfficialInvite:
         invite = await self.session.get(OfficialInvite, invite_id)

@@ -41,7 +41,7 @@ from storage.models import (
     WebPushSubscription,
 )
 from storage.repositories import cases as case_rows
-from storage.repositories.dialect import is_postgres
+from storage.repositories.dialect import is_postgres, rowcount
 from storage.uow import Database
 
 OPTIONAL = "optional_data"  # consent for data we can do without: the phone number
@@ -223,7 +223,7 @@ class Privacy:
         )
         citizen.phone = None
         await self.session.flush()
-        return had or bool(result.rowcount)
+        return had or bool(rowcount(result))
 
     # --- delete -------------------------------------------------------------------------------------------
 

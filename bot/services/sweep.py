@@ -40,7 +40,7 @@ from bot.services.notify import action_choices
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
 from storage.repositories.cases import add_event
-from storage.repositories.dialect import insert_for, is_postgres
+from storage.repositories.dialect import insert_for, is_postgres, rowcount
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,7 @@ class Sweep:
             .values(case_id=case.id, kind=kind.value, due_at=about, sent_at=self.now)
             .on_conflict_do_nothing(index_elements=["case_id", "kind", "due_at"])
         )
-        if not claimed.rowcount:
+        if not rowcount(claimed):
             return
         self.report.reminders += 1
         people = await self._reminded(case, kind)
@@ -398,7 +398,7 @@ class Sweep:
                                                           claimed_at=self.now)
                 .on_conflict_do_nothing(index_elements=["job", "period"])
             )
-            if claimed.rowcount:
+            if rowcount(claimed):
                 await self._overdue_list(head_id, unit_id)
 
     async def _overdue_list(self, head_id: int, unit_id: int) -> None:

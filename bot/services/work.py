@@ -33,7 +33,7 @@ from storage.leaders import Milestone, Programme, Recommendation, WorkDecision, 
 from storage.models import Attachment, ChannelIdentity, JobClaim, Official
 from storage.repositories import outbox
 from storage.repositories.cases import next_number
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import insert_for, rowcount
 from storage.uow import Database, note_work
 
 OPEN = ("approved",)  # tracked: prompts, overdue
@@ -415,7 +415,7 @@ class Work:
 async def _claim(session: AsyncSession, job: str, period: str, now: datetime) -> bool:
     result = await session.execute(insert_for(session, JobClaim).values(job=job, period=period, claimed_at=now)
                                    .on_conflict_do_nothing(index_elements=["job", "period"]))
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def prompt_moment(org: OrgSnapshot, today: date) -> date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +42,7 @@ async def for_citizen(session: AsyncSession, citizen_id: int, offset: int, limit
 async def add_event(
     session: AsyncSession, case: Case, *, at: datetime, action: str, actor_kind: str, actor_id: int | None,
     from_status: str | None = None, to_status: str | None = None, note: str | None = None,
-    public: bool = True, data: dict | None = None,
+    public: bool = True, data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     event = CaseEvent(
         case_id=case.id, at=at, action=action, actor_kind=actor_kind, actor_id=actor_id,
@@ -53,7 +54,7 @@ async def add_event(
     return event
 
 
-def case_state(case: Case) -> dict:
+def case_state(case: Case) -> dict[str, Any]:
     """The case right after an event, kept in the event: the digest reads "the unit that answered" and "the
     due date that held" from it, so a later transfer, reopen or extension never rewrites a past period."""
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,7 @@ async def save(
     *,
     flow: str | None,
     step: str | None,
-    data: dict,
+    data: dict[str, Any],
     language: str,
     now: datetime,
     loaded: Conversation | None = None,

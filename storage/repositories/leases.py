@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Lease, Worker
-from storage.repositories.dialect import core_connection, insert_for
+from storage.repositories.dialect import core_connection, insert_for, rowcount
 
 
 async def acquire(session: AsyncSession, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
@@ -25,14 +25,14 @@ async def acquire(session: AsyncSession, name: str, owner: str, now: datetime, t
         where=(Lease.expires_at < now) | (Lease.owner == owner),
     )
     result = await session.execute(stmt)
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def renew(session: AsyncSession, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
     result = await session.execute(
         update(Lease).where(Lease.name == name, Lease.owner == owner).values(expires_at=now + ttl)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def release(session: AsyncSession, name: str, owner: str) -> None:
@@ -43,7 +43,7 @@ async def release(session: AsyncSession, name: str, owner: str) -> None:
 # costs about as much CPU as running it on SQLite.
 _live = select(Worker.owner).where(Worker.heartbeat_at >= bindparam("b_alive_since"))
 _TAKE: dict[str, Any] = {}
-_leases = Lease.__table__
+_leases = Lease.metadata.tables[Lease.__tablename__]
 _RELEASE = delete(_leases).where(_leases.c.name == bindparam("b_name"), _leases.c.owner == bindparam("b_owner"))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelIdentity, Conversation, InboxItem, OutboxItem, ProactiveQuota
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import insert_for, rowcount
 
 
 async def window_of(session: AsyncSession, channel: str, chat_id: str) -> tuple[datetime | None, int]:
@@ -58,7 +58,7 @@ async def reserve_quota(session: AsyncSession, channel: str, period: str, amount
                ProactiveQuota.used + amount <= limit)
         .values(used=ProactiveQuota.used + amount)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def refund_quota(session: AsyncSession, channel: str, period: str, amount: int) -> None:
