@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import Any
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # (lowest, highest) working days late of each overdue band; None: no upper bound.
@@ -158,7 +159,7 @@ class Figures:
     suggestion_kept: int = 0  # ... filed under that category and never re-categorised by an official
 
     def __add__(self, other: Figures) -> Figures:
-        merged = {}
+        merged: dict[str, Any] = {}
         for item in fields(self):
             mine, theirs = getattr(self, item.name), getattr(other, item.name)
             merged[item.name] = (tuple(a + b for a, b in zip(mine, theirs, strict=True))
@@ -240,7 +241,7 @@ def overdue_band(days: int) -> int:
 
 @dataclass(slots=True)
 class _Tally:
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     bands: list[int] = field(default_factory=lambda: [0] * len(OVERDUE_BANDS))
 
     def figures(self) -> Figures:
@@ -261,7 +262,7 @@ def tally(happenings: Iterable[Happening], late: Iterable[Late], working_days: W
     """Figures per unit id from the period's events and the cases late at its end."""
     units: dict[int, _Tally] = {}
 
-    def of(unit_id: int) -> Counter:
+    def of(unit_id: int) -> Counter[str]:
         return units.setdefault(unit_id, _Tally()).counts
 
     for h in happenings:

@@ -4,7 +4,7 @@ measurable result, dated milestones, the unit that carries it out, the responsib
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.channels.model import Choice
 from bot.domain.work import day_text, is_measurable, parse_milestone
@@ -34,8 +34,9 @@ class ProgrammeFlow:
         turn.state.data[ITEMS] = []
         turn.say(turn.t("work.programme.ask_title"))
 
-    def _item(self, turn: Turn) -> dict:
-        return turn.state.data.setdefault(ITEM, {"milestones": []})
+    def _item(self, turn: Turn) -> dict[str, Any]:
+        item: dict[str, Any] = turn.state.data.setdefault(ITEM, {"milestones": []})
+        return item
 
     async def handle(self, turn: Turn) -> None:
         step = turn.state.step

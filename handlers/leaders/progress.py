@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.channels.model import Choice, InboundKind
+from bot.channels.model import Choice, InboundKind, MediaRef
 from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.leaders.common import typed
@@ -59,7 +59,7 @@ class ProgressFlow:
                 return
             await self._save(turn, media)
 
-    async def _save(self, turn: Turn, media) -> None:
+    async def _save(self, turn: Turn, media: tuple[str, MediaRef] | None) -> None:
         data = turn.state.data
         try:
             item = await turn.services.work.report(turn.actor.official_id, str(data.get(CODE, "")),

@@ -71,7 +71,7 @@ class ReviewFlow:
                  unit=unit.name(t.language) if unit else t("common.none"),
                  resources=item.resources or t("common.none"))
         if decision.kind == "register":
-            verdicts = ("approve", "change", "return")
+            verdicts: tuple[str, ...] = ("approve", "change", "return")
         else:
             moved = next((m for m in milestones if m.id == decision.milestone_id), None)
             extra = (t("work.review.redate", code=item.code or "", title=moved.title if moved else "",

@@ -8,6 +8,7 @@ Every step is a numbered choice or typed text; every action is re-authorised by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
 from bot.channels.model import Choice
@@ -186,7 +187,7 @@ class DialogueDeskFlow:
 
     # --- choosing a question (to assign, or to answer) ------------------------------------------------------
 
-    async def _pickable(self, turn: Turn) -> list[DialogueQuestion]:
+    async def _pickable(self, turn: Turn) -> Sequence[DialogueQuestion]:
         ranked = await turn.services.dialogues.ranked(self._session(turn))
         if turn.state.data.get("mode") == "answer":
             return [q for q in ranked if q.answer is None]
@@ -333,7 +334,8 @@ class DialogueDeskFlow:
         turn.state.data["question"] = question_id
         turn.state.data["mode"] = "answer"
         speaker = turn.state.data.get("speaker")
-        names = dict(await dialogues.speakers(await dialogues.get(self._session(turn)))) if speaker else {}
+        row = await dialogues.get(self._session(turn)) if speaker else None
+        names = dict(await dialogues.speakers(row)) if row is not None else {}
         who = names.get(speaker, speaker) if speaker else t("dialogue.office.speaker_me")
         turn.say(t("dialogue.office.ask_answer", id=question.id, supports=question.supports, text=question.text,
                    who=who),

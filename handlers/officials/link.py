@@ -6,6 +6,7 @@ and the channel can share the account's own number, that number must be shared b
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from bot.channels.model import InboundKind
@@ -20,7 +21,7 @@ class LinkFlow:
     name: ClassVar[str] = "official_link"
     states: ClassVar[tuple[str, ...]] = ("phone",)
 
-    def __init__(self, welcome) -> None:
+    def __init__(self, welcome: Callable[[Turn], Awaitable[None]]) -> None:
         self.welcome = welcome  # shows the new official their desk
 
     async def begin(self, turn: Turn) -> None:
