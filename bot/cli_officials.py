@@ -30,7 +30,7 @@ COMMANDS = ("invite", "officials", "reveal", "reveal-approve", "audit")
 ROLES = ("officer", "head", "leader", "overseer", "admin", "committee")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invite = sub.add_parser("invite", help="a one-time code (valid 7 days) that links an official's account")
     invite.add_argument("--unit", help="unit code, e.g. P_SAODO")
     invite.add_argument("--role", choices=ROLES)

@@ -124,12 +124,12 @@ class Container:
         await self.ticker.shutdown()
         # Receivers and helpers stop at once; the consumer and the sender finish the unit in hand, so no
         # transaction is cut in half (it would be redone after a restart anyway, but a clean stop logs no errors).
-        pools = {"consumer": self.consumer, "sender": self.sender}
+        pools = ("consumer", "sender")
         for task in self._tasks:
             if task.get_name() not in pools:
                 task.cancel()
-        for worker in pools.values():
-            worker.stop()
+        self.consumer.stop()
+        self.sender.stop()
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
             for task in late:

@@ -130,7 +130,8 @@ class ZaloBotApi:
             return reply_result(response.status, body)
 
     async def get_me(self) -> dict[str, Any]:
-        return await self.call("getMe")
+        result = await self.call("getMe")
+        return result if isinstance(result, dict) else {}
 
     async def get_updates(self, wait: int) -> list[dict[str, Any]]:
         """One update or none, after at most `wait` seconds (an object or a list, clients disagree: both read)."""

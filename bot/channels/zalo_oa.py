@@ -13,6 +13,7 @@ import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -102,7 +103,7 @@ def send_outcome(status: int, body: Any) -> SendResult:
         return SendResult.final(f"HTTP {status} without a JSON body")
     error = body.get("error")
     if error == 0:
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        data = found if isinstance(found := body.get("data"), dict) else {}
         return SendResult.sent(_id(data.get("message_id")))
     if error == EXPIRED_TOKEN:
         return SendResult.retry("access token still refused after a refresh")
@@ -236,8 +237,8 @@ class ZaloOAChannel:
         people = [payload.get(k) for k in ("follower", "recipient", "sender")]
         who = next((_id(p.get("id")) for p in people if isinstance(p, dict) and _id(p.get("id"))), "-")
         message = payload.get("message")
-        msg_id = _id(message.get("msg_id")) if isinstance(message, dict) else None
-        return f"{event}:{msg_id or who}:{payload.get('timestamp')}"[:128], "-"
+        echoed = _id(message.get("msg_id")) if isinstance(message, dict) else None
+        return f"{event}:{echoed or who}:{payload.get('timestamp')}"[:128], "-"
 
     def to_inbound(self, payload: dict[str, Any]) -> Inbound | None:
         event = payload.get("event_name")
@@ -247,7 +248,7 @@ class ZaloOAChannel:
         base: dict[str, Any] = {"channel": self.name, "chat_id": sender_id, "user_id": sender_id,
                                 "message_id": msg_id}
         kind = KINDS.get(event, InboundKind.UNSUPPORTED)
-        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        text = found if isinstance(found := message.get("text"), str) else ""
         if kind is InboundKind.TEXT:
             return Inbound(kind=kind, text=text, **base)
         if kind is InboundKind.LOCATION:
@@ -287,7 +288,7 @@ class ZaloOAChannel:
                 token = await self.tokens.refresh(token)
             outcome = SendResult.sent()
             for url in photos:
-                outcome = await self._with_token(token, lambda t, url=url: self.api.send_image(t, chat_id, url))
+                outcome = await self._with_token(token, partial(self.api.send_image, user_id=chat_id, url=url))
                 if outcome.outcome is not SendOutcome.SENT:
                     return outcome
             if text:

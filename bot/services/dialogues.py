@@ -375,7 +375,7 @@ async def remind_dialogues(db: Database, clock: Clock, tz: tzinfo = VN_TZ, org: 
                 .order_by(DialogueQuestion.id))).scalars())
             if row.kind == "reception" and org is not None:  # the law's reception days: the area's followers too
                 snapshot = await org.get(s, now.astimezone(tz).date())
-                app = AppContext(clock=clock, tz=tz, org=org)  # type: ignore[arg-type]
+                app = AppContext(clock=clock, tz=tz, org=org)
                 followers = await Following(s, app, snapshot).followers(row.area_code, None)
                 targets += [i for i in [await s.get(ChannelIdentity, f.identity_id) for f in followers] if i]
             for identity in {i.id: i for i in targets}.values():

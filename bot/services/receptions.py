@@ -7,7 +7,7 @@ as recurring sessions (kind `reception`) some weeks ahead, skipping days off; ci
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,7 +66,7 @@ async def plan_receptions(db: Database, clock: Clock, org_cache: OrgCache, tz: Z
     return added
 
 
-async def next_receptions(session: AsyncSession, org: OrgSnapshot, now_day: date, tz: ZoneInfo,
+async def next_receptions(session: AsyncSession, org: OrgSnapshot, now_day: date, tz: tzinfo,
                           t: Translator) -> list[str]:
     """One line per unit: its next reception (when, where, who receives)."""
     rows = (await session.execute(

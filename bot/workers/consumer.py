@@ -120,7 +120,8 @@ class Consumer:
             return await self._attempt_failed(chat, step.row_id, step.failure)
         crash_point("after_flow_commit")
         log.debug("%s chat %s: update %s handled", chat[0], hashed_id(chat[1]), step.row_id)
-        metrics.update_processed(chat[0], (self.clock.now() - step.received_at).total_seconds())
+        if step.received_at is not None:
+            metrics.update_processed(chat[0], (self.clock.now() - step.received_at).total_seconds())
         return step.more
 
     async def _steps(self, chats: list[Chat]) -> list[Step]:
