@@ -14,10 +14,11 @@ A citizen's reply to an announcement is a question to the sending unit: a case, 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import MediaRef, Outbound
@@ -240,7 +241,7 @@ async def settle_announcements(db: Database, clock: Clock, *, wake: object = Non
     return settled
 
 
-async def _record(session: AsyncSession, states: list) -> Summary:
+async def _record(session: AsyncSession, states: Sequence[Row[int, str, str, str | None]]) -> Summary:
     by_state: dict[str, list[int]] = {}
     proactive: list[int] = []
     held: Counter[str] = Counter()

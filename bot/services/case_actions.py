@@ -11,6 +11,7 @@ bot.services.verdicts; `CaseActions` is all of them, as flows and pages reach it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sqlalchemy import delete, func, select
 from bot.channels.model import MediaRef
 from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus
 from bot.domain.media import MediaRejected, check_media
+from bot.i18n import Translator
 from bot.services.action_keys import Verb
 from bot.services.authz import Act, Refused, may_record
 from bot.services.case_views import CaseBrief, CaseViews
@@ -187,11 +189,11 @@ class CaseActions(CaseViews, Verdicts):
         code, count = case.code, case.transfer_count
         late = self._late_words(case)
         if bounced:
-            def header(t):
+            def header(t: Translator) -> str:
                 return t("officials.card_bounced", source=source.name(t.language), count=count,
                          proposed=target.name(t.language), reason=reason) + late(t)
         else:
-            def header(t):
+            def header(t: Translator) -> str:
                 return t("officials.card_transferred", source=source.name(t.language), reason=reason) + late(t)
         await self.notifier.card(case, await self.notifier.receivers(destination.id), header)
         if bounced:
@@ -247,7 +249,7 @@ class CaseActions(CaseViews, Verdicts):
         ).scalar_one_or_none()
         return found or case.created_at
 
-    def _late_words(self, case: Case):
+    def _late_words(self, case: Case) -> Callable[[Translator], str]:
         """A line for a card whose case is already past its due date (empty otherwise)."""
         due, now, calendar = case.due_at, self.now, self.org.calendar
         if due is None or due >= now or case.paused_at is not None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.domain.cases import OPEN_STATUSES
+from bot.i18n import Translator
 from bot.services.action_keys import Verb
 from bot.services.authz import Act, Refused, ancestors, may, may_see_queue
 from bot.services.case_work import ACT_OF, QUEUE_PAGE, CaseWork, sealed_contact
@@ -100,7 +101,7 @@ class CaseViews(CaseWork):
         return CaseBrief(case.id, case.code, case.kind, case.status, self._unit(case.unit_id),
                          case.reply_identity_id is not None, sealed_contact(case), case.due_at, case.sealed)
 
-    async def view(self, official_id: int | None, code: str, t) -> OfficialCaseView:
+    async def view(self, official_id: int | None, code: str, t: Translator) -> OfficialCaseView:
         """The case and its whole history, for an official allowed to see it (else: not found)."""
         case = await case_rows.by_code(self.session, code[:32]) if code else None
         if case is None:

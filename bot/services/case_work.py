@@ -7,6 +7,7 @@ A refusal raises `Refused` before anything is written; the caller's transaction 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,7 +136,8 @@ class CaseWork:
 
     async def _event(self, case: Case, action: str, *, official: Official | None = None, citizen: bool = False,
                      moved: tuple[str | None, str] | None = None, note: str | None = None, public: bool = True,
-                     data: dict | None = None) -> CaseEvent:
+                     data: dict[str, Any] | None = None) -> CaseEvent:
+        actor_id: int | None
         if official is not None:
             kind, actor_id = "official", official.id
         elif citizen:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
+from storage.models import Case
 from storage.repositories import cases as case_rows
 
 PAGE_SIZE = 5
@@ -59,7 +60,7 @@ class CaseQueries:
             self._line(case, language), case.text, [HistoryLine(e.at, e.action, e.note) for e in events]
         )
 
-    def _line(self, case, language: str) -> CaseLine:
+    def _line(self, case: Case, language: str) -> CaseLine:
         category = self.org.categories_by_id.get(case.category_id or -1)
         unit = self.org.units_by_id.get(case.unit_id)
         return CaseLine(

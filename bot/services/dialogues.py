@@ -121,7 +121,7 @@ class Dialogues:
             select(Official.seat, Official.name, Official.role).where(
                 Official.active.is_(True), Official.role.in_(("leader", "head")), Official.seat.is_not(None))
             .order_by(Official.role.desc(), Official.id))).all()
-        return [(seat, name) for seat, name, _ in rows]
+        return [(seat, name) for seat, name, _ in rows if seat is not None]
 
     async def speakers(self, row: DialogueSession) -> list[tuple[str, str]]:
         """(seat, name) of the session's attendees: who may be recorded as having answered."""
@@ -231,10 +231,10 @@ class Dialogues:
 
     async def _people_of(self, question: DialogueQuestion) -> list[ChannelIdentity]:
         ids = [question.identity_id] if question.identity_id else []
-        ids += list((await self.session.execute(
+        ids += [i for i in (await self.session.execute(
             select(DialogueSupport.identity_id).where(DialogueSupport.question_id == question.id,
                                                       DialogueSupport.identity_id.is_not(None))
-            .order_by(DialogueSupport.id))).scalars())
+            .order_by(DialogueSupport.id))).scalars() if i is not None]
         found = []
         for identity_id in dict.fromkeys(ids):
             identity = await self.session.get(ChannelIdentity, identity_id)

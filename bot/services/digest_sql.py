@@ -173,7 +173,7 @@ class DigestQueries:
         if not candidates:
             return []
         ids = [c[0] for c in candidates]
-        last: dict[int, dict] = {}
+        last: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
             rows = await self.session.execute(
                 select(CaseEvent.case_id, CaseEvent.data)

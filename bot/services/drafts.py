@@ -87,7 +87,7 @@ def _build_index(org: OrgSnapshot) -> IntakeIndex:
     with_areas = frozenset(a.parent_code for a in areas if a.parent_code is not None and a.kind == "residential")
     parents = {u.code: u.parent_code for u in org.units.values()}
     inspection = {u.code: u.inspection_code for u in org.units.values()}
-    accusable = {
+    accusable: dict[str, tuple[str, ...]] = {
         u.code: (u.name_vi, u.name_en) for u in org.units.values()
         if u.kind in DENOUNCEABLE_KINDS and inspection_unit_above(u.code, parents, inspection) is not None
     }

@@ -64,6 +64,8 @@ class Intake:
         now = self.app.clock.now()
         unit = self.unit_for(draft, now)
         policy = pick_policy(self.org.policies, draft.kind.value, draft.category)
+        if policy is None:  # the organisation file's check gives every kind a kind-wide policy
+            raise LookupError(f"no deadline policy for case kind {draft.kind.value!r}")
         calendar = self.org.calendar
         accept_due = due_at(now, policy.accept, calendar) if policy.accept else None
         resolve_due = due_at(now, policy.resolve, calendar)

@@ -118,7 +118,7 @@ class Recipients:
         if missing:
             stmt = (
                 select(ChannelIdentity.id, ChannelIdentity.channel, ChannelIdentity.chat_id,
-                       ChannelIdentity.official_id, Conversation.language, Official.quiet_hours_opt_out)
+                       Official.id, Conversation.language, Official.quiet_hours_opt_out)  # Official.id: not null
                 .join(Official, Official.id == ChannelIdentity.official_id)
                 .outerjoin(Conversation, and_(Conversation.channel == ChannelIdentity.channel,
                                               Conversation.chat_id == ChannelIdentity.chat_id))

@@ -9,15 +9,16 @@ citizen's account to an official or an official's account to the citizen: the bo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import EDIT_OF_ROW, Choice, Outbound
 from bot.i18n import Translator, translator
 from bot.services.action_keys import Verb, is_case_key, key
 from bot.services.context import AppContext
-from bot.services.org_view import OrgSnapshot, UnitInfo
+from bot.services.org_view import AreaInfo, OrgSnapshot, UnitInfo
 from storage.models import Attachment, Case, ChannelIdentity, Conversation, Official, OutboxItem
 from storage.repositories import outbox
 
@@ -54,7 +55,7 @@ class Notifier:
 
     # --- who ---------------------------------------------------------------------------------------------
 
-    async def _linked(self, *conditions) -> list[ChannelIdentity]:
+    async def _linked(self, *conditions: ColumnElement[bool]) -> list[ChannelIdentity]:
         stmt = (
             select(ChannelIdentity)
             .join(Official, Official.id == ChannelIdentity.official_id)
@@ -128,7 +129,7 @@ class Notifier:
         registry = self.app.channels
         return registry is not None and channel in registry and registry.get(channel).capabilities.edits
 
-    async def _card_shown(self, identity: ChannelIdentity, case_id: int) -> tuple[str, dict] | None:
+    async def _card_shown(self, identity: ChannelIdentity, case_id: int) -> tuple[str, dict[str, Any]] | None:
         """(what to edit, payload) of the last card of the case this chat was shown, or is about to be shown,
         with a Take button: the platform's message id once sent; the outbox row while it still waits (the edit
         follows it in the chat's order)."""
@@ -237,7 +238,7 @@ class Notifier:
         area = self.org.areas_by_id.get(case.area_id or -1)
         if area is None:
             return None
-        ward = area
+        ward: AreaInfo | None = area
         while ward is not None and ward.kind not in WARD_KINDS:
             ward = self.org.areas.get(ward.parent_code) if ward.parent_code else None
         return area.name if ward is None or ward is area else f"{area.name}, {ward.name}"

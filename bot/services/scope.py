@@ -127,10 +127,10 @@ async def viewer_for(session: AsyncSession, org: OrgSnapshot, official_id: int |
 def city_units(org: OrgSnapshot) -> list[int]:
     """The tree the coordinator unit belongs to, from its top: what an overseer oversees."""
     code = org.settings.get("coordinator")
-    if code not in org.units:
+    if not isinstance(code, str) or code not in org.units:
         return [u.id for u in org.units.values() if u.kind != "overseer"]
-    while org.units[code].parent_code is not None and org.units[code].parent_code in org.units:
-        code = org.units[code].parent_code
+    while (parent := org.units[code].parent_code) is not None and parent in org.units:
+        code = parent
     return subtree(org, org.units[code].id)
 
 

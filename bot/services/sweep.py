@@ -182,6 +182,8 @@ class Sweep:
         )).all()
         done = 0
         for row, official_id in rows:
+            if official_id is None:  # not selected
+                continue
             others = [r for r in await self.recipients.reach([official_id])
                       if (r.channel, r.chat_id) != (row.channel, row.chat_id)]
             if others:
@@ -426,6 +428,8 @@ class Sweep:
             lines = [t("deadline.overdue_list", date=t.date(today), count=total,
                        unit=self.org.units_by_id[unit_id].name(t.language))]
             for code, case_unit, due, assignee in rows:
+                if due is None:  # not selected (due before now)
+                    continue
                 late = self.calendar.working_days_between(self.calendar.local(due).date(), today)
                 lines.append(t("deadline.overdue_line", code=code, unit=self.org.units_by_id[case_unit].code,
                                days=max(late, 1), due=t.due(due, self.calendar.tz),
@@ -435,6 +439,8 @@ class Sweep:
             if paused:
                 lines.append(t("deadline.paused_list", count=len(paused)))
             for code, case_unit, since in paused:
+                if since is None:  # not selected (paused)
+                    continue
                 waited = self.calendar.working_days_between(self.calendar.local(since).date(), today)
                 lines.append(t("deadline.paused_line", code=code, unit=self.org.units_by_id[case_unit].code,
                                days=waited, since=t.date(self.calendar.local(since))))

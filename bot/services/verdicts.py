@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from bot.clock import Clock
 from bot.domain.cases import OPEN_STATUSES, Action, CaseKind, CaseStatus, next_status, tracking_code
 from bot.domain.deadlines import due_at, pick_policy
 from bot.domain.media import MediaRejected, check_media
+from bot.i18n import Translator
 from bot.services.action_keys import Verb
 from bot.services.authz import Refused
 from bot.services.case_work import MAX_TEXT, RATING_DAYS, CaseWork, unique_accounts
@@ -27,7 +29,7 @@ from bot.services.notify import MAP_LINK, action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.pins import hash_pin, new_pin
 from bot.services.reply_media import reply_owner
-from storage.models import Attachment, Case
+from storage.models import Attachment, Case, ChannelIdentity
 from storage.repositories import cases as case_rows
 from storage.uow import Database
 
@@ -83,14 +85,14 @@ class Verdicts(CaseWork):
             if case.assignee_id is None:  # its holder lost access meanwhile: the unit takes it again
                 moved = (moved[0], self._move(case, Action.HAND_BACK)[1])
             self._resume_clock(case)
-        data: dict = {"attachments": len(evidence)}
+        data: dict[str, Any] = {"attachments": len(evidence)}
         if lat is not None and lon is not None:
             data["location"] = [lat, lon]
         await self._event(case, "citizen_replied" if waiting else "citizen_added", citizen=True, moved=moved,
                           note=text or None, data=data)
         code, case_key, photos = case.code, case.id, len(evidence)
 
-        def render(t) -> str:
+        def render(t: Translator) -> str:
             lines = [t("officials.notice.citizen_replied", code=code, text=text or t("officials.notice.reply_no_text"))]
             if lat is not None and lon is not None:
                 lines.append(t("officials.card_location", lat=f"{lat:.6f}", lon=f"{lon:.6f}",
@@ -105,7 +107,7 @@ class Verdicts(CaseWork):
         )
         return case.code
 
-    async def reply_recipients(self, case: Case) -> list:
+    async def reply_recipients(self, case: Case) -> list[ChannelIdentity]:
         return (await self.notifier.accounts_of([case.assignee_id]) if case.assignee_id
                 else await self.notifier.receivers(case.unit_id))
 

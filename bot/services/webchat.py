@@ -121,7 +121,7 @@ class WebChat:
         )
         async with self.db.unit_of_work(readonly=True) as uow:
             rows = (await uow.session.execute(stmt)).all()
-        return [DemoSeat(*row) for row in rows]
+        return [DemoSeat(seat, *rest) for seat, *rest in rows if seat is not None]  # seat: selected not null
 
     async def sit_at(self, account: str, seat: str) -> bool:
         """Link the web account `account` to the demo official holding `seat`; False for an unknown seat."""

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.domain.calendar import DEFAULT_TZ, OfficeHours, WorkingCalendar
-from bot.domain.deadlines import DeadlinePolicy, Step
+from bot.domain.deadlines import DeadlinePolicy, Step, TimeUnit
 from bot.domain.routing import Rule
 from bot.services.org.check import parse_file
 from bot.services.org.schema import AreaSpec, OrgSpec, OverrideSpec, Problem, parse_period
@@ -94,7 +94,7 @@ def calendar_years(years: range | None, spec: OrgSpec, today: dt.date) -> range:
 def _holiday_table(years: range) -> dict[dt.date, tuple[bool, str | None, str | None]]:
     """is_working, name, legal basis for the days the holidays package has an opinion about."""
     table = holidays.country_holidays("VN", years=list(years), language="vi")
-    basis = HOLIDAYS_BASIS.format(version=holidays.__version__)
+    basis = HOLIDAYS_BASIS.format(version=holidays.version.__version__)
     result: dict[dt.date, tuple[bool, str | None, str | None]] = {}
     for day, name in table.items():
         result[day] = (False, name, basis)
@@ -355,6 +355,7 @@ async def _write_officials(conn: AsyncConnection, spec: OrgSpec, units: dict[str
         for seat, id_ in (
             await conn.execute(select(Official.seat, Official.id).where(Official.seat.is_not(None)))
         ).all()
+        if seat is not None
     }
     await _upsert(
         conn,
@@ -459,7 +460,7 @@ async def read_policies(db: Db) -> list[DeadlinePolicy]:
         entry = steps.setdefault(
             (kind, categories.get(category_id) if category_id else None), {"legal_basis": legal_basis}
         )
-        entry[step] = Step(amount, unit)
+        entry[step] = Step(amount, TimeUnit(unit))
     return [
         DeadlinePolicy(kind, category, entry.get("accept"), entry["resolve"], entry["legal_basis"])
         for (kind, category), entry in steps.items()
