@@ -26,9 +26,11 @@ catalogs: $(CATALOGS)
 run: install catalogs
 	$(BIN)/tiepdan run
 
+# ruff, the import contracts, and mypy --strict over the packages pyproject.toml's [tool.mypy] names.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The browser test drives Debian's Chromium by explicit path; nothing is downloaded at test time.
 browser:
