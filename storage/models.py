@@ -7,7 +7,7 @@ timezone-aware UTC. Conversation state and payloads are JSON, never pickles.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -36,6 +37,7 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    __table__: ClassVar[Table]  # every model here maps one table (SQLAlchemy types it as any FromClause)
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 

@@ -112,7 +112,7 @@ _NEXT = (  # built once: see storage.repositories.leases
     .order_by(InboxItem.id)
     .limit(2)
 )
-_inbox = InboxItem.metadata.tables[InboxItem.__tablename__]  # a Table: `__table__` is typed any FromClause
+_inbox = InboxItem.__table__
 _MARK = update(_inbox).where(_inbox.c.id == bindparam("b_id")).values(
     status=bindparam("b_status"), processed_at=bindparam("b_now"), error=bindparam("b_error"))
 

@@ -43,7 +43,7 @@ async def release(session: AsyncSession, name: str, owner: str) -> None:
 # costs about as much CPU as running it on SQLite.
 _live = select(Worker.owner).where(Worker.heartbeat_at >= bindparam("b_alive_since"))
 _TAKE: dict[str, Any] = {}
-_leases = Lease.metadata.tables[Lease.__tablename__]
+_leases = Lease.__table__
 _RELEASE = delete(_leases).where(_leases.c.name == bindparam("b_name"), _leases.c.owner == bindparam("b_owner"))
 
 
