@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +101,7 @@ class FakeZaloBot:
         if fault is not None:
             fault.remaining -= 1
             return _error(fault.error_code, "Scripted fault", http_status=fault.http_status)
-        handler = getattr(self, f"_m_{method}", None)
+        handler: Callable[[dict[str, Any]], Awaitable[web.Response]] | None = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Method not found")
         return await handler(params)
