@@ -29,7 +29,15 @@ from bot.domain.intake import (
     understand,
     ward_at,
 )
-from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceArea, PlaceIndex, build_matchers
+from bot.domain.matching import (
+    CategoryIndex,
+    CategoryTerms,
+    Place,
+    PlaceArea,
+    PlaceIndex,
+    build_matchers,
+    is_place_kind,
+)
 from bot.domain.routing import inspection_unit_above
 from bot.i18n import translator
 from bot.services.abuse import take_all
@@ -75,7 +83,7 @@ def index_for(org: OrgSnapshot) -> IntakeIndex:
 def _build_index(org: OrgSnapshot) -> IntakeIndex:
     areas = [a for a in org.areas.values() if a.active]
     places, categories = build_matchers(
-        [Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas],  # type: ignore[arg-type]
+        [Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas if is_place_kind(a.kind)],
         [CategoryTerms(c.code, (c.name_vi, c.name_en), c.keywords) for c in org.active_categories()],
         org.settings.get("matching"),
         org.learned,
