@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Delete, Update, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from storage.models import AbuseCounter, Attachment, InboxItem, OutboxItem, PinAttempt, PinGuard, WebMessage
 from storage.repositories import outbox
+from storage.repositories.dialect import rowcount
 from storage.uow import Database
 
 RETENTION_DAYS = 30
@@ -67,6 +68,5 @@ async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAY
     return Purged(masked, profiles, inbox_n, outbox_n, transcripts, attempts, guards, counters, uploads)
 
 
-async def _delete(session: AsyncSession, stmt: object) -> int:
-    result = await session.execute(stmt)  # type: ignore[call-overload]
-    return int(result.rowcount or 0)
+async def _delete(session: AsyncSession, stmt: Delete | Update) -> int:
+    return rowcount(await session.execute(stmt))
