@@ -39,7 +39,8 @@ NAMING = {
 class Base(DeclarativeBase):
     __table__: ClassVar[Table]  # every model here maps one table (SQLAlchemy types it as any FromClause)
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    # JSON columns: typed ones (what mypy --strict wants), and bare dict/list as before.
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON, dict: JSON, list: JSON}
 
 
 # --- the organisation -------------------------------------------------------------------------------------
