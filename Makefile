@@ -57,4 +57,4 @@ lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache locales/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache locales/*/LC_MESSAGES/*.mo
