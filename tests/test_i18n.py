@@ -224,7 +224,8 @@ def key_uses() -> list[KeyUse]:
             if not (isinstance(node, ast.Call) and node.args and _is_translator_call(node, path)):
                 continue
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            spread = any(k.arg is None for k in node.keywords)
+            # N_("key") only marks a key; the call that formats it later fills its placeholders
+            spread = any(k.arg is None for k in node.keywords) or getattr(node.func, "id", "") == "N_"
             for key, prefix in _keys_of(node.args[0]):
                 params = None if spread or prefix else frozenset(k.arg for k in node.keywords if k.arg)
                 uses.append(KeyUse(where, key, prefix, params))

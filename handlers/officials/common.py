@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.model import InboundKind
+from bot.i18n import N_
 from bot.services.authz import Refused
 from handlers.base import Turn
 
@@ -20,6 +21,14 @@ def free_text(turn: Turn) -> str | None:
     if turn.inbound.kind is not InboundKind.TEXT or turn.inbound.command:
         return None
     return turn.inbound.text.strip() or None
+
+
+def typed_text(turn: Turn, ask: str = N_("officials.text_please")) -> str | None:
+    """The typed text of this message, or None after asking (`ask`, a catalogue key) for one."""
+    text = free_text(turn)
+    if text is None:
+        turn.say(turn.t(ask))
+    return text
 
 
 def case_in_hand(turn: Turn) -> int:
