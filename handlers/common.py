@@ -34,6 +34,23 @@ async def show_menu(turn: Turn) -> None:
     turn.say(turn.t("menu.prompt"), menu_choices(turn))
 
 
+def citizens_only(turn: Turn, refusal: str) -> bool:
+    """True when a citizen writes; anyone else is told `refusal` (a catalogue key) and nothing opens."""
+    if turn.actor.citizen_id is None:
+        turn.say(turn.t(refusal))
+        return False
+    return True
+
+
+async def menu_unless_citizen(turn: Turn) -> bool:
+    """A citizen's flow met someone who is no citizen (now): the flow ends and the menu shows; False otherwise."""
+    if turn.actor.citizen_id is not None:
+        return False
+    turn.finish()
+    await show_menu(turn)
+    return True
+
+
 async def help_for(turn: Turn) -> None:
     """Help for where the citizen is, then the same question again, so nothing is lost."""
     flow, step = turn.state.flow, turn.state.step

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from bot.channels.model import InboundKind
 from bot.i18n import N_
 from bot.services.authz import Refused
 from handlers.base import Turn
 
 CASE = "case_id"  # the state key of the case a flow is about
+T = TypeVar("T")
 
 
 def say_refusal(turn: Turn, refusal: Refused) -> None:
     """The reason, in the reader's words (a case status is named as the status list names it)."""
     params = {k: turn.t(f"status.{v}") if k == "status" else v for k, v in refusal.params.items()}
     turn.say(turn.t(refusal.key, **params))
+
+
+async def allowed(turn: Turn, call: Awaitable[T]) -> T | None:
+    """What the service call gives, or None after saying its refusal (for calls that never give None)."""
+    try:
+        return await call
+    except Refused as refusal:
+        say_refusal(turn, refusal)
+        return None
 
 
 def free_text(turn: Turn) -> str | None:
