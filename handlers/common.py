@@ -43,7 +43,7 @@ def citizens_only(turn: Turn, refusal: str) -> bool:
 
 
 async def menu_unless_citizen(turn: Turn) -> bool:
-    """A citizen's flow met someone who is no citizen (now): the flow ends and the menu shows; False otherwise."""
+    """True when a citizen's flow meets someone who is no citizen (now): the flow ends, the menu shows."""
     if turn.actor.citizen_id is not None:
         return False
     turn.finish()

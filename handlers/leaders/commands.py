@@ -69,7 +69,8 @@ async def milestone_done(turn: Turn) -> None:
     if len(words) != 2 or not words[1].isdigit():
         turn.say(turn.t("work.done.usage"))
         return
-    milestone = await allowed(turn, turn.services.work.milestone_done(turn.actor.official_id, words[0], int(words[1])))
+    work, official = turn.services.work, turn.actor.official_id
+    milestone = await allowed(turn, work.milestone_done(official, words[0], int(words[1])))
     if milestone is not None:
         turn.say(turn.t("work.done.noted", title=milestone.title))
 

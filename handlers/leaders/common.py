@@ -29,8 +29,8 @@ def typed(turn: Turn, limit: int = MAX_TEXT) -> str | None:
 
 
 async def tracked_item(turn: Turn, usage: str) -> Any | None:
-    """The task or programme item the command names (`/close CODE`), or None after saying the usage (`usage`, a
-    catalogue key) or the refusal."""
+    """The task or programme item the command names (`/close CODE`), or None after saying the usage (`usage`,
+    a catalogue key) or the refusal."""
     code = (turn.inbound.argument or "").strip()
     if not code or len(code) > 32:
         turn.say(turn.t(usage))
@@ -58,8 +58,9 @@ def milestones_done(turn: Turn) -> list[Choice]:
 
 
 def take_milestone(turn: Turn, milestones: list[Any]) -> bool:
-    """At a milestones step: False when the official is done with them; otherwise True, and the typed milestone
-    ("30/06 survey done") is added to `milestones` as (ISO date, title) and noted back, or a bad line is said."""
+    """At a milestones step: False when the official is done with them; otherwise True, and the typed
+    milestone ("30/06 survey done") is added to `milestones` as (ISO date, title) and noted back, or a bad line
+    is said."""
     if turn.choice == "done":
         return False
     text = typed(turn, MAX_LINE)

@@ -23,8 +23,9 @@ ITEM = "item"
 FIXING = "fixing"
 
 
-class ProgrammeFlow(DeclaredFlow, name="programme", states=("title", "item_title", "item_result", "item_milestones",
-                                                             "item_unit", "item_leader", "item_resources", "more")):
+class ProgrammeFlow(DeclaredFlow, name="programme",
+                    states=("title", "item_title", "item_result", "item_milestones", "item_unit", "item_leader",
+                            "item_resources", "more")):
 
     async def begin(self, turn: Turn) -> None:
         try:

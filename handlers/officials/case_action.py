@@ -42,7 +42,8 @@ class CaseActionFlow(ABC, DeclaredFlow):
 
     async def start(self, turn: Turn, case_id: int) -> bool:
         """Open on this case if allowed now; False (and the reason said) when not."""
-        return await self.open(turn, turn.services.case_actions.check(turn.actor.official_id, case_id, self.verb))
+        checked = turn.services.case_actions.check(turn.actor.official_id, case_id, self.verb)
+        return await self.open(turn, checked)
 
     async def open(self, turn: Turn, checked: Awaitable[Any]) -> bool:
         """Open at the first step on the case `checked` gives (the service's check of the official against the

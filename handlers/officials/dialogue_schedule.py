@@ -140,7 +140,8 @@ class ScheduleFlow:
         return True
 
     async def _on_place(self, turn: Turn) -> bool:
-        return self._kept(turn, "place", MAX_PLACE, then="link" if turn.state.data.get("mode") == "both" else "attendees")
+        mode = turn.state.data.get("mode")
+        return self._kept(turn, "place", MAX_PLACE, then="link" if mode == "both" else "attendees")
 
     async def _on_link(self, turn: Turn) -> bool | None:
         link = free_text(turn) or ""

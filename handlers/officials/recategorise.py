@@ -17,7 +17,8 @@ from handlers.officials.common import case_in_hand, done, say_refusal
 class RecategoriseFlow(CaseActionFlow, name="official_category", verb=Verb.TRANSFER, states=("category",)):
     async def start(self, turn: Turn, code: str) -> bool:  # type: ignore[override]
         """Open on the case with this code (`/category PA-...`) if allowed now."""
-        return await self.open(turn, turn.services.case_actions.by_code(turn.actor.official_id, code, self.verb))
+        checked = turn.services.case_actions.by_code(turn.actor.official_id, code, self.verb)
+        return await self.open(turn, checked)
 
     async def opened(self, turn: Turn, case: Any) -> None:
         self._ask(turn)

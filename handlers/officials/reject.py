@@ -14,7 +14,8 @@ from handlers.officials.case_action import CaseActionFlow
 from handlers.officials.common import case_in_hand, done, say_refusal
 
 
-class RejectFlow(CaseActionFlow, name="official_reject", verb=Verb.REJECT, states=("reason", "detail", "confirm")):
+class RejectFlow(CaseActionFlow, name="official_reject", verb=Verb.REJECT,
+                 states=("reason", "detail", "confirm")):
     async def opened(self, turn: Turn, case: Any) -> None:
         self._ask_reason(turn)
 
