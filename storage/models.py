@@ -7,7 +7,7 @@ timezone-aware UTC. Conversation state and payloads are JSON, never pickles.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -411,6 +411,10 @@ class OutboxItem(Base):
     held_at: Mapped[datetime | None]  # first held for a closed reply window; the citizen is told on delivery
 
 
+# A worker process's id (host, pid and a random part): who holds a lease, whose heartbeat keeps it.
+WorkerId = Annotated[str, mapped_column(String(64))]
+
+
 class Lease(Base):
     """A hold on a named resource (a chat's inbox, a channel's sending) by one worker process.
 
@@ -420,7 +424,7 @@ class Lease(Base):
 
     __tablename__ = "leases"
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(64), index=True)
+    owner: Mapped[WorkerId] = mapped_column(index=True)
     expires_at: Mapped[datetime]
 
 
@@ -428,7 +432,7 @@ class Worker(Base):
     """A running process that takes work; its heartbeat keeps its leases, its silence frees them."""
 
     __tablename__ = "workers"
-    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[WorkerId] = mapped_column(primary_key=True)
     mode: Mapped[str] = mapped_column(String(16))  # run | serve | worker | test
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int]

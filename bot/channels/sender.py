@@ -37,7 +37,7 @@ from bot.channels.windows import Delivery, Grant, SendingWindows
 from bot.clock import Clock
 from bot.faults import crash_point
 from bot.logs import hashed_id
-from bot.workers.pool import Chat, ChatPool, Scan
+from bot.workers.pool import Chat, ChatPool, PoolWorker, Scan
 from bot.workers.presence import Presence
 from bot.workers.supervise import Outage, is_transient
 from storage.models import OutboxItem
@@ -54,7 +54,7 @@ def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
 
 
-class Sender:
+class Sender(PoolWorker):
     def __init__(
         self,
         db: Database,
@@ -80,15 +80,6 @@ class Sender:
         for kind, channel, chat in work:
             if kind == "out" and channel in self.held:
                 self.pool.offer((channel, chat))
-
-    def wake(self) -> None:
-        self.pool.wake()
-
-    def stop(self) -> None:
-        self.pool.stop()
-
-    async def run(self) -> None:
-        await self.pool.run()
 
     async def drain(self) -> None:
         """Send everything due now (tests and one-shot commands)."""

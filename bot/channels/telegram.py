@@ -300,6 +300,9 @@ class TelegramChannel:
         file = await self.bot.get_file(ref)
         return bytes(await file.download_as_bytearray())
 
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
 
 CAPTION_LIMIT = 1024  # Bot API: a photo's caption
 ALBUM_SIZE = 10  # Bot API: photos in one sendMediaGroup

@@ -16,7 +16,7 @@ from bot.domain.minutes import numbered_answers
 from bot.domain.text import fold
 from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.officials.common import done, free_text, say_refusal
+from handlers.officials.common import allowed, done, free_text, say_refusal
 from handlers.officials.dialogue_schedule import ScheduleFlow
 
 SESSION, QUESTION, UNIT, SEAT = "s:", "q:", "u:", "seat:"
@@ -84,23 +84,8 @@ class DialogueDeskFlow:
                  [Choice(a, t(f"dialogue.office.action.{a}")) for a in ACTIONS])
 
     async def handle(self, turn: Turn) -> None:
-        step = turn.state.step
-        if step == "sessions":
-            await self._on_sessions(turn)
-        elif step == "session":
-            await self._on_session(turn)
-        elif step == "ranked":
-            await self._on_ranked(turn)
-        elif step == "pick":
-            await self._on_pick(turn)
-        elif step == "unit":
-            await self._on_unit(turn)
-        elif step == "speaker":
-            await self._on_speaker(turn)
-        elif step == "answer":
-            await self._on_answer(turn)
-        else:
-            await self._on_close(turn)
+        step = turn.state.step if turn.state.step in self.states else "close"
+        await getattr(self, f"_on_{step}")(turn)  # each declared step has its _on_<step>
 
     def _session(self, turn: Turn) -> int:
         return int(turn.state.data.get("session", 0))
@@ -421,10 +406,8 @@ class DialogueDeskFlow:
             await self._ask_close(turn)
             return
         session_id = self._session(turn)
-        try:
-            codes = await turn.services.dialogues.close(turn.actor.official_id, session_id)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        codes = await allowed(turn, turn.services.dialogues.close(turn.actor.official_id, session_id))
+        if codes is None:
             await self.begin(turn)
             return
         done(turn)
