@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice, InboundKind
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from handlers.base import Turn
 from handlers.common import show_menu
 

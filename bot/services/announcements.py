@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
+from bot.domain.authz import ANNOUNCER_ROLES, Refused
 from bot.domain.cases import CaseKind
 from bot.domain.media import MediaRejected, check_media
 from bot.i18n import Translator, translator
-from bot.services.authz import ANNOUNCER_ROLES, Refused
 from bot.services.context import AppContext
 from bot.services.following import Following
 from bot.services.intake import Draft, Intake, Receipt

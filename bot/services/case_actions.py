@@ -2,7 +2,7 @@
 extend (approved by the head), answer and resolve, reject with a reason, record a walk-in case.
 
 Every action loads the case under a row lock, re-checks the official against the case as it is now
-(bot.services.authz), moves it through the lifecycle (bot.domain.cases) and writes what others must be told to
+(bot.domain.authz), moves it through the lifecycle (bot.domain.cases) and writes what others must be told to
 the outbox - all in the caller's transaction (see bot.services.case_work). The bot relays between the two
 sides: an official never sees the citizen's account, nor anything that identifies a denunciation's sender;
 a citizen never sees the official's. The read side is bot.services.case_views, the citizen's side
@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from bot.channels.model import MediaRef
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Act, Refused, may_record
 from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus
 from bot.domain.media import MediaRejected, check_media
-from bot.services.action_keys import Verb
-from bot.services.authz import Act, Refused, may_record
 from bot.services.case_views import CaseBrief, CaseViews
 from bot.services.case_work import (
     ANSWER_PHOTOS,

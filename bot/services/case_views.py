@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Act, Refused, ancestors, may, may_see_queue
 from bot.domain.cases import OPEN_STATUSES
-from bot.services.action_keys import Verb
-from bot.services.authz import Act, Refused, ancestors, may, may_see_queue
 from bot.services.case_work import ACT_OF, QUEUE_PAGE, CaseWork, sealed_contact
 from bot.services.org_view import UnitInfo
 from bot.services.reveal_audit import approve, use_approval

@@ -1,5 +1,5 @@
 """The groundwork every action on a case stands on: the case as it is now (locked), the actor checked against
-it (bot.services.authz), the lifecycle (bot.domain.cases), the history, the clock.
+it (bot.domain.authz), the lifecycle (bot.domain.cases), the history, the clock.
 
 A refusal raises `Refused` before anything is written; the caller's transaction then commits nothing of it.
 """
@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice
+from bot.domain.action_keys import Verb, key
+from bot.domain.authz import Act, CaseFacts, Refused, Seat, may
 from bot.domain.cases import Action, next_status
 from bot.domain.deadlines import due_at, extend_for_pause, pick_policy
-from bot.services.action_keys import Verb, key
-from bot.services.authz import Act, CaseFacts, Refused, Seat, may
 from bot.services.context import AppContext
 from bot.services.intake import Intake
 from bot.services.notify import Notifier

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import EDIT_OF_ROW, Choice, Outbound
+from bot.domain.action_keys import Verb, is_case_key, key
 from bot.i18n import Translator, translator
-from bot.services.action_keys import Verb, is_case_key, key
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from storage.models import Attachment, Case, ChannelIdentity, Conversation, Official, OutboxItem

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.authz import ROLES, Refused, Seat
+from bot.domain.authz import ROLES, Refused, Seat
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
 from storage.models import ChannelIdentity, Official, OfficialInvite, OutboxItem

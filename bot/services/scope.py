@@ -1,6 +1,6 @@
 """What an official may see on the dashboard and in exports, and the cases list behind both.
 
-Scope by role (bot/services/authz.py says the same for the chat):
+Scope by role (bot/domain/authz.py says the same for the chat):
 - officer: their own unit's cases;
 - head, leader: their unit's cases and those of every unit below;
 - overseer (People's Council, Fatherland Front): aggregate figures of the whole city (the tree of the

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice
 from bot.clock import Clock
+from bot.domain.action_keys import Verb
 from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus, next_status
 from bot.domain.deadlines import TimeUnit, pick_policy
 from bot.domain.reminders import (
@@ -33,7 +34,6 @@ from bot.domain.reminders import (
     plan,
 )
 from bot.i18n import Translator, translator
-from bot.services.action_keys import Verb
 from bot.services.escalation import ACK_PREFIX
 from bot.services.notices import Letter, Letterbox, Person, Recipients, release_held
 from bot.services.notify import action_choices

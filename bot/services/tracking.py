@@ -20,9 +20,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.authz import Refused
 from bot.domain.cases import CaseStatus
 from bot.domain.guessing import FREE_TRIES, last_free_try, wait_after
-from bot.services.authz import Refused
 from bot.services.case_actions import CaseActions, Verdict
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot

@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from bot.channels.model import MediaRef
 from bot.clock import Clock
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from bot.domain.cases import OPEN_STATUSES, Action, CaseKind, CaseStatus, next_status, tracking_code
 from bot.domain.deadlines import due_at, pick_policy
 from bot.domain.media import MediaRejected, check_media
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
 from bot.services.case_work import MAX_TEXT, RATING_DAYS, CaseWork, unique_accounts
 from bot.services.intake import Receipt
 from bot.services.notify import MAP_LINK, action_choices

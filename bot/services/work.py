@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
 from bot.domain import work as rules
+from bot.domain.authz import Refused
 from bot.domain.media import MediaRejected, check_media
 from bot.domain.reminders import QuietHours
 from bot.domain.work import MilestoneLine, Missing, Standing, day_text
 from bot.i18n import Translator, translator
-from bot.services.authz import Refused
 from bot.services.context import AppContext
 from bot.services.notify import Notifier
 from bot.services.org_view import OrgCache, OrgSnapshot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from handlers.base import Turn
 from handlers.leaders.common import choose_again, typed
 from handlers.officials.common import done, say_refusal

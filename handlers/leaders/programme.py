@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import day_text, is_measurable, parse_milestone
-from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.leaders.common import MAX_LINE, choose_again, missing_words, typed
 from handlers.officials.common import done, say_refusal

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
-from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.leaders.common import typed
 from handlers.officials.common import done, say_refusal

@@ -6,8 +6,8 @@ from datetime import date
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
-from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.leaders.common import choose_again, typed
 from handlers.officials.common import done, say_refusal

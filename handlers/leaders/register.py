@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import day_text, parse_milestone
-from bot.services.authz import Refused
 from bot.services.work import TaskDraft
 from handlers.base import Turn
 from handlers.leaders.common import MAX_LINE, missing_words, typed

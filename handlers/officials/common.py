@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.model import InboundKind
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from handlers.base import Turn
 
 CASE = "case_id"  # the state key of the case a flow is about

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import ClassVar, Protocol
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.minutes import numbered_answers
 from bot.domain.text import fold
-from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import done, free_text, say_refusal
 from handlers.officials.dialogue_schedule import ScheduleFlow

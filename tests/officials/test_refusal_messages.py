@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [ROOT / "bot" / "services" / name
