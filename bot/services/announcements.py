@@ -35,11 +35,11 @@ from storage.models import (
     AnnouncementRecipient,
     Attachment,
     ChannelIdentity,
-    Conversation,
     Official,
     OutboxItem,
 )
 from storage.repositories import outbox
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.dialect import is_postgres
 from storage.uow import Database, note_work
 
@@ -266,8 +266,7 @@ async def _tell_sender(session: AsyncSession, announcement: Announcement, summar
     identity = await session.get(ChannelIdentity, announcement.sender_identity_id)
     if identity is None:
         return
-    language = (await session.execute(select(Conversation.language).where(
-        Conversation.channel == identity.channel, Conversation.chat_id == identity.chat_id))).scalar_one_or_none()
+    language = await ConversationRepository(session).language(identity.channel, identity.chat_id)
     t = translator(language or "vi")
     await outbox.add(session, channel=identity.channel, chat_id=identity.chat_id,
                      payload=Outbound(text=summary_text(t, announcement.id, summary)).to_json(), now=now,

@@ -38,7 +38,6 @@ from bot.services.org_view import UnitInfo
 from bot.services.sweep import rearm
 from bot.services.verdicts import Verdict, Verdicts, expire_ratings
 from storage.models import Attachment, Case, CaseEvent, CaseReminder, Official
-from storage.repositories import cases as case_rows
 
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
 HANDED_BACK = (CaseStatus.ASSIGNED.value, CaseStatus.IN_PROGRESS.value)  # a waiting case stays waiting
@@ -206,7 +205,7 @@ class CaseActions(CaseViews, Verdicts):
 
     async def by_code(self, official_id: int | None, code: str, verb: Verb) -> CaseBrief:
         """The case with this tracking code, if this official may do `verb` to it now (else: not found)."""
-        case = await case_rows.by_code(self.session, code[:32]) if code else None
+        case = await self.case_rows.by_code(code[:32]) if code else None
         if case is None:
             raise Refused("officials.case.not_found", code=code[:32])
         try:
@@ -417,7 +416,7 @@ class CaseActions(CaseViews, Verdicts):
                 raise Refused("officials.reject.ask_first", code=case.code)
 
     async def _duplicate_of(self, case: Case, code: str) -> str:
-        other = await case_rows.by_code(self.session, code[:32]) if code else None
+        other = await self.case_rows.by_code(code[:32]) if code else None
         if other is None or other.id == case.id:
             raise Refused("officials.reject.no_duplicate", code=code[:32])
         return other.code

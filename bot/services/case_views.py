@@ -15,8 +15,7 @@ from bot.domain.cases import OPEN_STATUSES
 from bot.services.case_work import ACT_OF, QUEUE_PAGE, CaseWork, sealed_contact
 from bot.services.org_view import UnitInfo
 from bot.services.reveal_audit import approve, use_approval
-from storage.models import Case, ChannelIdentity, Citizen, Official
-from storage.repositories import cases as case_rows
+from storage.models import Case, ChannelIdentity, Citizen
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +101,15 @@ class CaseViews(CaseWork):
 
     async def view(self, official_id: int | None, code: str, t) -> OfficialCaseView:
         """The case and its whole history, for an official allowed to see it (else: not found)."""
-        case = await case_rows.by_code(self.session, code[:32]) if code else None
+        case = await self.case_rows.by_code(code[:32]) if code else None
         if case is None:
             raise Refused("officials.case.not_found", code=code[:32])
         seat = await self.officials.seat(official_id)
         if not may(seat, Act.VIEW, self.facts(case), self.officials.parents()):
             raise Refused("officials.case.not_found", code=code[:32])
         assert seat is not None
-        events = await case_rows.history(self.session, case.id, public_only=False)
-        names = await self._names({e.actor_id for e in events if e.actor_kind == "official" and e.actor_id}
+        events = await self.case_rows.history(case.id, public_only=False)
+        names = await self.official_rows.names({e.actor_id for e in events if e.actor_kind == "official" and e.actor_id}
                                   | ({case.assignee_id} if case.assignee_id else set()))
         history = tuple(
             HistoryEntry(e.at, e.action, e.actor_kind, names.get(e.actor_id or 0) if e.actor_kind == "official"
@@ -122,12 +121,6 @@ class CaseViews(CaseWork):
             case.original_due_at, bool(case.extended), case.transfer_count, case.reopen_count, history,
             await self.available(seat, case), tuple(await self.notifier.media_of(case)),
         )
-
-    async def _names(self, ids: set[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        rows = await self.session.execute(select(Official.id, Official.name).where(Official.id.in_(ids)))
-        return {i: n for i, n in rows.all()}
 
     async def queue(self, official_id: int | None, page: int) -> QueuePage:
         """The open cases of the official's unit (and, for heads and leaders, the units below), due first."""
@@ -146,7 +139,7 @@ class CaseViews(CaseWork):
         stmt = (select(Case).where(*where).order_by(Case.due_at.is_(None), Case.due_at, Case.id)
                 .offset(page * QUEUE_PAGE).limit(QUEUE_PAGE))
         cases = list((await self.session.execute(stmt)).scalars())
-        names = await self._names({c.assignee_id for c in cases if c.assignee_id})
+        names = await self.official_rows.names({c.assignee_id for c in cases if c.assignee_id})
         return QueuePage(
             [QueueLine(c.id, c.code, c.kind, c.status, self._unit(c.unit_id).code, c.due_at,
                        names.get(c.assignee_id or 0)) for c in cases],
@@ -184,7 +177,7 @@ class CaseViews(CaseWork):
         """A second official's one-time approval code for `requester_ref` to reveal this case's sender."""
         requester = await self.officials.resolve(requester_ref)
         approver = await self.officials.resolve(approver_ref)
-        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
+        case = await self.case_rows.by_code(code[:32].strip().upper()) if code else None
         if case is None or requester is None or approver is None or not case.sealed:
             log.warning("reveal approval refused: case %s, by %s", code[:32], approver_ref[:32])
             raise Refused("officials.reveal.approver_refused")
@@ -198,7 +191,7 @@ class CaseViews(CaseWork):
         """Who sent a case: only for a `view_identity` holder who may see the case, with a second official's
         approval code; every look is appended to the audit chain (bot.services.reveal_audit)."""
         official = await self.officials.resolve(official_ref)
-        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
+        case = await self.case_rows.by_code(code[:32].strip().upper()) if code else None
         seat = await self.officials.seat(official.id) if official else None
         if case is None or official is None or not may(seat, Act.REVEAL, self.facts(case), self.officials.parents()):
             log.warning("identity reveal refused: case %s, official %s", code[:32], official_ref[:32])

@@ -23,7 +23,8 @@ from bot.services.officials import Officials
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from bot.services.sweep import rearm
 from storage.models import Case, CaseEvent, ChannelIdentity, Official
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import CaseRepository
+from storage.repositories.officials import OfficialRepository
 
 MIN_TEXT = 5
 MAX_TEXT = 4000
@@ -53,6 +54,7 @@ class CaseWork:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, notifier: Notifier,
                  officials: Officials, intake: Intake) -> None:
         self.session, self.app, self.org = session, app, org
+        self.case_rows, self.official_rows = CaseRepository(session), OfficialRepository(session)
         self.notifier, self.officials, self.intake = notifier, officials, intake
 
     # --- loading and checking ------------------------------------------------------------------------------
@@ -63,10 +65,7 @@ class CaseWork:
 
     async def _locked(self, case_id: int, *, lock: bool = True) -> Case:
         """The case as it is now, locked against a concurrent action (another official's press)."""
-        stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-        if lock:
-            stmt = stmt.with_for_update()
-        case = (await self.session.execute(stmt)).scalar_one_or_none()
+        case = await self.case_rows.current(case_id, lock=lock)
         if case is None:
             raise Refused("officials.refused.no_case")
         return case
@@ -142,8 +141,8 @@ class CaseWork:
             kind, actor_id = "citizen", None if case.sealed else case.citizen_id
         else:
             kind, actor_id = "system", None
-        return await case_rows.add_event(
-            self.session, case, at=self.now, action=action, actor_kind=kind, actor_id=actor_id,
+        return await self.case_rows.add_event(
+            case, at=self.now, action=action, actor_kind=kind, actor_id=actor_id,
             from_status=moved[0] if moved else None, to_status=moved[1] if moved else None, note=note,
             public=public, data=data or {},
         )

@@ -30,13 +30,13 @@ from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import (
     Attachment,
     ChannelIdentity,
-    Conversation,
     DialogueQuestion,
     DialogueSession,
     DialogueSupport,
     Official,
 )
 from storage.repositories import outbox
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.dialect import is_postgres
 from storage.uow import Database, note_work
 
@@ -65,9 +65,7 @@ class Asked:
 
 
 async def _language(session: AsyncSession, identity: ChannelIdentity) -> str:
-    stmt = select(Conversation.language).where(Conversation.channel == identity.channel,
-                                               Conversation.chat_id == identity.chat_id)
-    return (await session.execute(stmt)).scalar_one_or_none() or "vi"
+    return await ConversationRepository(session).language(identity.channel, identity.chat_id) or "vi"
 
 
 class Dialogues:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice, Outbound
@@ -22,8 +22,9 @@ from bot.domain.calendar import WorkingCalendar
 from bot.domain.reminders import QuietHours
 from bot.i18n import translator
 from bot.services.org_view import OrgSnapshot
-from storage.models import ChannelIdentity, Conversation, Official, OutboxItem
+from storage.models import OutboxItem
 from storage.repositories.dialect import insert_for
+from storage.repositories.officials import OfficialRepository
 
 BUNDLE_OVER = 5  # more letters than this to one chat in one go are combined into one message
 OFFICIAL_PURPOSES = ("deadline", "digest")  # outbox purposes whose held rows the quiet hours release
@@ -67,6 +68,7 @@ class Recipients:
 
     def __init__(self, session: AsyncSession, org: OrgSnapshot) -> None:
         self.session, self.org = session, org
+        self.official_rows = OfficialRepository(session)
         self._people: dict[tuple[int, tuple[str, ...]], list[Person]] = {}
         self._reach: dict[int, list[Reach]] = {}
         self._names: dict[int, str] = {}
@@ -74,12 +76,7 @@ class Recipients:
     async def in_unit(self, unit_id: int, roles: Sequence[str]) -> list[Person]:
         key = (unit_id, tuple(roles))
         if key not in self._people:
-            stmt = (
-                select(Official.id, Official.name, Official.unit_id, Official.role)
-                .where(Official.unit_id == unit_id, Official.role.in_(roles), Official.active.is_(True))
-                .order_by(Official.id)
-            )
-            self._people[key] = [Person(*row) for row in (await self.session.execute(stmt)).all()]
+            self._people[key] = [Person(*row) for row in await self.official_rows.in_unit(unit_id, roles)]
         return self._people[key]
 
     async def first_of(self, unit_id: int, *role_order: str) -> list[Person]:
@@ -106,9 +103,7 @@ class Recipients:
         if official_id is None:
             return None
         if official_id not in self._names:
-            self._names[official_id] = (
-                await self.session.execute(select(Official.name).where(Official.id == official_id))
-            ).scalar_one_or_none() or ""
+            self._names[official_id] = (await self.official_rows.names([official_id])).get(official_id, "")
         return self._names[official_id]
 
     async def reach(self, official_ids: Iterable[int]) -> list[Reach]:
@@ -116,20 +111,9 @@ class Recipients:
         ids = list(dict.fromkeys(official_ids))
         missing = [i for i in ids if i not in self._reach]
         if missing:
-            stmt = (
-                select(ChannelIdentity.id, ChannelIdentity.channel, ChannelIdentity.chat_id,
-                       ChannelIdentity.official_id, Conversation.language, Official.quiet_hours_opt_out)
-                .join(Official, Official.id == ChannelIdentity.official_id)
-                .outerjoin(Conversation, and_(Conversation.channel == ChannelIdentity.channel,
-                                              Conversation.chat_id == ChannelIdentity.chat_id))
-                .where(ChannelIdentity.official_id.in_(missing), Official.active.is_(True))
-                .order_by(ChannelIdentity.id)
-            )
             for official_id in missing:
                 self._reach[official_id] = []
-            for identity_id, channel, chat_id, official_id, language, opt_out in (
-                await self.session.execute(stmt)
-            ).all():
+            for identity_id, channel, chat_id, official_id, language, opt_out in await self.official_rows.reach(missing):
                 self._reach[official_id].append(
                     Reach(identity_id, channel, chat_id, official_id, language or "vi", bool(opt_out))
                 )

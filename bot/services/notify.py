@@ -18,8 +18,10 @@ from bot.domain.action_keys import Verb, is_case_key, key
 from bot.i18n import Translator, translator
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot, UnitInfo
-from storage.models import Attachment, Case, ChannelIdentity, Conversation, Official, OutboxItem
+from storage.models import Attachment, Case, ChannelIdentity, OutboxItem
 from storage.repositories import outbox
+from storage.repositories.conversations import ConversationRepository
+from storage.repositories.officials import OfficialRepository
 
 DESK_ROLES = ("officer", "head")
 CARD_ACTIONS = (Verb.ACCEPT, Verb.ASK, Verb.TRANSFER, Verb.EXTEND, Verb.ANSWER, Verb.REJECT)
@@ -51,21 +53,13 @@ def action_choices(t: Translator, case_id: int, verbs: Iterable[Verb]) -> list[C
 class Notifier:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
+        self.official_rows, self.conversation_rows = OfficialRepository(session), ConversationRepository(session)
 
     # --- who ---------------------------------------------------------------------------------------------
 
-    async def _linked(self, *conditions) -> list[ChannelIdentity]:
-        stmt = (
-            select(ChannelIdentity)
-            .join(Official, Official.id == ChannelIdentity.official_id)
-            .where(Official.active.is_(True), *conditions)
-            .order_by(Official.id, ChannelIdentity.id)
-        )
-        return list((await self.session.execute(stmt)).scalars())
-
     async def unit_desks(self, unit_id: int) -> list[ChannelIdentity]:
         """The linked accounts of the unit's officers and head."""
-        return await self._linked(Official.unit_id == unit_id, Official.role.in_(DESK_ROLES))
+        return await self.official_rows.accounts_in_unit(unit_id, DESK_ROLES)
 
     async def receivers(self, unit_id: int) -> list[ChannelIdentity]:
         """Who gets a unit's case cards: its officers and head, or - in a unit without them, like a city's
@@ -75,20 +69,16 @@ class Notifier:
     async def unit_chiefs(self, unit_id: int) -> list[ChannelIdentity]:
         """The accounts of whoever answers for the unit: its heads, or its leaders where it has no head."""
         for role in ("head", "leader"):
-            found = await self._linked(Official.unit_id == unit_id, Official.role == role)
+            found = await self.official_rows.accounts_in_unit(unit_id, (role,))
             if found:
                 return found
         return []
 
     async def accounts_of(self, official_ids: Iterable[int]) -> list[ChannelIdentity]:
-        ids = sorted(set(official_ids))
-        return await self._linked(Official.id.in_(ids)) if ids else []
+        return await self.official_rows.accounts_of(official_ids)
 
     async def language_of(self, identity: ChannelIdentity, fallback: str = "vi") -> str:
-        stmt = select(Conversation.language).where(
-            Conversation.channel == identity.channel, Conversation.chat_id == identity.chat_id
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none() or fallback
+        return await self.conversation_rows.language(identity.channel, identity.chat_id) or fallback
 
     # --- sending -----------------------------------------------------------------------------------------
 

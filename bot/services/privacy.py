@@ -40,7 +40,7 @@ from storage.models import (
     WebMessage,
     WebPushSubscription,
 )
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import CaseRepository
 from storage.repositories.dialect import is_postgres
 from storage.uow import Database
 
@@ -78,6 +78,7 @@ class Overview:
 class Privacy:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
+        self.case_rows = CaseRepository(session)
 
     async def _citizen(self, citizen_id: int) -> Citizen:
         citizen = await self.session.get(Citizen, citizen_id)
@@ -91,10 +92,6 @@ class Privacy:
 
     async def _consents(self, citizen_id: int) -> list[Consent]:
         stmt = select(Consent).where(Consent.citizen_id == citizen_id).order_by(Consent.granted_at, Consent.id)
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def _cases(self, citizen_id: int) -> list[Case]:
-        stmt = select(Case).where(Case.citizen_id == citizen_id).order_by(Case.created_at, Case.id)
         return list((await self.session.execute(stmt)).scalars())
 
     async def _drafts(self, citizen_id: int, chats: list[tuple[str, str]]) -> list[CaseDraft]:
@@ -122,7 +119,7 @@ class Privacy:
             channels=sorted({i.channel for i in identities}),
             consents=[ConsentLine(c.purpose, c.notice_version, c.granted_at, c.withdrawn_at)
                       for c in await self._consents(citizen_id)],
-            case_codes=[c.code for c in await self._cases(citizen_id)],
+            case_codes=[c.code for c in await self.case_rows.all_of_citizen(citizen_id)],
             drafts=len(await self._drafts(citizen_id, chats)),
         )
 
@@ -159,7 +156,7 @@ class Privacy:
             "drafts": [{"channel": d.channel, "chat_id": d.chat_id, "content": d.facts,
                         "created_at": d.created_at, "updated_at": d.touched_at}
                        for d in await self._drafts(citizen_id, chats)],
-            "cases": [await self._case_export(c) for c in await self._cases(citizen_id)],
+            "cases": [await self._case_export(c) for c in await self.case_rows.all_of_citizen(citizen_id)],
             "messages_received": [{"channel": r.channel, "at": r.received_at, "update": r.payload}
                                   for r in await self._inbox(chats)],
             "messages_sent": [{"channel": r.channel, "at": r.created_at, "status": r.status,
@@ -174,7 +171,7 @@ class Privacy:
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
         )).scalars()
         # The public history only: officials' internal notes and who they are belong to the administration.
-        events = await case_rows.history(self.session, case.id, public_only=True)
+        events = await self.case_rows.history(case.id, public_only=True)
         return {
             "code": case.code, "kind": case.kind, "status": case.status,
             "category": category.code if category else None, "area": area.code if area else None,

@@ -39,7 +39,7 @@ from bot.services.notices import Letter, Letterbox, Person, Recipients, release_
 from bot.services.notify import action_choices
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
-from storage.repositories.cases import add_event
+from storage.repositories.cases import CaseRepository
 from storage.repositories.dialect import insert_for, is_postgres
 from storage.uow import Database
 
@@ -135,6 +135,7 @@ def rearm(case: Case, now: datetime) -> None:
 class Sweep:
     def __init__(self, session: AsyncSession, org: OrgSnapshot, now: datetime, report: SweepReport) -> None:
         self.session, self.org, self.now, self.report = session, org, now, report
+        self.case_rows = CaseRepository(session)
         self.calendar = org.calendar
         self.rules = EscalationRules.from_settings(org.settings.get("escalation"))
         self.quiet = QuietHours.from_settings(org.settings.get("quiet_hours"))
@@ -163,9 +164,10 @@ class Sweep:
             if before in ACCEPTED and before != CaseStatus.WAITING_CITIZEN.value:
                 case.status = next_status(before, Action.HAND_BACK).value
             case.assignee_id, case.next_action_at = None, self.now
-            await add_event(self.session, case, at=self.now, action="handed_back", actor_kind="system",
-                            actor_id=None, from_status=before if case.status != before else None,
-                            to_status=case.status if case.status != before else None, data={"from": holder})
+            await self.case_rows.add_event(case, at=self.now, action="handed_back", actor_kind="system",
+                                           actor_id=None, from_status=before if case.status != before else None,
+                                           to_status=case.status if case.status != before else None,
+                                           data={"from": holder})
         return len(orphans) + len(stranded)
 
     async def unreachable(self) -> int:

@@ -28,7 +28,7 @@ from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
 from bot.services.pins import check_pin_off_loop, hash_pin
 from storage.models import Case, PinAttempt, PinGuard
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import CaseRepository
 from storage.repositories.dialect import insert_for, is_postgres
 from storage.uow import Database
 
@@ -93,6 +93,7 @@ def normal_code(code: str) -> str:
 class Tracking:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
+        self.case_rows = CaseRepository(session)
 
     async def reserve_try(self, code: str, address: str) -> tuple[str | None, int]:
         """Count one PIN check against `code` before it happens: the stored hash to check against (None for
@@ -120,7 +121,7 @@ class Tracking:
         before = guard.failures
         guard.failures += 1
         guard.next_try_at, guard.updated_at = now + wait_after(guard.failures), now
-        case = await case_rows.by_code(self.session, code)
+        case = await self.case_rows.by_code(code)
         await self.session.flush()
         return (case.pin_hash if case is not None else None), before
 
@@ -137,11 +138,11 @@ class Tracking:
 
     async def view(self, code: str, language: str) -> TrackedCase | None:
         """A case whose PIN was proven moments ago (the page's signed token says so)."""
-        case = await case_rows.by_code(self.session, normal_code(code))
+        case = await self.case_rows.by_code(normal_code(code))
         return await self._view(case, language) if case is not None else None
 
     async def _view(self, case: Case, language: str) -> TrackedCase:
-        events = await case_rows.history(self.session, case.id, public_only=True)
+        events = await self.case_rows.history(case.id, public_only=True)
         answers = [e for e in events if e.action in ANSWER_ACTIONS and e.note]
         category = self.org.categories_by_id.get(case.category_id or -1)
         unit = self.org.units_by_id.get(case.unit_id)
@@ -163,7 +164,7 @@ class Tracking:
         """
         if verdict not in VERDICTS:
             return None
-        case = await case_rows.by_code(self.session, normal_code(code))
+        case = await self.case_rows.by_code(normal_code(code))
         if case is None:
             return None
         try:

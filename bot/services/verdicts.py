@@ -28,7 +28,7 @@ from bot.services.org_view import UnitInfo
 from bot.services.pins import hash_pin, new_pin
 from bot.services.reply_media import reply_owner
 from storage.models import Attachment, Case
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import next_number
 from storage.uow import Database
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
@@ -209,7 +209,7 @@ class Verdicts(CaseWork):
         accept = due_at(now, policy.accept, calendar) if policy.accept else None
         resolve = due_at(now, policy.resolve, calendar)
         prefix = tracking_code(first.kind, now.astimezone(self.app.tz).year, 0).rsplit("-", 1)[0]
-        number = await case_rows.next_number(self.session, prefix)
+        number = await next_number(self.session, prefix)
         pin = new_pin()
         pin_hash = await asyncio.to_thread(hash_pin, pin)  # 60,000 rounds: off the event loop
         case = Case(
@@ -254,8 +254,8 @@ async def expire_ratings(db: Database, clock: Clock, *, batch: int = 200) -> int
                 before = case.status
                 case.status = next_status(before, Action.EXPIRE_RATING).value
                 case.closed_at = now
-                await case_rows.add_event(uow.session, case, at=now, action="rating_expired", actor_kind="system",
-                                          actor_id=None, from_status=before, to_status=case.status)
+                await uow.cases.add_event(case, at=now, action="rating_expired", actor_kind="system",
+                                         actor_id=None, from_status=before, to_status=case.status)
             await uow.commit()
         closed += len(rows)
         if len(rows) < batch:

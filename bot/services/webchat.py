@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain.media import check_media
 from bot.services.imaging import ImageWorker
 from bot.services.media import new_attachment
-from storage.models import Attachment, ChannelIdentity, Conversation, Official, Unit, WebMessage
+from storage.models import Attachment, ChannelIdentity, Official, Unit, WebMessage
 from storage.repositories import inbox, web_messages
 from storage.repositories.dialect import insert_for
 from storage.uow import Database
@@ -73,9 +73,7 @@ class WebChat:
     async def conversation_language(self, chat_id: str) -> str | None:
         """The language the bot speaks in this chat, or None before its first message."""
         async with self.db.unit_of_work(readonly=True) as uow:
-            return (await uow.session.execute(
-                select(Conversation.language).where(Conversation.channel == CHANNEL, Conversation.chat_id == chat_id)
-            )).scalar_one_or_none()
+            return await uow.conversations.language(CHANNEL, chat_id)
 
     # --- photos ------------------------------------------------------------------------------------------
 

@@ -1,0 +1,76 @@
+"""Officials and the messenger accounts they are reached on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelIdentity, Conversation, Official
+
+
+class OfficialRepository:
+    """The officials over one session (`uow.officials`); it never commits, the unit of work does."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _accounts(self, *conditions: Any) -> list[ChannelIdentity]:
+        stmt = (
+            select(ChannelIdentity)
+            .join(Official, Official.id == ChannelIdentity.official_id)
+            .where(Official.active.is_(True), *conditions)
+            .order_by(Official.id, ChannelIdentity.id)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def accounts_in_unit(self, unit_id: int, roles: Sequence[str]) -> list[ChannelIdentity]:
+        """The linked accounts of the unit's active officials in these roles."""
+        return await self._accounts(Official.unit_id == unit_id, Official.role.in_(roles))
+
+    async def accounts_of(self, official_ids: Iterable[int]) -> list[ChannelIdentity]:
+        """The linked accounts of these officials, when active."""
+        ids = sorted(set(official_ids))
+        return await self._accounts(Official.id.in_(ids)) if ids else []
+
+    async def reach(self, official_ids: Sequence[int]) -> list[Row[Any]]:
+        """(identity id, channel, chat, official id, chat language or None, quiet-hours opt-out) of the linked
+        accounts of these officials, when active."""
+        stmt = (
+            select(ChannelIdentity.id, ChannelIdentity.channel, ChannelIdentity.chat_id,
+                   ChannelIdentity.official_id, Conversation.language, Official.quiet_hours_opt_out)
+            .join(Official, Official.id == ChannelIdentity.official_id)
+            .outerjoin(Conversation, and_(Conversation.channel == ChannelIdentity.channel,
+                                          Conversation.chat_id == ChannelIdentity.chat_id))
+            .where(ChannelIdentity.official_id.in_(official_ids), Official.active.is_(True))
+            .order_by(ChannelIdentity.id)
+        )
+        return list((await self.session.execute(stmt)).all())
+
+    async def in_unit(self, unit_id: int, roles: Sequence[str]) -> list[Row[Any]]:
+        """(id, name, unit id, role) of the unit's active officials in these roles."""
+        stmt = (
+            select(Official.id, Official.name, Official.unit_id, Official.role)
+            .where(Official.unit_id == unit_id, Official.role.in_(roles), Official.active.is_(True))
+            .order_by(Official.id)
+        )
+        return list((await self.session.execute(stmt)).all())
+
+    async def names(self, official_ids: Iterable[int]) -> dict[int, str]:
+        ids = set(official_ids)
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Official.id, Official.name).where(Official.id.in_(ids)))
+        return {i: n for i, n in rows.all()}
+
+    async def by_seat(self, seat: str) -> Official | None:
+        return (await self.session.execute(select(Official).where(Official.seat == seat))).scalar_one_or_none()
+
+    async def seat_names(self, seats: Sequence[str] | None = None) -> dict[str, str]:
+        """The names of the officials at these seats (every seat when None)."""
+        stmt = select(Official.seat, Official.name)
+        if seats is not None:
+            stmt = stmt.where(Official.seat.in_(seats))
+        return dict((await self.session.execute(stmt)).all())
