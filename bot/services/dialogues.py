@@ -38,6 +38,7 @@ from storage.models import (
 from storage.repositories import outbox
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.dialect import is_postgres
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database, note_work
 
 REMIND_BEFORE = timedelta(days=1)
@@ -71,6 +72,7 @@ async def _language(session: AsyncSession, identity: ChannelIdentity) -> str:
 class Dialogues:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, intake: Intake) -> None:
         self.session, self.app, self.org, self.intake = session, app, org, intake
+        self.official_rows = OfficialRepository(session)
 
     async def _office(self, official_id: int | None) -> Official:
         official = await self.session.get(Official, official_id) if official_id is not None else None
@@ -182,8 +184,7 @@ class Dialogues:
     async def attendee_names(self, row: DialogueSession) -> list[str]:
         if not row.attendees:
             return []
-        names = dict((await self.session.execute(
-            select(Official.seat, Official.name).where(Official.seat.in_(row.attendees)))).all())
+        names = await self.official_rows.seat_names(row.attendees)
         return [names.get(s, s) for s in row.attendees]
 
     async def question(self, question_id: int) -> DialogueQuestion | None:
@@ -213,7 +214,7 @@ class Dialogues:
         if speaker is not None:
             if speaker not in (row.attendees or []):
                 raise Refused("dialogue.unknown_attendee", seat=speaker)
-            found = (await self.session.execute(select(Official).where(Official.seat == speaker))).scalar_one_or_none()
+            found = await self.official_rows.by_seat(speaker)
             answerer = found or official
         now = self.app.clock.now()
         question.answer, question.answered_by, question.answered_at = text.strip(), answerer.id, now

@@ -65,6 +65,9 @@ class OfficialRepository:
         rows = await self.session.execute(select(Official.id, Official.name).where(Official.id.in_(ids)))
         return {i: n for i, n in rows.all()}
 
+    async def get(self, official_id: int) -> Official | None:
+        return await self.session.get(Official, official_id)
+
     async def by_seat(self, seat: str) -> Official | None:
         return (await self.session.execute(select(Official).where(Official.seat == seat))).scalar_one_or_none()
 
