@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.cases import PublicEvent
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
 from storage.repositories.cases import CaseRepository
@@ -26,17 +27,10 @@ class CaseLine:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryLine:
-    at: datetime
-    action: str
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class CitizenCaseView:
     line: CaseLine
     text: str
-    history: list[HistoryLine]
+    history: list[PublicEvent]
 
 
 class CaseQueries:
@@ -57,7 +51,7 @@ class CaseQueries:
             return None
         events = await self.case_rows.history(case.id, public_only=True)
         return CitizenCaseView(
-            self._line(case, language), case.text, [HistoryLine(e.at, e.action, e.note) for e in events]
+            self._line(case, language), case.text, [PublicEvent(e.at, e.action, e.note) for e in events]
         )
 
     def _line(self, case, language: str) -> CaseLine:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cases import OPEN_STATUSES, CaseKind, CaseStatus
+from bot.domain.cases import OPEN_STATUSES, CaseKind, CaseStatus, PublicEvent
 from bot.domain.digest import OVERDUE_BANDS
 from bot.services.org_view import OrgSnapshot
 from bot.services.sweep import subtree
@@ -93,13 +93,6 @@ class CasePage:
     page: int
     pages: int
     total: int
-
-
-@dataclass(frozen=True, slots=True)
-class PublicEvent:
-    at: datetime
-    action: str
-    note: str | None
 
 
 @dataclass(frozen=True, slots=True)

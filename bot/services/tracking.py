@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authz import Refused
-from bot.domain.cases import CaseStatus
+from bot.domain.cases import CaseStatus, PublicEvent
 from bot.domain.guessing import FREE_TRIES, last_free_try, wait_after
 from bot.services.case_actions import CaseActions, Verdict
 from bot.services.context import AppContext
@@ -60,13 +60,6 @@ class LookUp:
 
 
 @dataclass(frozen=True, slots=True)
-class TrackedEvent:
-    at: datetime
-    action: str
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class TrackedCase:
     code: str
     kind: str
@@ -76,7 +69,7 @@ class TrackedCase:
     text: str
     created_at: datetime
     due_at: datetime | None
-    history: list[TrackedEvent]
+    history: list[PublicEvent]
     answer: str | None
     answered_at: datetime | None
     rating: str | None
@@ -150,7 +143,7 @@ class Tracking:
             code=case.code, kind=case.kind, status=case.status,
             category=category.name(language) if category else None, unit=unit.name(language) if unit else "",
             text=case.text, created_at=case.created_at, due_at=case.due_at,
-            history=[TrackedEvent(e.at, e.action, None if e.action in ANSWER_ACTIONS else e.note)
+            history=[PublicEvent(e.at, e.action, None if e.action in ANSWER_ACTIONS else e.note)
                      for e in events],
             answer=answers[-1].note if answers else None, answered_at=answers[-1].at if answers else None,
             rating=case.rating,
