@@ -21,13 +21,13 @@ from bot.domain.action_keys import Verb
 from bot.domain.authz import Act, Refused, may_record
 from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus
 from bot.domain.media import MediaRejected, check_media
+from bot.domain.owners import Holder, owner
 from bot.services.case_views import CaseBrief, CaseViews
 from bot.services.case_work import (
     ANSWER_PHOTOS,
     EXTENSION_DAYS,
     PENDING_EXTENSION,
     REJECT_REASONS,
-    answer_owner,
     case_choice,
     sealed_contact,
 )
@@ -321,9 +321,9 @@ class CaseActions(CaseViews, Verdicts):
         official, case = await self._authorised(official_id, case_id, Act.ANSWER)
         if ref.kind != "photo":
             raise Refused("officials.answer.photos_only")
-        owner = answer_owner(case.id, official.id)
+        key = owner(Holder.ANSWER, case.id, official.id)
         count = int((await self.session.execute(
-            select(func.count(Attachment.id)).where(Attachment.owner_key == owner))).scalar_one())
+            select(func.count(Attachment.id)).where(Attachment.owner_key == key))).scalar_one())
         if count >= ANSWER_PHOTOS:
             raise Refused("officials.answer.too_many_photos", limit=ANSWER_PHOTOS)
         try:
@@ -332,7 +332,7 @@ class CaseActions(CaseViews, Verdicts):
             raise Refused("officials.answer.bad_photo") from None
         self.session.add(Attachment(
             kind="photo", mime=ref.mime or "image/jpeg", size=ref.size or 0, sha256="", storage="db",
-            owner_key=owner, created_at=self.now, status="pending", channel=channel, platform_ref=ref.ref,
+            owner_key=key, created_at=self.now, status="pending", channel=channel, platform_ref=ref.ref,
             fetch_attempts=0, fetch_after=self.now,
         ))
         await self.session.flush()
@@ -342,7 +342,7 @@ class CaseActions(CaseViews, Verdicts):
         """The official gave up on the answer: its photos go too."""
         if official_id is not None:
             await self.session.execute(delete(Attachment).where(
-                Attachment.owner_key == answer_owner(case_id, official_id), Attachment.case_id.is_(None)))
+                Attachment.owner_key == owner(Holder.ANSWER, case_id, official_id), Attachment.case_id.is_(None)))
 
     async def answer(self, official_id: int | None, case_id: int, text: str) -> Delivered:
         official, case = await self._authorised(official_id, case_id, Act.ANSWER)
@@ -364,9 +364,9 @@ class CaseActions(CaseViews, Verdicts):
     async def _answer_photos(self, case: Case, official: Official) -> list[int]:
         """The answer's photos, moved onto the case; refused while one is still being fetched (the answer
         would go without it). A photo the platform could not give is dropped."""
-        owner = answer_owner(case.id, official.id)
+        key = owner(Holder.ANSWER, case.id, official.id)
         rows = list((await self.session.execute(
-            select(Attachment).where(Attachment.owner_key == owner).order_by(Attachment.id))).scalars())
+            select(Attachment).where(Attachment.owner_key == key).order_by(Attachment.id))).scalars())
         if any(r.status == "pending" for r in rows):
             raise Refused("officials.answer.photos_loading")
         kept = [r for r in rows if r.status == "stored"]

@@ -43,11 +43,6 @@ PENDING_EXTENSION = "extension_request"
 ANSWER_PHOTOS = 5
 
 
-def answer_owner(case_id: int, official_id: int) -> str:
-    """Whose photos, for which answer, before the answer goes (then they belong to the case)."""
-    return f"answer:{case_id}:{official_id}"
-
-
 class CaseWork:
     """The case, the actor and the history, as every action on a case needs them."""
 

@@ -17,11 +17,11 @@ from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.domain.owners import Holder, owner
 from bot.services.context import AppContext
 from bot.services.evidence import Evidence
 from bot.services.media import new_attachment
 from bot.services.org_view import OrgSnapshot
-from bot.services.webchat import upload_owner
 from storage.models import (
     AnnouncementRecipient,
     Attachment,
@@ -50,10 +50,6 @@ ERASED_CHAT = "erased"  # what an erased chat's raw updates are filed under; the
 # repeated delivery is still recognised and dropped
 WAIT_FOR_LAST_REPLY = timedelta(days=1)  # after this long an undelivered reply no longer delays the wipe
 WEB_CHANNEL = "web"
-
-
-def export_owner(citizen_id: int) -> str:
-    return f"export:{citizen_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +125,8 @@ class Privacy:
         """Everything stored about the citizen as a JSON document; the attachment id to send."""
         data = await self.everything(citizen_id, now)
         body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-        await self.session.execute(delete(Attachment).where(Attachment.owner_key == export_owner(citizen_id)))
-        row = new_attachment("document", "application/json", body, now, owner_key=export_owner(citizen_id))
+        await self.session.execute(delete(Attachment).where(Attachment.owner_key == owner(Holder.EXPORT, citizen_id)))
+        row = new_attachment("document", "application/json", body, now, owner_key=owner(Holder.EXPORT, citizen_id))
         row.name = f"tiepdan-{data['citizen']['pseudonym']}.json"
         self.session.add(row)
         await self.session.flush()
@@ -234,7 +230,7 @@ class Privacy:
         await Evidence(self.session).drop([d.id for d in drafts])
         if drafts:
             await self.session.execute(delete(CaseDraft).where(CaseDraft.id.in_([d.id for d in drafts])))
-        owners = [export_owner(citizen_id)] + [upload_owner(chat) for ch, chat in chats if ch == WEB_CHANNEL]
+        owners = [owner(Holder.EXPORT, citizen_id)] + [owner(Holder.WEB_UPLOAD, chat) for ch, chat in chats if ch == WEB_CHANNEL]
         await self.session.execute(delete(Attachment).where(Attachment.owner_key.in_(owners)))
         if identity_ids:
             # Cases stay, but nobody can be reached through them any more.

@@ -12,22 +12,18 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Outbound
+from bot.domain.owners import Holder, held_by
 from bot.i18n import translator
 from storage.models import Attachment, Case, ChannelIdentity
 from storage.repositories import outbox
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.officials import OfficialRepository
 
-PREFIX = "reply:"
 DESK_ROLES = ("officer", "head")
 
 
-def reply_owner(case_id: int) -> str:
-    return f"{PREFIX}{case_id}"
-
-
 def is_reply_media(row: Attachment) -> bool:
-    return bool(row.owner_key and row.owner_key.startswith(PREFIX))
+    return held_by(row.owner_key, Holder.REPLY)
 
 
 async def _holders(session: AsyncSession, case: Case) -> list[ChannelIdentity]:

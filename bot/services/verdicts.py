@@ -21,12 +21,12 @@ from bot.domain.authz import Refused
 from bot.domain.cases import OPEN_STATUSES, Action, CaseKind, CaseStatus, next_status, tracking_code
 from bot.domain.deadlines import due_at, pick_policy
 from bot.domain.media import MediaRejected, check_media
+from bot.domain.owners import Holder, owner
 from bot.services.case_work import MAX_TEXT, RATING_DAYS, CaseWork, unique_accounts
 from bot.services.intake import Receipt
 from bot.services.notify import MAP_LINK, action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.pins import hash_pin, new_pin
-from bot.services.reply_media import reply_owner
 from storage.models import Attachment, Case
 from storage.repositories.cases import next_number
 from storage.uow import Database
@@ -120,7 +120,7 @@ class Verdicts(CaseWork):
                 raise Refused("reply.bad_media") from None
             row = Attachment(
                 kind=ref.kind, mime=ref.mime or "application/octet-stream", size=ref.size or 0, sha256="",
-                storage="db", case_id=case.id, owner_key=reply_owner(case.id), created_at=self.now,
+                storage="db", case_id=case.id, owner_key=owner(Holder.REPLY, case.id), created_at=self.now,
                 status="pending", channel=channel, platform_ref=ref.ref, name=ref.name, fetch_attempts=0,
                 fetch_after=self.now,
             )
