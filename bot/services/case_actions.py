@@ -33,7 +33,7 @@ from bot.services.case_work import (
 )
 from bot.services.examples import teach
 from bot.services.intake import Draft, Receipt
-from bot.services.notify import action_choices
+from bot.services.notices import action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.sweep import rearm
 from bot.services.verdicts import Verdict, Verdicts, expire_ratings

@@ -18,7 +18,7 @@ from bot.domain.cases import Action, next_status
 from bot.domain.deadlines import due_at, extend_for_pause, pick_policy
 from bot.services.context import AppContext
 from bot.services.intake import Intake
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.officials import Officials
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from bot.services.sweep import rearm

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.cases import CaseKind, CaseStatus, tracking_code
 from bot.domain.deadlines import due_at, pick_policy
 from bot.services.context import AppContext
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from bot.services.pins import hash_pin, new_pin
 from storage.models import Case

@@ -23,7 +23,7 @@ from bot.domain.work import Standing, day_text
 from bot.i18n import Translator
 from bot.services.context import AppContext
 from bot.services.digest_sql import DigestQueries
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from bot.services.sweep import subtree
 from bot.services.work import Work

@@ -35,8 +35,7 @@ from bot.domain.reminders import (
 )
 from bot.i18n import Translator, translator
 from bot.services.escalation import ACK_PREFIX
-from bot.services.notices import Letter, Letterbox, Person, Recipients, release_held
-from bot.services.notify import action_choices
+from bot.services.notices import Letter, Letterbox, Person, Recipients, action_choices, release_held
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
 from storage.repositories.cases import CaseRepository

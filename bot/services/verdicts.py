@@ -24,7 +24,7 @@ from bot.domain.media import MediaRejected, check_media
 from bot.domain.owners import Holder, owner
 from bot.services.case_work import MAX_TEXT, RATING_DAYS, CaseWork, unique_accounts
 from bot.services.intake import Receipt
-from bot.services.notify import MAP_LINK, action_choices
+from bot.services.notices import MAP_LINK, action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.pins import hash_pin, new_pin
 from storage.models import Attachment, Case

@@ -27,7 +27,7 @@ from bot.domain.reminders import QuietHours
 from bot.domain.work import MilestoneLine, Missing, Standing, day_text
 from bot.i18n import Translator, translator
 from bot.services.context import AppContext
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.leaders import Milestone, Programme, Recommendation, WorkDecision, WorkItem, WorkProgress
 from storage.models import Attachment, ChannelIdentity, JobClaim, Official

@@ -14,7 +14,7 @@ from bot.domain.action_keys import Verb, key
 from bot.domain.authz import ANNOUNCER_ROLES, Refused, may_see_queue
 from bot.i18n import LANGUAGES
 from bot.services.case_views import OfficialCaseView
-from bot.services.notify import action_choices
+from bot.services.notices import action_choices
 from handlers.base import Turn
 from handlers.officials.common import say_refusal
 
