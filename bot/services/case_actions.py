@@ -435,11 +435,9 @@ class CaseActions(CaseViews, Verdicts):
         return Revoked(official, unlinked, invites, await self.hand_back(official))
 
     async def hand_back(self, official: Official) -> list[tuple[str, str]]:
-        stmt = (select(Case).where(Case.assignee_id == official.id, Case.status.in_(OPEN_VALUES))
-                .order_by(Case.id).with_for_update())
         given: list[tuple[str, str]] = []
         name = official.name
-        for case in (await self.session.execute(stmt)).scalars():
+        for case in await self.case_rows.held_by(official.id, OPEN_VALUES):
             moved = self._move(case, Action.HAND_BACK) if case.status in HANDED_BACK else None
             case.assignee_id = None
             rearm(case, self.now)

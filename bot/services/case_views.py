@@ -7,15 +7,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from bot.domain.action_keys import Verb
 from bot.domain.authz import Act, Refused, ancestors, may, may_see_queue
 from bot.domain.cases import OPEN_STATUSES
 from bot.services.case_work import ACT_OF, QUEUE_PAGE, CaseWork, sealed_contact
 from bot.services.org_view import UnitInfo
 from bot.services.reveal_audit import approve, use_approval
-from storage.models import Case, ChannelIdentity, Citizen
+from storage.models import ChannelIdentity, Citizen
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +130,11 @@ class CaseViews(CaseWork):
         if seat.role in ("head", "leader"):
             parents = self.officials.parents()
             units += [u for u in parents if seat.unit_id in ancestors(u, parents)]
-        where = (Case.unit_id.in_(units), Case.status.in_([s.value for s in OPEN_STATUSES]))
-        total = int((await self.session.execute(select(func.count(Case.id)).where(*where))).scalar_one())
+        statuses = [s.value for s in OPEN_STATUSES]
+        total = await self.case_rows.count_in_units(units, statuses)
         pages = max(1, -(-total // QUEUE_PAGE))
         page = min(max(0, page), pages - 1)
-        stmt = (select(Case).where(*where).order_by(Case.due_at.is_(None), Case.due_at, Case.id)
-                .offset(page * QUEUE_PAGE).limit(QUEUE_PAGE))
-        cases = list((await self.session.execute(stmt)).scalars())
+        cases = await self.case_rows.in_units(units, statuses, page * QUEUE_PAGE, QUEUE_PAGE)
         names = await self.official_rows.names({c.assignee_id for c in cases if c.assignee_id})
         return QueuePage(
             [QueueLine(c.id, c.code, c.kind, c.status, self._unit(c.unit_id).code, c.due_at,

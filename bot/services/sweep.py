@@ -39,7 +39,7 @@ from bot.services.notices import Letter, Letterbox, Person, Recipients, action_c
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
 from storage.repositories.cases import CaseRepository
-from storage.repositories.dialect import insert_for, is_postgres
+from storage.repositories.dialect import insert_for
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -147,16 +147,11 @@ class Sweep:
         """Every open case has a next action and a holder who can act: a case with no next action is looked
         at now; one held by an official whose access ended goes back to its unit (to be taken again, its
         reminders to the unit's desk). Returns how many cases were put right."""
-        orphans = list((await self.session.execute(
-            select(Case).where(Case.next_action_at.is_(None), Case.status.in_(OPEN), Case.due_at.is_not(None))
-        )).scalars())
+        orphans = await self.case_rows.without_next_action(OPEN)
         for case in orphans:
             log.warning("open case %s had no next action: looked at now", case.code)
             case.next_action_at = self.now
-        stranded = list((await self.session.execute(
-            select(Case).join(Official, Official.id == Case.assignee_id)
-            .where(Case.status.in_(OPEN), Official.active.is_(False))
-        )).scalars())
+        stranded = await self.case_rows.held_by_inactive(OPEN)
         for case in stranded:
             log.warning("open case %s was held by an inactive official: handed back to its unit", case.code)
             before, holder = case.status, case.assignee_id
@@ -209,11 +204,7 @@ class Sweep:
     # --- due cases --------------------------------------------------------------------------------------
 
     async def run_batch(self, limit: int) -> int:
-        stmt = select(Case).where(Case.next_action_at <= self.now).order_by(Case.next_action_at).limit(limit)
-        if is_postgres(self.session):
-            # Another sweep's cases are skipped, not waited for: it is handling them.
-            stmt = stmt.with_for_update(skip_locked=True)
-        cases = list((await self.session.execute(stmt)).scalars())
+        cases = await self.case_rows.due(self.now, limit)  # another sweep's cases are skipped, not waited for
         for case in cases:
             await self.handle(case)
             if case.next_action_at is not None and case.next_action_at <= self.now:

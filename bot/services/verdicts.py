@@ -47,10 +47,7 @@ class Verdicts(CaseWork):
 
     async def waiting_for(self, identity_id: int) -> list[tuple[int, str]]:
         """(id, code) of the cases on which an official waits for this account's answer, oldest first."""
-        stmt = (select(Case.id, Case.code)
-                .where(Case.reply_identity_id == identity_id, Case.status == CaseStatus.WAITING_CITIZEN.value)
-                .order_by(Case.paused_at, Case.id))
-        return [(i, c) for i, c in (await self.session.execute(stmt)).all()]
+        return await self.case_rows.waiting_on(identity_id, CaseStatus.WAITING_CITIZEN.value)
 
     async def _citizens_case(self, case_id: int, identity_id: int | None) -> Case:
         """The case, if it answers to this account (None: a walk-in case, as the tracking page rates it)."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, CaseEvent, CodeSequence
-from storage.repositories.dialect import insert_for
+from storage.models import Case, CaseEvent, CodeSequence, Official
+from storage.repositories.dialect import insert_for, is_postgres
 
 
 async def next_number(session: AsyncSession, sequence: str) -> int:
@@ -46,6 +46,51 @@ class CaseRepository:
         if lock:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def due(self, now: datetime, limit: int) -> list[Case]:
+        """The cases whose next action is due by `now`, soonest first (one indexed query on next_action_at).
+        On PostgreSQL they stay locked to this transaction, and another sweep's are skipped, not waited for."""
+        stmt = select(Case).where(Case.next_action_at <= now).order_by(Case.next_action_at).limit(limit)
+        if is_postgres(self.session):
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def without_next_action(self, open_statuses: Sequence[str]) -> list[Case]:
+        """Open cases with a due date but no next action (an invariant broken)."""
+        return list((await self.session.execute(
+            select(Case).where(Case.next_action_at.is_(None), Case.status.in_(open_statuses),
+                               Case.due_at.is_not(None))
+        )).scalars())
+
+    async def held_by_inactive(self, open_statuses: Sequence[str]) -> list[Case]:
+        """Open cases held by an official whose access has ended."""
+        return list((await self.session.execute(
+            select(Case).join(Official, Official.id == Case.assignee_id)
+            .where(Case.status.in_(open_statuses), Official.active.is_(False))
+        )).scalars())
+
+    async def count_in_units(self, unit_ids: Sequence[int], statuses: Sequence[str]) -> int:
+        return int((await self.session.execute(
+            select(func.count(Case.id)).where(Case.unit_id.in_(unit_ids), Case.status.in_(statuses)))).scalar_one())
+
+    async def in_units(self, unit_ids: Sequence[int], statuses: Sequence[str], offset: int, limit: int) -> list[Case]:
+        """A page of the units' cases in these statuses, the soonest due first (undated last)."""
+        stmt = (select(Case).where(Case.unit_id.in_(unit_ids), Case.status.in_(statuses))
+                .order_by(Case.due_at.is_(None), Case.due_at, Case.id).offset(offset).limit(limit))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def held_by(self, official_id: int, statuses: Sequence[str]) -> list[Case]:
+        """The official's cases in these statuses, locked for the transaction."""
+        stmt = (select(Case).where(Case.assignee_id == official_id, Case.status.in_(statuses))
+                .order_by(Case.id).with_for_update())
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def waiting_on(self, identity_id: int, status: str) -> list[tuple[int, str]]:
+        """(id, code) of the cases in `status` that answer to this account, the longest waiting first."""
+        stmt = (select(Case.id, Case.code)
+                .where(Case.reply_identity_id == identity_id, Case.status == status)
+                .order_by(Case.paused_at, Case.id))
+        return [(i, c) for i, c in (await self.session.execute(stmt)).all()]
 
     async def codes(self, case_ids: Iterable[int]) -> dict[int, str]:
         return dict((await self.session.execute(
