@@ -40,6 +40,7 @@ from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
 from storage.repositories.cases import CaseRepository
 from storage.repositories.dialect import insert_for
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def rearm(case: Case, now: datetime) -> None:
 class Sweep:
     def __init__(self, session: AsyncSession, org: OrgSnapshot, now: datetime, report: SweepReport) -> None:
         self.session, self.org, self.now, self.report = session, org, now, report
-        self.case_rows = CaseRepository(session)
+        self.case_rows, self.official_rows = CaseRepository(session), OfficialRepository(session)
         self.calendar = org.calendar
         self.rules = EscalationRules.from_settings(org.settings.get("escalation"))
         self.quiet = QuietHours.from_settings(org.settings.get("quiet_hours"))
@@ -374,10 +375,7 @@ class Sweep:
         if not self.quiet.allows(self.now, self.calendar):
             return  # a list missed all day is superseded by tomorrow's
         # Heads with a linked account and no list yet today: two queries once every head has had theirs.
-        linked = select(ChannelIdentity.id).where(ChannelIdentity.official_id == Official.id).exists()
-        heads = (await self.session.execute(
-            select(Official.id, Official.unit_id)
-            .where(Official.role == "head", Official.active.is_(True), linked).order_by(Official.id))).all()
+        heads = await self.official_rows.linked(("head",))
         periods = {head_id: f"{day.isoformat()}:{head_id}" for head_id, _ in heads}
         done = set((await self.session.execute(
             select(JobClaim.period).where(JobClaim.job == "overdue_list", JobClaim.period.in_(periods.values()))

@@ -58,6 +58,13 @@ class OfficialRepository:
         )
         return list((await self.session.execute(stmt)).all())
 
+    async def linked(self, roles: Sequence[str]) -> list[Row[Any]]:
+        """(id, unit id) of the active officials in these roles who have a linked account."""
+        has_account = select(ChannelIdentity.id).where(ChannelIdentity.official_id == Official.id).exists()
+        stmt = (select(Official.id, Official.unit_id)
+                .where(Official.role.in_(roles), Official.active.is_(True), has_account).order_by(Official.id))
+        return list((await self.session.execute(stmt)).all())
+
     async def names(self, official_ids: Iterable[int]) -> dict[int, str]:
         ids = set(official_ids)
         if not ids:
