@@ -186,8 +186,7 @@ class Officials:
                             row.expires_at)
 
     async def _one_head(self, unit_id: int, unit: str, replace: bool) -> None:
-        heads = list((await self.session.execute(select(Official).where(
-            Official.unit_id == unit_id, Official.role == "head", Official.active.is_(True)))).scalars())
+        heads = await self.official_rows.active("head", unit_id=unit_id)
         if heads and not replace:
             raise Refused("officials.invite.head_exists", unit=unit, name=heads[0].name)
         for head in heads:  # replaced: the old seat gives way, its accounts unlinked

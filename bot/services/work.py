@@ -34,6 +34,7 @@ from storage.models import Attachment, ChannelIdentity, JobClaim, Official
 from storage.repositories import outbox
 from storage.repositories.cases import next_number
 from storage.repositories.dialect import insert_for
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database, note_work
 
 OPEN = ("approved",)  # tracked: prompts, overdue
@@ -83,6 +84,7 @@ class Pending:
 class Work:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, notifier: Notifier) -> None:
         self.session, self.app, self.org, self.notifier = session, app, org, notifier
+        self.official_rows = OfficialRepository(session)
 
     # --- who -------------------------------------------------------------------------------------------------
 
@@ -93,9 +95,7 @@ class Work:
         return official
 
     async def committee_ids(self) -> list[int]:
-        return list((await self.session.execute(
-            select(Official.id).where(Official.role == "committee", Official.active.is_(True))
-            .order_by(Official.id))).scalars())
+        return [o.id for o in await self.official_rows.active("committee")]
 
     def today(self) -> date:
         return self.app.clock.now().astimezone(self.app.tz).date()
@@ -364,8 +364,7 @@ class Work:
 
     async def leaders(self) -> list[Official]:
         """Who may answer for a programme item: the active leaders."""
-        return list((await self.session.execute(select(Official).where(
-            Official.role == "leader", Official.active.is_(True)).order_by(Official.id))).scalars())
+        return await self.official_rows.active("leader")
 
     async def record_programme(self, official_id: int | None, title: str, items: list[dict]) -> Programme:
         """A programme with its items; each item: title, result, method, resources, unit (a code), leader (an
@@ -475,8 +474,7 @@ async def _prompts(services, today: date, now: datetime) -> int:
 
 
 async def _unit_heads(session: AsyncSession, unit_id: int | None) -> list[Official]:
-    return list((await session.execute(select(Official).where(
-        Official.unit_id == unit_id, Official.role == "head", Official.active.is_(True)))).scalars())
+    return await OfficialRepository(session).active("head", unit_id=unit_id) if unit_id is not None else []
 
 
 async def _overdue(services, today: date, now: datetime) -> int:

@@ -49,6 +49,13 @@ class OfficialRepository:
         )
         return list((await self.session.execute(stmt)).all())
 
+    async def active(self, role: str, *, unit_id: int | None = None) -> list[Official]:
+        """The active officials in a role (of one unit, when given), by id."""
+        stmt = select(Official).where(Official.role == role, Official.active.is_(True))
+        if unit_id is not None:
+            stmt = stmt.where(Official.unit_id == unit_id)
+        return list((await self.session.execute(stmt.order_by(Official.id))).scalars())
+
     async def in_unit(self, unit_id: int, roles: Sequence[str]) -> list[Row[Any]]:
         """(id, name, unit id, role) of the unit's active officials in these roles."""
         stmt = (
