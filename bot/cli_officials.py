@@ -16,9 +16,9 @@ from typing import TextIO
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.authz import Refused
 from bot.i18n import translator
 from bot.services import Services
-from bot.services.authz import Refused
 from bot.services.context import AppContext
 from bot.services.officials import IssuedInvite
 from bot.services.org_view import OrgCache

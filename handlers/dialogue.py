@@ -7,8 +7,8 @@ supporting it counts once and brings its answer, instead of a repeat.
 from __future__ import annotations
 
 from bot.channels.model import Choice, InboundKind
+from bot.domain.authz import Refused
 from bot.i18n import N_
-from bot.services.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.common import citizen_or_menu, citizens_only, show_menu
 

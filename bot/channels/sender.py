@@ -36,6 +36,7 @@ from bot.channels.render import merge_plain, render
 from bot.channels.windows import Delivery, Grant, SendingWindows
 from bot.clock import Clock
 from bot.faults import crash_point
+from bot.i18n import translator
 from bot.logs import hashed_id
 from bot.workers.pool import Chat, ChatPool, PoolWorker, Scan
 from bot.workers.presence import Presence
@@ -152,8 +153,10 @@ class Sender(PoolWorker):
             return True
         if message.edit is not None and message.edit.startswith(EDIT_OF_ROW):
             message = await self._edit_target(message)
-        note = await self.windows.held_note(name, chat_id, group)
-        if note is not None:
+        held = await self.windows.held_note(name, chat_id, group)
+        if held is not None:
+            t = translator(held.language)
+            note = t(held.key, written=t.moment(held.written, self.windows.tz), **held.params)
             noted = f"{note}\n\n{message.text}"  # a card that is its photo's caption stays one message
             message = replace(message, text=noted, caption=noted if message.caption == message.text else message.caption)
         rendered = render(message, channel.capabilities)

@@ -20,7 +20,7 @@ from bot.services.evidence import Evidence
 from bot.services.following import Following
 from bot.services.identities import Identities
 from bot.services.intake import Intake
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.officials import Officials
 from bot.services.org_view import OrgSnapshot
 from bot.services.oversight import Oversight

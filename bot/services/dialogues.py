@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
+from bot.domain.authz import ANNOUNCER_ROLES, Refused
 from bot.domain.calendar import VN_TZ
 from bot.domain.cases import CaseKind
 from bot.domain.media import MediaRejected, check_media
 from bot.domain.text import fold, similarity, tokens
 from bot.i18n import Translator, translator
-from bot.services.authz import ANNOUNCER_ROLES, Refused
 from bot.services.context import AppContext
 from bot.services.following import Following
 from bot.services.intake import Draft, Intake
@@ -30,14 +30,15 @@ from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import (
     Attachment,
     ChannelIdentity,
-    Conversation,
     DialogueQuestion,
     DialogueSession,
     DialogueSupport,
     Official,
 )
 from storage.repositories import outbox
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.dialect import is_postgres
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database, note_work
 
 REMIND_BEFORE = timedelta(days=1)
@@ -65,14 +66,13 @@ class Asked:
 
 
 async def _language(session: AsyncSession, identity: ChannelIdentity) -> str:
-    stmt = select(Conversation.language).where(Conversation.channel == identity.channel,
-                                               Conversation.chat_id == identity.chat_id)
-    return (await session.execute(stmt)).scalar_one_or_none() or "vi"
+    return await ConversationRepository(session).language(identity.channel, identity.chat_id) or "vi"
 
 
 class Dialogues:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, intake: Intake) -> None:
         self.session, self.app, self.org, self.intake = session, app, org, intake
+        self.official_rows = OfficialRepository(session)
 
     async def _office(self, official_id: int | None) -> Official:
         official = await self.session.get(Official, official_id) if official_id is not None else None
@@ -184,8 +184,7 @@ class Dialogues:
     async def attendee_names(self, row: DialogueSession) -> list[str]:
         if not row.attendees:
             return []
-        names = dict((await self.session.execute(
-            select(Official.seat, Official.name).where(Official.seat.in_(row.attendees)))).all())
+        names = await self.official_rows.seat_names(row.attendees)
         return [names.get(s, s) for s in row.attendees]
 
     async def question(self, question_id: int) -> DialogueQuestion | None:
@@ -215,7 +214,7 @@ class Dialogues:
         if speaker is not None:
             if speaker not in (row.attendees or []):
                 raise Refused("dialogue.unknown_attendee", seat=speaker)
-            found = (await self.session.execute(select(Official).where(Official.seat == speaker))).scalar_one_or_none()
+            found = await self.official_rows.by_seat(speaker)
             answerer = found or official
         now = self.app.clock.now()
         question.answer, question.answered_by, question.answered_at = text.strip(), answerer.id, now

@@ -19,6 +19,7 @@ from sqlalchemy import Delete, Update, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.domain.owners import Holder, owner
 from storage.models import AbuseCounter, Attachment, InboxItem, OutboxItem, PinAttempt, PinGuard, WebMessage
 from storage.repositories import outbox
 from storage.repositories.dialect import rowcount
@@ -26,7 +27,6 @@ from storage.uow import Database
 
 RETENTION_DAYS = 30
 SHORT = timedelta(days=1)
-UPLOAD_PREFIX = "webupload:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAY
             PinGuard.next_try_at < now,
             ((PinGuard.failures == 0) & (PinGuard.updated_at < now - SHORT)) | (PinGuard.updated_at < keep)))
         counters = await _delete(s, delete(AbuseCounter).where(AbuseCounter.window_start < now - 2 * SHORT))
-        uploads = await _delete(s, delete(Attachment).where(Attachment.owner_key.like(f"{UPLOAD_PREFIX}%"),
+        uploads = await _delete(s, delete(Attachment).where(Attachment.owner_key.like(owner(Holder.WEB_UPLOAD, "%")),
                                                             Attachment.created_at < now - SHORT))
         await uow.commit()
     return Purged(masked, profiles, inbox_n, outbox_n, transcripts, attempts, guards, counters, uploads)

@@ -22,19 +22,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
 from bot.domain import work as rules
+from bot.domain.authz import Refused
 from bot.domain.media import MediaRejected, check_media
 from bot.domain.reminders import QuietHours
 from bot.domain.work import MilestoneLine, Missing, Standing, day_text
 from bot.i18n import Translator, translator
-from bot.services.authz import Refused
 from bot.services.context import AppContext
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.leaders import Milestone, Programme, Recommendation, WorkDecision, WorkItem, WorkProgress
 from storage.models import Attachment, ChannelIdentity, JobClaim, Official
 from storage.repositories import outbox
 from storage.repositories.cases import next_number
 from storage.repositories.dialect import insert_for, rowcount
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database, note_work
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ class Pending:
 class Work:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, notifier: Notifier) -> None:
         self.session, self.app, self.org, self.notifier = session, app, org, notifier
+        self.official_rows = OfficialRepository(session)
 
     # --- who -------------------------------------------------------------------------------------------------
 
@@ -97,9 +99,7 @@ class Work:
         return official
 
     async def committee_ids(self) -> list[int]:
-        return list((await self.session.execute(
-            select(Official.id).where(Official.role == "committee", Official.active.is_(True))
-            .order_by(Official.id))).scalars())
+        return [o.id for o in await self.official_rows.active("committee")]
 
     def today(self) -> date:
         return self.app.clock.now().astimezone(self.app.tz).date()
@@ -368,8 +368,7 @@ class Work:
 
     async def leaders(self) -> list[Official]:
         """Who may answer for a programme item: the active leaders."""
-        return list((await self.session.execute(select(Official).where(
-            Official.role == "leader", Official.active.is_(True)).order_by(Official.id))).scalars())
+        return await self.official_rows.active("leader")
 
     async def record_programme(self, official_id: int | None, title: str, items: list[dict[str, Any]]) -> Programme:
         """A programme with its items; each item: title, result, method, resources, unit (a code), leader (an
@@ -488,8 +487,7 @@ async def _prompts(services: Services, today: date, now: datetime) -> int:
 
 
 async def _unit_heads(session: AsyncSession, unit_id: int | None) -> list[Official]:
-    return list((await session.execute(select(Official).where(
-        Official.unit_id == unit_id, Official.role == "head", Official.active.is_(True)))).scalars())
+    return await OfficialRepository(session).active("head", unit_id=unit_id) if unit_id is not None else []
 
 
 async def _overdue(services: Services, today: date, now: datetime) -> int:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.i18n import N_
-from bot.services.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import CODE, choose_again, open_tracked, typed
 from handlers.officials.common import done, say_refusal

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain.authz import Refused
 from bot.domain.work import day_text, month_label
-from bot.services.authz import Refused
 from bot.services.work_summary import monthly, year_end
 from handlers.base import Turn
 from handlers.officials.common import allowed, done, say_refusal

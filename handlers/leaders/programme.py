@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import is_measurable
-from bot.services.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import (
     MAX_LINE,

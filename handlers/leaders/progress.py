@@ -4,8 +4,8 @@ photo or a document (`/progress CODE`)."""
 from __future__ import annotations
 
 from bot.channels.model import Choice, InboundKind, MediaRef
+from bot.domain.authz import Refused
 from bot.i18n import N_
-from bot.services.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import CODE, open_tracked, typed
 from handlers.officials.common import done, say_refusal

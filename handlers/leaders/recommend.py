@@ -3,8 +3,8 @@ deadline to answer (`/recommend`)."""
 
 from __future__ import annotations
 
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
-from bot.services.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import typed
 from handlers.officials.common import done, say_refusal

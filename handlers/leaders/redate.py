@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
 from bot.i18n import N_
-from bot.services.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import CODE, choose_again, open_on_item, tracked_item, typed
 from handlers.officials.common import allowed, done, say_refusal

@@ -4,8 +4,8 @@ a comment), a milestone's new date, or a task closed as not done (accept or refu
 from __future__ import annotations
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
-from bot.services.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import choose_again, typed
 from handlers.officials.common import allowed, done, say_refusal

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from handlers.base import Turn
 from handlers.officials.case_action import CaseActionFlow
 from handlers.officials.common import case_in_hand, done, typed_text

@@ -15,8 +15,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, cast
 
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from handlers.base import DeclaredFlow, Turn
 from handlers.officials.common import CASE, case_in_hand, done, say_refusal, typed_text
 

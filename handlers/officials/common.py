@@ -6,8 +6,8 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from bot.channels.model import InboundKind
+from bot.domain.authz import Refused
 from bot.i18n import N_
-from bot.services.authz import Refused
 from handlers.base import Turn
 
 CASE = "case_id"  # the state key of the case a flow is about

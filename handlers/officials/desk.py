@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.action_keys import Verb, key
+from bot.domain.authz import ANNOUNCER_ROLES, Refused, may_see_queue
 from bot.i18n import LANGUAGES
-from bot.services.action_keys import Verb, key
-from bot.services.authz import ANNOUNCER_ROLES, Refused, may_see_queue
 from bot.services.case_views import OfficialCaseView
-from bot.services.notify import action_choices
+from bot.services.notices import action_choices
 from handlers.base import Turn
 from handlers.officials.common import allowed, say_refusal
 

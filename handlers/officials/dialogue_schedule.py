@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.moments import parse_moment
 from bot.domain.text import fold
-from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import done, free_text, say_refusal
 

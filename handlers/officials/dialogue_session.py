@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.minutes import numbered_answers
 from bot.domain.text import fold
-from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import allowed, done, free_text, say_refusal
 from handlers.officials.dialogue_schedule import ScheduleFlow

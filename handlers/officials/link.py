@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from bot.channels.model import InboundKind
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import done, say_refusal
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.model import Choice
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from bot.i18n import N_
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
 from bot.services.case_actions import REJECT_REASONS
 from handlers.base import Turn
 from handlers.officials.case_action import CaseActionFlow

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, Conversation, InboxItem, OutboxItem, ProactiveQuota
+from storage.models import ChannelIdentity, InboxItem, OutboxItem, ProactiveQuota
 from storage.repositories.dialect import insert_for, rowcount
 
 
@@ -87,7 +87,3 @@ async def mark_held(session: AsyncSession, ids: list[int], now: datetime, reason
                 held_at=func.coalesce(OutboxItem.held_at, literal(now, OutboxItem.held_at.type)))
     )
 
-
-async def chat_language(session: AsyncSession, channel: str, chat_id: str) -> str | None:
-    stmt = select(Conversation.language).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-    return (await session.execute(stmt)).scalar_one_or_none()

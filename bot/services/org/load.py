@@ -190,6 +190,12 @@ async def _upsert(
         await conn.execute(insert(model), new)
 
 
+async def _upsert_by_code(conn: AsyncConnection, model: Any, values: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """`_upsert` keyed on the model's code; every code's id afterwards (the file's and the stale ones)."""
+    await _upsert(conn, model, "code", await _ids(conn, model.code, model.id), values)
+    return await _ids(conn, model.code, model.id)
+
+
 async def _retire(conn: AsyncConnection, model: Any, kept: set[int]) -> set[int]:
     """Rows the file dropped that cases still use stay, marked inactive so no menu offers them."""
     if kept:
@@ -219,19 +225,11 @@ async def _try_delete(conn: AsyncConnection, model: Any, ids: Iterable[int]) -> 
 
 
 async def _write_units(conn: AsyncConnection, spec: OrgSpec) -> tuple[dict[str, int], dict[str, int]]:
-    existing = await _ids(conn, Unit.code, Unit.id)
-    await _upsert(
-        conn,
-        Unit,
-        "code",
-        existing,
-        {
-            u.code: {"name_vi": u.name.vi, "name_en": u.name.en, "kind": u.kind, "reception": u.reception,
-                     "active": True}
-            for u in spec.units
-        },
-    )
-    ids = await _ids(conn, Unit.code, Unit.id)
+    ids = await _upsert_by_code(conn, Unit, {
+        u.code: {"name_vi": u.name.vi, "name_en": u.name.en, "kind": u.kind, "reception": u.reception,
+                 "active": True}
+        for u in spec.units
+    })
     for u in spec.units:
         await conn.execute(
             update(Unit)
@@ -271,10 +269,8 @@ def _area_values(area: AreaSpec, units: dict[str, int]) -> dict[str, Any]:
 async def _write_areas(
     conn: AsyncConnection, spec: OrgSpec, units: dict[str, int]
 ) -> tuple[dict[str, int], list[str]]:
-    existing = await _ids(conn, Area.code, Area.id)
     tree = spec.all_areas()
-    await _upsert(conn, Area, "code", existing, {a.code: _area_values(a, units) for a, _ in tree})
-    ids = await _ids(conn, Area.code, Area.id)
+    ids = await _upsert_by_code(conn, Area, {a.code: _area_values(a, units) for a, _ in tree})
     for area, parent in tree:
         parent_id = ids[parent.code] if parent else None
         await conn.execute(update(Area).where(Area.id == ids[area.code]).values(parent_id=parent_id))
@@ -286,19 +282,11 @@ async def _write_areas(
 
 
 async def _write_categories(conn: AsyncConnection, spec: OrgSpec) -> tuple[dict[str, int], list[str]]:
-    existing = await _ids(conn, Category.code, Category.id)
-    await _upsert(
-        conn,
-        Category,
-        "code",
-        existing,
-        {
-            c.code: {"name_vi": c.name.vi, "name_en": c.name.en, "keywords": list(c.keywords), "position": i,
-                     "active": True, "public": c.public}
-            for i, c in enumerate(spec.categories)
-        },
-    )
-    ids = await _ids(conn, Category.code, Category.id)
+    ids = await _upsert_by_code(conn, Category, {
+        c.code: {"name_vi": c.name.vi, "name_en": c.name.en, "keywords": list(c.keywords), "position": i,
+                 "active": True, "public": c.public}
+        for i, c in enumerate(spec.categories)
+    })
     wanted = {c.code for c in spec.categories}
     stale = {code: id_ for code, id_ in ids.items() if code not in wanted}
     await conn.execute(delete(PolicyRow))  # policies point at categories; rewritten below
