@@ -58,7 +58,8 @@ class WebPush:
             return None
         endpoint, keys = subscription.get("endpoint"), subscription["keys"]
         p256dh, auth = keys.get("p256dh"), keys.get("auth")
-        if not all(isinstance(v, str) and v for v in (endpoint, p256dh, auth)):
+        if not (isinstance(endpoint, str) and isinstance(p256dh, str) and isinstance(auth, str)
+                and endpoint and p256dh and auth):
             return None
         parts = urlsplit(endpoint)
         schemes = ("https", "http") if self.allow_plain_http else ("https",)

@@ -15,10 +15,10 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
 from bot.channels.webchat import frame_of
 from bot.domain.cases import MAX_DESCRIPTION
@@ -306,20 +306,18 @@ class WebChatRoutes:
             return ({**base, "kind": "location", "lat": float(lat), "lon": float(lon)},
                     {**shown, "location": [round(float(lat), 6), round(float(lon), 6)]})
         if kind == "voice":
-            attachment = data.get("attachment")
-            known = isinstance(attachment, int) and not isinstance(attachment, bool)
-            row = await self.chat.own_upload(visit.account, attachment) if known else None
+            attachment = _upload_id(data.get("attachment"))
+            row = await self.chat.own_upload(visit.account, attachment) if attachment is not None else None
             if row is None or row.kind != "voice":
                 return t("web.error.photo_missing")
             return ({**base, "kind": "voice", "attachment": row.id, "mime": row.mime, "size": row.size},
                     {**shown, "attachments": [row.id], "voice": True})
         if kind == "photo":
-            attachment = data.get("attachment")
-            caption = data.get("text") if isinstance(data.get("text"), str) else ""
+            attachment = _upload_id(data.get("attachment"))
+            caption = found if isinstance(found := data.get("text"), str) else ""
             if len(caption) > MAX_TEXT:
                 return t("web.error.too_long", length=len(caption), limit=MAX_TEXT)
-            known = isinstance(attachment, int) and not isinstance(attachment, bool)
-            row = await self.chat.own_upload(visit.account, attachment) if known else None
+            row = await self.chat.own_upload(visit.account, attachment) if attachment is not None else None
             if row is None:
                 return t("web.error.photo_missing")
             return ({**base, "kind": "photo", "attachment": row.id, "mime": row.mime, "size": row.size,
@@ -366,16 +364,16 @@ class WebChatRoutes:
             part = await reader.next()
         except (ValueError, AssertionError, KeyError):
             part = None
-        kind = getattr(part, "name", None)
-        if part is None or kind not in ("photo", "voice"):
+        kind = part.name if isinstance(part, BodyPartReader) else None  # a nested multipart is no file
+        if not isinstance(part, BodyPartReader) or kind not in ("photo", "voice"):
             return web.json_response({"error": t("web.error.malformed")}, status=400)
         limit = MAX_PHOTO_BYTES if kind == "photo" else MAX_WEB_VOICE_BYTES
         content = bytearray()
-        while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
+        while chunk := await part.read_chunk(64 * 1024):
             content += chunk
             if len(content) > limit:
                 return web.json_response({"error": t("web.upload.too_large")}, status=413)
-        mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()  # type: ignore[union-attr]
+        mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind == "voice" and (mime != "audio/webm" or not bytes(content[:4]) == WEBM_MAGIC):
             return web.json_response({"error": t("web.upload.wrong_type")}, status=415)  # checked by content
         try:
@@ -415,7 +413,12 @@ async def service_worker(_request: web.Request) -> web.Response:
                                  "Service-Worker-Allowed": "/chat"})
 
 
-def _coordinate(value: object, limit: float) -> bool:
+def _upload_id(value: object) -> int | None:
+    """An upload's id as a frame carries it: an integer (JSON true is not 1)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _coordinate(value: object, limit: float) -> TypeGuard[float]:
     return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
             and -limit <= value <= limit)
 

@@ -8,8 +8,7 @@ link of the receipt (`/track?t=...`) opens the case without the PIN and is never
 from __future__ import annotations
 
 import time
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, tzinfo
 
 from aiohttp import web
 
@@ -153,7 +152,7 @@ class TrackingRoutes:
             f"{rating}</section>"
         )
 
-    def _rating(self, case: TrackedCase, t: Translator, tz: ZoneInfo) -> str:
+    def _rating(self, case: TrackedCase, t: Translator, tz: tzinfo) -> str:
         if case.rating is not None:
             return f'<p class="rated">{esc(text(t, f"web.track.rating.{case.rating}"))}</p>'
         if not case.can_rate:
