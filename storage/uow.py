@@ -79,6 +79,20 @@ class WriterTurn:
             self._lock.release()
 
 
+async def _close(session: AsyncSession, *, failing: bool) -> None:
+    """Close the session, which rolls back what was not committed. That rollback can itself fail (a ROLLBACK TO
+    SAVEPOINT is a statement, and the disk or the server may be gone): the connection is then invalidated, not
+    left checked out with its transaction open - on SQLite, holding the write lock until the garbage collector
+    finds it. The unit's own error, when there is one, is the one that goes on."""
+    try:
+        await session.close()
+    except Exception:
+        with contextlib.suppress(Exception):
+            await session.invalidate()
+        if not failing:
+            raise
+
+
 class UnitOfWork:
     def __init__(self, factory: async_sessionmaker[AsyncSession], *, readonly: bool,
                  database: Database | None = None) -> None:
@@ -102,8 +116,8 @@ class UnitOfWork:
                 await self.session.connection(execution_options={"readonly": True})
         except BaseException:
             # The connection may be checked out already: give it back, or the pool loses it to the collector.
-            with contextlib.suppress(Exception):
-                await self.session.close()
+            if hasattr(self, "session"):
+                await _close(self.session, failing=True)
             if writer is not None:
                 writer.release()
             raise
@@ -115,7 +129,7 @@ class UnitOfWork:
         # close() rolls back whatever was not committed; unlike rollback() it leaves the rows read so far
         # readable (detached), which the sender relies on after a read-only unit.
         try:
-            await self.session.close()
+            await _close(self.session, failing=exc is not None)
         finally:
             if self._writer is not None:
                 self._writer.release()
