@@ -29,7 +29,7 @@ from bot.services.webpush import WebPush
 from bot.web import proof
 from bot.web.addresses import ClientAddress
 from bot.web.limits import EdgeLimits
-from bot.web.pages import STATIC, esc, html_response, language_links, page_language, render, text
+from bot.web.pages import STATIC, html_response, language_links, page_language, render, text
 from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ SCRIPT_TEXTS = (
     "web.js.photo_alt", "web.js.notify", "web.js.notify_on", "web.js.notify_off", "web.js.voice", "web.js.voice_stop",
     "web.js.voice_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
 )
-STATIC_FILES = {  # the templates are not served raw
+STATIC_FILES = {  # only these; the pages are rendered from bot/web/templates
     "site.css": "text/css", "chat.js": "text/javascript", "manifest.webmanifest": "application/manifest+json",
     "icon-192.png": "image/png", "icon-512.png": "image/png",
 }
@@ -171,12 +171,9 @@ class WebChatRoutes:
             "maxVoiceSeconds": MAX_VOICE_SECONDS, "pushKey": self.push.public_key if self.push else None,
             "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
         }
-        body = render("chat.html", language, {
-            "lang": language,
-            "languages": language_links("/chat", language, {"as": seat} if seat else None),
-            "demo": _demo_switch(seats, seat, language) if self.demo else "",
-            "config": json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
-        })
+        body = render("chat.html", language, config=config,
+                      languages=language_links("/chat", language, {"as": seat} if seat else None),
+                      demo=_demo_switch(seats, seat, language) if self.demo else None)
         response = html_response(body, request, language)
         if fresh:
             response.set_cookie(
@@ -429,29 +426,29 @@ def _secure(request: web.Request) -> bool:
     return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
 
 
-def _demo_switch(seats: list[DemoSeat], current: str | None, language: str) -> str:
+@dataclass(frozen=True, slots=True)
+class SeatOption:
+    seat: str
+    label: str  # "name (role)" in the page's language
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSwitch:
     """The demo's "act as" switch: the visitor as a citizen, or as one of the demo officials, by unit."""
+    units: list[tuple[str, list[SeatOption]]]
+    current: str | None  # the seat taken, None for the citizen
+    acting: str  # who the visitor is acting as, in words
+
+
+def _demo_switch(seats: list[DemoSeat], current: str | None, language: str) -> DemoSwitch:
     t = translator(language)
-    groups: dict[str, list[str]] = {}
+
+    def label(seat: DemoSeat) -> str:
+        return text(t, "web.demo.seat", name=seat.name, role=text(t, f"web.role.{seat.role}"))
+
+    units: dict[str, list[SeatOption]] = {}
     for seat in seats:
         unit = seat.unit_en if language == "en" else seat.unit_vi
-        label = text(t, "web.demo.seat", name=seat.name, role=text(t, f"web.role.{seat.role}"))
-        selected = " selected" if seat.seat == current else ""
-        groups.setdefault(unit, []).append(f'<option value="{esc(seat.seat)}"{selected}>{esc(label)}</option>')
-    options = "".join(
-        f'<optgroup label="{esc(unit)}">{"".join(items)}</optgroup>' for unit, items in groups.items()
-    )
-    citizen_selected = "" if current else " selected"
+        units.setdefault(unit, []).append(SeatOption(seat.seat, label(seat)))
     acting = next((s for s in seats if s.seat == current), None)
-    role = (text(t, "web.demo.seat", name=acting.name, role=text(t, f"web.role.{acting.role}")) if acting
-            else text(t, "web.demo.citizen"))
-    # Folded by default: on a 360 px phone the conversation keeps the screen.
-    return (
-        f'<details class="demo"><summary>{esc(text(t, "web.demo.summary", role=role))}</summary>'
-        '<form method="get" action="/chat" id="demo-form">'
-        f'<label for="demo-seat">{esc(text(t, "web.demo.label"))}</label>'
-        f'<select id="demo-seat" name="as" aria-describedby="demo-hint">'
-        f'<option value=""{citizen_selected}>{esc(text(t, "web.demo.citizen"))}</option>{options}</select>'
-        f'<button type="submit" class="secondary" id="demo-go">{esc(text(t, "web.demo.switch"))}</button>'
-        f'<p class="hint" id="demo-hint">{esc(text(t, "web.demo.hint"))}</p></form></details>'
-    )
+    return DemoSwitch(list(units.items()), current, label(acting) if acting else text(t, "web.demo.citizen"))

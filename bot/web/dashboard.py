@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.domain.digest import OVERDUE_BANDS, Period, PeriodKind, parse_period
 from bot.i18n import translator
@@ -36,7 +35,7 @@ from bot.services.exports import (
 )
 from bot.services.org_view import OrgSnapshot
 from bot.services.scope import KINDS, STATUSES, CaseFilter, Scope, Viewer, parse_filter, viewer_for
-from bot.web.pages import SECURITY_HEADERS
+from bot.web.pages import SECURITY_HEADERS, templates
 from bot.web.signing import Signer
 from storage.uow import Database
 
@@ -56,8 +55,7 @@ class DashboardRoutes:
         self.map_tiles, self.map_attribution = map_tiles, map_attribution
         self.session_seconds = session_hours * 3600
         self.columns = load_columns(columns_file) if columns_file else default_columns()
-        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
-                                     autoescape=select_autoescape(default=True, default_for_string=True))
+        self.templates = templates()
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/dashboard/login", self.login_page)

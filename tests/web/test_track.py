@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -28,11 +29,8 @@ WRONG = "Mã theo dõi hoặc mã PIN không đúng. Xin kiểm tra lại."
 
 
 def visible_text(page: str) -> str:
-    """The page as read: tags dropped, entities of the few characters we escape turned back."""
-    text = re.sub(r"<[^>]+>", " ", page)
-    for entity, char in (("&quot;", '"'), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
-        text = text.replace(entity, char)
-    return re.sub(r"\s+", " ", text)
+    """The page as read: tags dropped, character references turned back (as a browser shows them)."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 async def submit(container: Container) -> Receipt:
