@@ -7,9 +7,8 @@ link of the receipt (`/track?t=...`) opens the case without the PIN and is never
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from aiohttp import web
 
@@ -32,7 +31,7 @@ from bot.web.signing import Signer
 from storage.uow import Database
 
 RATE_PURPOSE = "track-rate"
-TOKEN_SECONDS = 30 * 60
+TOKEN_LIFETIME = timedelta(minutes=30)
 MAX_FORM_BYTES = 8 * 1024
 
 
@@ -131,16 +130,11 @@ class TrackingRoutes:
         return {
             "case": case, "facts": facts, "history": history,
             "answered": t.moment(case.answered_at, tz) if case.answered_at else "",
-            "rate_token": (self.signer.sign(RATE_PURPOSE, f"{case.code}|{int(time.time()) + TOKEN_SECONDS}")
-                           if case.can_rate else None),
+            "rate_token": self.signer.sign(RATE_PURPOSE, case.code) if case.can_rate else None,
         }
 
     def _token_code(self, token: str) -> str | None:
-        value = self.signer.unsign(RATE_PURPOSE, token)
-        if value is None or "|" not in value:
-            return None
-        code, expires = value.rsplit("|", 1)
-        return code if expires.isdigit() and int(expires) >= time.time() else None
+        return self.signer.unsign(RATE_PURPOSE, token, TOKEN_LIFETIME)
 
     def _today(self) -> date:
         return self.app.clock.now().astimezone(self.app.tz).date()

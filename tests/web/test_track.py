@@ -165,6 +165,24 @@ async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: s
     assert [e[0] for e in events].count("rated_satisfied") == 1
 
 
+async def test_the_rating_form_expires_half_an_hour_after_the_look_up_by_the_clock(db_url: str) -> None:
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    await answer(container, receipt)
+    async with serving(container) as base, aiohttp.ClientSession() as session:
+        _, page = await look_up(session, base, receipt.code, receipt.pin)
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        container.clock.advance(minutes=30, seconds=1)
+        async with session.post(f"{base}/track/rate", data={"token": token, "verdict": "satisfied"}) as response:
+            assert response.status == 403
+            assert "Phiên tra cứu đã hết hạn." in visible_text(await response.text())
+        container.clock.advance(minutes=-1)  # a form filled within the half hour still counts
+        async with session.post(f"{base}/track/rate", data={"token": token, "verdict": "satisfied"}) as response:
+            assert response.status == 200
+    async with container.db.unit_of_work(readonly=True) as uow:
+        assert (await uow.session.execute(select(Case.rating))).scalar_one() == "satisfied"
+
+
 async def test_the_page_speaks_english_when_asked(db_url: str) -> None:
     container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
     receipt = await submit(container)
