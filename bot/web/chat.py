@@ -2,8 +2,9 @@
 GET /chat/media/{id} (a photo of this chat).
 
 Who is writing: a random visitor id in a signed, HttpOnly, SameSite=Lax cookie; a forged or missing cookie
-gets a fresh visitor (page) or 403 (socket, upload, media). Every frame is untrusted: its size, kind and
-fields are checked, and what the bot receives is an update our server writes, never the frame itself. In demo
+gets a fresh visitor (page) or 403 (socket, upload, media). Every frame is untrusted: its size is capped by the
+socket, its kind and fields are validated by bot.web.frames, and what the bot receives is an update our server
+writes, never the frame itself. In demo
 mode (never in production) `?as=SEAT` makes the visitor's socket one of the demo officials' accounts.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,13 +22,25 @@ from urllib.parse import urlsplit
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.channels.webchat import frame_of
-from bot.domain.cases import MAX_DESCRIPTION
 from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
 from bot.i18n import LANGUAGES, translator
 from bot.services.webchat import DemoSeat, WebChat
 from bot.services.webpush import WebPush
 from bot.web import proof
 from bot.web.addresses import ClientAddress
+from bot.web.frames import (
+    MAX_TEXT,
+    ChoiceFrame,
+    Frame,
+    LanguageFrame,
+    LocationFrame,
+    ProofFrame,
+    Refused,
+    StartFrame,
+    TextFrame,
+    VoiceFrame,
+    read_frame,
+)
 from bot.web.limits import EdgeLimits
 from bot.web.pages import STATIC, html_response, language_links, page_language, render, text
 from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
@@ -39,14 +51,11 @@ COOKIE = "tiepdan_web"
 COOKIE_PURPOSE = "web-visitor"
 COOKIE_MAX_AGE = 180 * 24 * 3600
 MAX_FRAME_BYTES = 64 * 1024  # larger frames close the socket (1009); texts are checked well below this
-MAX_TEXT = MAX_DESCRIPTION  # a whole description fits in one message
-MAX_LABEL = 200
 MAX_UPLOAD_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # the photo plus the multipart envelope
 # A voice message from the page: Opus in WebM, at most 2 minutes (the page stops there; ~32 kbit/s fits 1 MB).
 MAX_WEB_VOICE_BYTES, MAX_VOICE_SECONDS = 1024 * 1024, 120
 WEBM_MAGIC = b"\x1aE\xdf\xa3"  # EBML: the start of every WebM file
 MAX_UNPROVEN = 10  # frames a socket may send before solving its challenge, then it is closed
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SEAT = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 # Page texts the script needs, sent with the page from the catalogs.
 SCRIPT_TEXTS = (
@@ -234,8 +243,9 @@ class WebChatRoutes:
             await connection.push({"type": "error", "client_id": None, "text": t("web.error.malformed")})
             return
         client_id = data.get("id") if isinstance(data.get("id"), str) else None
+        frame = read_frame(data)
         if not connection.proven:
-            if data.get("type") == "proof" and proof.valid(connection.challenge, data.get("nonce"), self.proof_bits):
+            if isinstance(frame, ProofFrame) and proof.valid(connection.challenge, frame.nonce, self.proof_bits):
                 connection.proven = True
                 await connection.push({"type": "proven"})
                 return
@@ -245,79 +255,48 @@ class WebChatRoutes:
                 return
             await connection.push({"type": "error", "client_id": client_id, "text": t("web.error.checking")})
             return
-        if data.get("type") == "proof":
+        if isinstance(frame, ProofFrame):
             return
         if not self.limits.frame(visit.visitor, address):  # per visitor and per address, across sockets
             await connection.push({"type": "error", "client_id": client_id, "text": t("web.error.too_fast")})
             return
-        built = await self._update_of(data, visit, language)
-        if isinstance(built, str):
-            await connection.push({"type": "error", "client_id": client_id, "text": built})
+        built = frame if isinstance(frame, Refused) else await self._update_of(frame, visit, language)
+        if isinstance(built, Refused):
+            await connection.push({"type": "error", "client_id": client_id, "text": t(built.key, **built.params)})
             return
         update, shown = built
         update["origin"] = origin  # the address as a keyed hash: cases a day are counted per address too
         new = await self.chat.receive(update, shown)
         await connection.push({"type": "ack", "client_id": update["id"], "duplicate": not new})
 
-    async def _update_of(self, data: dict[str, Any], visit: Visit,
-                         language: str) -> tuple[dict[str, Any], dict[str, Any] | None] | str:
-        """The inbox update and the transcript line for a frame, or the clear answer why it is refused."""
-        t = translator(language)
-        kind = data.get("type")
-        base = {"v": 1, "chat": visit.account, "user": visit.account, "language": language}
-        if kind == "start":  # the first visit: greet once per chat, however often the page asks
+    async def _update_of(self, frame: Frame, visit: Visit,
+                         language: str) -> tuple[dict[str, Any], dict[str, Any] | None] | Refused:
+        """The inbox update and the transcript line for a valid frame (bot.web.frames), or why it is refused."""
+        base: dict[str, Any] = {"v": 1, "chat": visit.account, "user": visit.account, "language": language}
+        if isinstance(frame, StartFrame):
             return {**base, "id": "start", "kind": "start"}, None
-        if kind == "language":  # the visitor switched the page's language: the bot's replies follow
-            wanted, client_id = data.get("lang"), data.get("id")
-            if wanted not in LANGUAGES or not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
-                return t("web.error.malformed")
-            return {**base, "id": client_id, "kind": "language", "lang": wanted}, None
-        client_id = data.get("id")
-        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
-            return t("web.error.malformed")
-        base["id"] = client_id
-        shown: dict[str, Any] = {"client_id": client_id}
-        if kind == "text":
-            body = data.get("text")
-            if not isinstance(body, str) or not body.strip():
-                return t("web.error.empty")
-            body = body.strip()
-            if len(body) > MAX_TEXT:
-                return t("web.error.too_long", length=len(body), limit=MAX_TEXT)
-            return {**base, "kind": "text", "text": body}, {**shown, "text": body}
-        if kind == "choice":
-            key, label = data.get("key"), data.get("label")
-            if not isinstance(key, str) or not 0 < len(key) <= 64:
-                return t("web.error.malformed")
-            label = label.strip()[:MAX_LABEL] if isinstance(label, str) and label.strip() else key
-            return {**base, "kind": "choice", "key": key}, {**shown, "text": label, "choice": key}
-        if kind == "location":
-            lat, lon = data.get("lat"), data.get("lon")
-            if not _coordinate(lat, 90) or not _coordinate(lon, 180):
-                return t("web.error.malformed")
-            return ({**base, "kind": "location", "lat": float(lat), "lon": float(lon)},
-                    {**shown, "location": [round(float(lat), 6), round(float(lon), 6)]})
-        if kind == "voice":
-            attachment = data.get("attachment")
-            known = isinstance(attachment, int) and not isinstance(attachment, bool)
-            row = await self.chat.own_upload(visit.account, attachment) if known else None
-            if row is None or row.kind != "voice":
-                return t("web.error.photo_missing")
+        if isinstance(frame, LanguageFrame):
+            return {**base, "id": frame.id, "kind": "language", "lang": frame.lang}, None
+        if isinstance(frame, ProofFrame):
+            return Refused("web.error.unsupported")
+        base["id"] = frame.id
+        shown: dict[str, Any] = {"client_id": frame.id}
+        if isinstance(frame, TextFrame):
+            return {**base, "kind": "text", "text": frame.text}, {**shown, "text": frame.text}
+        if isinstance(frame, ChoiceFrame):
+            return {**base, "kind": "choice", "key": frame.key}, {**shown, "text": frame.shown, "choice": frame.key}
+        if isinstance(frame, LocationFrame):
+            return ({**base, "kind": "location", "lat": frame.lat, "lon": frame.lon},
+                    {**shown, "location": [round(frame.lat, 6), round(frame.lon, 6)]})
+        row = await self.chat.own_upload(visit.account, frame.attachment)
+        if row is None or (isinstance(frame, VoiceFrame) and row.kind != "voice"):
+            return Refused("web.error.photo_missing")
+        if isinstance(frame, VoiceFrame):
             return ({**base, "kind": "voice", "attachment": row.id, "mime": row.mime, "size": row.size},
                     {**shown, "attachments": [row.id], "voice": True})
-        if kind == "photo":
-            attachment = data.get("attachment")
-            caption = data.get("text") if isinstance(data.get("text"), str) else ""
-            if len(caption) > MAX_TEXT:
-                return t("web.error.too_long", length=len(caption), limit=MAX_TEXT)
-            known = isinstance(attachment, int) and not isinstance(attachment, bool)
-            row = await self.chat.own_upload(visit.account, attachment) if known else None
-            if row is None:
-                return t("web.error.photo_missing")
-            return ({**base, "kind": "photo", "attachment": row.id, "mime": row.mime, "size": row.size,
-                     "text": caption.strip()},
-                    {**shown, "attachments": [row.id], "text": caption.strip()})
-        return t("web.error.unsupported")
+        return ({**base, "kind": "photo", "attachment": row.id, "mime": row.mime, "size": row.size,
+                 "text": frame.text},
+                {**shown, "attachments": [row.id], "text": frame.text})
 
     # --- Web Push: the browser asks to be called back ------------------------------------------------------
 
@@ -405,11 +384,6 @@ async def service_worker(_request: web.Request) -> web.Response:
     return web.Response(body=(STATIC / "sw.js").read_bytes(), content_type="text/javascript", charset="utf-8",
                         headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
                                  "Service-Worker-Allowed": "/chat"})
-
-
-def _coordinate(value: object, limit: float) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            and -limit <= value <= limit)
 
 
 def _origin_of(url: str) -> str:
