@@ -17,7 +17,8 @@ from bot.services.dialogues import Dialogues
 from bot.services.intake import Intake
 from bot.services.notify import Notifier
 from bot.web.pages import html_response, language_links, page_language, render
-from storage.models import Case, DialogueQuestion, Official
+from storage.models import Case, Official
+from storage.models_civic import DialogueQuestion
 from storage.uow import Database
 
 

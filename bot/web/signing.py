@@ -62,10 +62,12 @@ class Signer:
         try:
             value = self._signer(purpose).unsign(signed, max_age=int(max_age.total_seconds()))
         except SignatureExpired as expired:  # too old, or signed "later" than now by a clock a little ahead
-            signed_at = expired.date_signed
-            if signed_at is None or not timedelta(0) < signed_at - self.clock.now() <= CLOCK_SKEW:
+            signed_at, payload = expired.date_signed, expired.payload
+            if signed_at is None or not isinstance(payload, bytes):
                 return None
-            value = expired.payload
+            if not timedelta(0) < signed_at - self.clock.now() <= CLOCK_SKEW:
+                return None
+            value = payload
         except BadSignature:
             return None
         return value.decode("utf-8")

@@ -117,7 +117,7 @@ async def test_over_the_socket_a_refused_frame_is_answered_by_its_id_and_nothing
     async with serving(container) as base:
         visitor = await WebVisitor(base).open()
         try:
-            answers = {
+            answers: dict[str, list[dict[str, object]]] = {
                 "Tin nhắn không đọc được. Xin thử lại.": [
                     {"type": "location", "lat": True, "lon": 106.4}, {"type": "choice", "key": "k" * 65},
                     {"type": "language", "lang": "fr"}],

@@ -21,7 +21,8 @@ from bot.services import Services
 from bot.services.intake import Draft
 from bot.web.dialogue import Minutes
 from bot.web.pages import language_links, render
-from storage.models import DialogueQuestion, Official
+from storage.models import Official
+from storage.models_civic import DialogueQuestion
 from tests.support.harness import settings_for
 from tests.support.web_client import serving
 from tests.web.test_track import FRIDAY, VN, visible_text
