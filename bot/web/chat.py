@@ -4,8 +4,8 @@ GET /chat/media/{id} (a photo of this chat).
 Who is writing: a random visitor id in a signed, HttpOnly, SameSite=Lax cookie; a forged or missing cookie
 gets a fresh visitor (page) or 403 (socket, upload, media). Every frame is untrusted: its size is capped by the
 socket, its kind and fields are validated by bot.web.frames, and what the bot receives is an update our server
-writes, never the frame itself. In demo
-mode (never in production) `?as=SEAT` makes the visitor's socket one of the demo officials' accounts.
+writes, never the frame itself. In demo mode (never in production) `?as=SEAT` makes the visitor's socket one of
+the demo officials' accounts.
 """
 
 from __future__ import annotations
