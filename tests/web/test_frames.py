@@ -8,20 +8,8 @@ import typing
 import pytest
 
 from bot.i18n import LANGUAGES
-from bot.web.frames import (
-    MAX_LABEL,
-    MAX_TEXT,
-    ChoiceFrame,
-    LanguageFrame,
-    LocationFrame,
-    PhotoFrame,
-    ProofFrame,
-    Refused,
-    StartFrame,
-    TextFrame,
-    VoiceFrame,
-    read_frame,
-)
+from bot.web import frames
+from bot.web.frames import MAX_LABEL, MAX_TEXT, Refused, read_frame
 from storage.models import InboxItem, WebMessage
 from tests.support.web_client import WebVisitor, serving
 from tests.web.test_webchat import count, web_container
@@ -31,29 +19,29 @@ MALFORMED = Refused("web.error.malformed")
 
 
 def test_each_kind_the_page_sends_is_read() -> None:
-    assert read_frame({"type": "start"}) == StartFrame(type="start")
-    assert read_frame({"type": "proof", "nonce": "123"}) == ProofFrame(type="proof", nonce="123")
-    assert read_frame({"type": "language", "id": ID, "lang": "en"}) == LanguageFrame(type="language", id=ID, lang="en")
-    assert read_frame({"type": "text", "id": ID, "text": "  Đèn hỏng \n"}) == TextFrame(type="text", id=ID, text="Đèn hỏng")
+    assert read_frame({"type": "start"}) == frames.StartFrame(type="start")
+    assert read_frame({"type": "proof", "nonce": "123"}) == frames.ProofFrame(type="proof", nonce="123")
+    assert read_frame({"type": "language", "id": ID, "lang": "en"}) == frames.LanguageFrame(type="language", id=ID, lang="en")
+    assert read_frame({"type": "text", "id": ID, "text": "  Đèn hỏng \n"}) == frames.TextFrame(type="text", id=ID, text="Đèn hỏng")
     choice = read_frame({"type": "choice", "id": ID, "key": "menu:report", "label": "  Phản ánh  "})
-    assert isinstance(choice, ChoiceFrame) and (choice.key, choice.shown) == ("menu:report", "Phản ánh")
+    assert isinstance(choice, frames.ChoiceFrame) and (choice.key, choice.shown) == ("menu:report", "Phản ánh")
     location = read_frame({"type": "location", "id": ID, "lat": 21, "lon": 106.3967})
-    assert isinstance(location, LocationFrame) and (location.lat, location.lon) == (21.0, 106.3967)
-    assert read_frame({"type": "voice", "id": ID, "attachment": 7}) == VoiceFrame(type="voice", id=ID, attachment=7)
+    assert isinstance(location, frames.LocationFrame) and (location.lat, location.lon) == (21.0, 106.3967)
+    assert read_frame({"type": "voice", "id": ID, "attachment": 7}) == frames.VoiceFrame(type="voice", id=ID, attachment=7)
     photo = read_frame({"type": "photo", "id": ID, "attachment": 8, "text": " ngõ 12 ", "extra": {"x": 1}})
-    assert photo == PhotoFrame(type="photo", id=ID, attachment=8, text="ngõ 12")
+    assert photo == frames.PhotoFrame(type="photo", id=ID, attachment=8, text="ngõ 12")
 
 
 def test_the_language_frame_knows_every_language_of_the_catalogs() -> None:
-    assert set(typing.get_args(LanguageFrame.model_fields["lang"].annotation)) == set(LANGUAGES)
+    assert set(typing.get_args(frames.LanguageFrame.model_fields["lang"].annotation)) == set(LANGUAGES)
 
 
 def test_a_choice_without_a_usable_label_shows_its_key() -> None:
     for label in (None, "   ", 5, ["x"]):
         frame = read_frame({"type": "choice", "id": ID, "key": "yes", "label": label})
-        assert isinstance(frame, ChoiceFrame) and frame.shown == "yes"
+        assert isinstance(frame, frames.ChoiceFrame) and frame.shown == "yes"
     frame = read_frame({"type": "choice", "id": ID, "key": "yes", "label": "x" * 1000})
-    assert isinstance(frame, ChoiceFrame) and frame.shown == "x" * MAX_LABEL
+    assert isinstance(frame, frames.ChoiceFrame) and frame.shown == "x" * MAX_LABEL
 
 
 @pytest.mark.parametrize("data", [
@@ -97,7 +85,7 @@ def test_an_empty_text_says_so(text: object) -> None:
 
 
 def test_an_oversized_text_or_caption_says_how_long_it_is_and_may_be() -> None:
-    assert read_frame({"type": "text", "id": ID, "text": "x" * MAX_TEXT}) == TextFrame(type="text", id=ID, text="x" * MAX_TEXT)
+    assert read_frame({"type": "text", "id": ID, "text": "x" * MAX_TEXT}) == frames.TextFrame(type="text", id=ID, text="x" * MAX_TEXT)
     assert read_frame({"type": "text", "id": ID, "text": " " + "x" * (MAX_TEXT + 1)}) == Refused(
         "web.error.too_long", {"length": MAX_TEXT + 1, "limit": MAX_TEXT})
     caption = {"type": "photo", "id": ID, "attachment": "forged", "text": "x" * MAX_TEXT + " "}

@@ -65,6 +65,19 @@ async def look_up(session: aiohttp.ClientSession, base: str, code: str, pin: str
         return response.status, await response.text()
 
 
+async def rating_token(session: aiohttp.ClientSession, base: str, receipt: Receipt) -> str:
+    """The rating form's token, from a look-up with the right PIN."""
+    _, page = await look_up(session, base, receipt.code, receipt.pin)
+    found = re.search(r'name="token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+async def rate(session: aiohttp.ClientSession, base: str, token: str, verdict: str) -> tuple[int, str]:
+    async with session.post(f"{base}/track/rate", data={"token": token, "verdict": verdict}) as response:
+        return response.status, visible_text(await response.text())
+
+
 async def test_the_right_pin_shows_the_case_and_a_wrong_one_does_not(db_url: str) -> None:
     container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
     receipt = await submit(container)
@@ -166,19 +179,17 @@ async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: s
 
 
 async def test_the_rating_form_expires_half_an_hour_after_the_look_up_by_the_clock(db_url: str) -> None:
+    """The token's age is judged by the application's clock, however long the browser keeps the form."""
     container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
     receipt = await submit(container)
     await answer(container, receipt)
     async with serving(container) as base, aiohttp.ClientSession() as session:
-        _, page = await look_up(session, base, receipt.code, receipt.pin)
-        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        token = await rating_token(session, base, receipt)
         container.clock.advance(minutes=30, seconds=1)
-        async with session.post(f"{base}/track/rate", data={"token": token, "verdict": "satisfied"}) as response:
-            assert response.status == 403
-            assert "Phiên tra cứu đã hết hạn." in visible_text(await response.text())
+        status, shown = await rate(session, base, token, "satisfied")
+        assert (status, "Phiên tra cứu đã hết hạn." in shown) == (403, True)
         container.clock.advance(minutes=-1)  # a form filled within the half hour still counts
-        async with session.post(f"{base}/track/rate", data={"token": token, "verdict": "satisfied"}) as response:
-            assert response.status == 200
+        assert (await rate(session, base, token, "satisfied"))[0] == 200
     async with container.db.unit_of_work(readonly=True) as uow:
         assert (await uow.session.execute(select(Case.rating))).scalar_one() == "satisfied"
 
@@ -204,10 +215,8 @@ async def test_not_satisfied_reopens_the_case_through_the_same_action_as_the_cha
     receipt = await submit(container)
     await answer(container, receipt)
     async with serving(container) as base, aiohttp.ClientSession() as session:
-        _, page = await look_up(session, base, receipt.code, receipt.pin)
-        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
-        async with session.post(f"{base}/track/rate", data={"token": token, "verdict": "unsatisfied"}) as response:
-            shown = visible_text(await response.text())
+        token = await rating_token(session, base, receipt)
+        _, shown = await rate(session, base, token, "unsatisfied")
         assert "Cảm ơn bạn. Hồ sơ được mở lại để xử lý tiếp; hạn trả lời mới: trước " in shown
         assert "Tình trạng Đã mở lại" in shown
         assert "Bạn có hài lòng với câu trả lời không?" not in shown
