@@ -58,6 +58,14 @@ async def answer(container: Container, receipt: Receipt) -> None:
         await uow.commit()
 
 
+async def answered_case(db_url: str) -> tuple[Container, Receipt]:
+    """A bot on FRIDAY holding one report, answered by the ward."""
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    await answer(container, receipt)
+    return container, receipt
+
+
 async def look_up(session: aiohttp.ClientSession, base: str, code: str, pin: str,
                   lang: str | None = None) -> tuple[int, str]:
     query = f"?lang={lang}" if lang else ""
@@ -139,9 +147,7 @@ async def test_wrong_pins_make_the_code_wait_a_little_then_the_right_pin_gets_in
 
 
 async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: str) -> None:
-    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
-    receipt = await submit(container)
-    await answer(container, receipt)
+    container, receipt = await answered_case(db_url)
     async with serving(container) as base, aiohttp.ClientSession() as session:
         status, page = await look_up(session, base, receipt.code, receipt.pin)
         shown = visible_text(page)
@@ -180,9 +186,7 @@ async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: s
 
 async def test_the_rating_form_expires_half_an_hour_after_the_look_up_by_the_clock(db_url: str) -> None:
     """The token's age is judged by the application's clock, however long the browser keeps the form."""
-    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
-    receipt = await submit(container)
-    await answer(container, receipt)
+    container, receipt = await answered_case(db_url)
     async with serving(container) as base, aiohttp.ClientSession() as session:
         token = await rating_token(session, base, receipt)
         container.clock.advance(minutes=30, seconds=1)
@@ -211,9 +215,7 @@ async def test_the_page_speaks_english_when_asked(db_url: str) -> None:
 
 
 async def test_not_satisfied_reopens_the_case_through_the_same_action_as_the_chat(db_url: str) -> None:
-    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
-    receipt = await submit(container)
-    await answer(container, receipt)
+    container, receipt = await answered_case(db_url)
     async with serving(container) as base, aiohttp.ClientSession() as session:
         token = await rating_token(session, base, receipt)
         _, shown = await rate(session, base, token, "unsatisfied")
