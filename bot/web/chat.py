@@ -40,6 +40,7 @@ from bot.web.frames import (
     TextFrame,
     VoiceFrame,
     read_frame,
+    read_subscription,
 )
 from bot.web.limits import EdgeLimits
 from bot.web.pages import STATIC, html_response, language_links, page_language, render, text
@@ -312,10 +313,10 @@ class WebChatRoutes:
             subscription = await request.json()
         except ValueError:
             subscription = None
-        accepted = self.push.acceptable(subscription)
-        if accepted is None:
+        browser = read_subscription(subscription)
+        if browser is None or not self.push.takes(browser.endpoint):
             return web.json_response({"error": "malformed"}, status=400)
-        await self.push.subscribe(visit.account, *accepted)
+        await self.push.subscribe(visit.account, browser.endpoint, browser.keys.p256dh, browser.keys.auth)
         return web.json_response({"ok": True}, status=201)
 
     # --- photos ------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The frames a web chat page sends over its socket: one pydantic discriminated union on the `type` field.
+"""The frames a web chat page sends over its socket: one pydantic discriminated union on the `type` field;
+and the one JSON body it posts, its browser's push subscription (POST /chat/push).
 
 Validation is strict (no "21.1" for a number, no true for 1) and each model says which clear answer a refused
 frame gets: a validator that refuses raises an error whose type is the catalog key of the answer (`web.error.
@@ -18,8 +19,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    RootModel,
     StringConstraints,
-    TypeAdapter,
     ValidationError,
 )
 from pydantic_core import PydanticCustomError
@@ -29,6 +30,7 @@ from bot.domain.cases import MAX_DESCRIPTION
 MAX_TEXT = MAX_DESCRIPTION  # a whole description fits in one message
 MAX_LABEL = 200
 MAX_KEY = 64
+MAX_ENDPOINT = 1024
 
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
@@ -129,14 +131,14 @@ Frame = Annotated[
     StartFrame | ProofFrame | LanguageFrame | TextFrame | ChoiceFrame | LocationFrame | VoiceFrame | PhotoFrame,
     Field(discriminator="type"),
 ]
-FRAMES: TypeAdapter[Frame] = TypeAdapter(Frame)
+
+
+class AnyFrame(RootModel[Frame]):
+    """One frame, of whichever type it says."""
 
 
 class _Addressed(_Frame):
     id: ClientId
-
-
-ADDRESSED = TypeAdapter(_Addressed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,15 +151,34 @@ class Refused:
 def read_frame(data: object) -> Frame | Refused:
     """The frame `data` is, or the answer why it is none."""
     try:
-        return FRAMES.validate_python(data)
+        return AnyFrame.model_validate(data).root
     except ValidationError as invalid:
         first = invalid.errors()[0]
     if first["type"].startswith("web."):
         return Refused(first["type"], dict(first.get("ctx") or {}))
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):  # a well-addressed frame of another kind
         try:
-            ADDRESSED.validate_python(data)
+            _Addressed.model_validate(data)
         except ValidationError:
             return Refused("web.error.malformed")
         return Refused("web.error.unsupported")
     return Refused("web.error.malformed")
+
+
+class PushKeys(_Frame):
+    p256dh: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    auth: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class PushSubscription(_Frame):
+    """A browser's PushSubscription JSON; which endpoints are taken is WebPush's rule (https, a host)."""
+    endpoint: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ENDPOINT)]
+    keys: PushKeys
+
+
+
+def read_subscription(data: object) -> PushSubscription | None:
+    try:
+        return PushSubscription.model_validate(data)
+    except ValidationError:
+        return None

@@ -9,7 +9,7 @@ import pytest
 
 from bot.i18n import LANGUAGES
 from bot.web import frames
-from bot.web.frames import MAX_LABEL, MAX_TEXT, Refused, read_frame
+from bot.web.frames import MAX_LABEL, MAX_TEXT, Refused, read_frame, read_subscription
 from storage.models import InboxItem, WebMessage
 from tests.support.web_client import WebVisitor, serving
 from tests.web.test_webchat import count, web_container
@@ -123,3 +123,16 @@ async def test_over_the_socket_a_refused_frame_is_answered_by_its_id_and_nothing
             assert await count(container, InboxItem) == 0 and await count(container, WebMessage) == 0
         finally:
             await visitor.close()
+
+
+def test_a_push_subscription_is_the_browsers_json_or_nothing() -> None:
+    good = {"endpoint": "https://push.example/abc", "expirationTime": None, "keys": {"p256dh": "BPk", "auth": "xyz"}}
+    read = read_subscription(good)
+    assert read is not None and (read.endpoint, read.keys.p256dh, read.keys.auth) == ("https://push.example/abc",
+                                                                                       "BPk", "xyz")
+    bad: object
+    for bad in (None, [], "x", {"endpoint": "https://push.example/abc"}, {**good, "keys": {"p256dh": "BPk"}},
+                {**good, "endpoint": ""}, {**good, "endpoint": "https://p.example/" + "a" * 1024},
+                {**good, "endpoint": 5}, {**good, "keys": {"p256dh": "B" * 129, "auth": "x"}},
+                {**good, "keys": {"p256dh": "BPk", "auth": ""}}):
+        assert read_subscription(bad) is None, bad
