@@ -26,9 +26,11 @@ catalogs: $(CATALOGS)
 run: install catalogs
 	$(BIN)/tiepdan run
 
+# ruff, the import contracts, and mypy --strict over the packages pyproject.toml's [tool.mypy] names.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The browser test drives Debian's Chromium by explicit path; nothing is downloaded at test time.
 browser:
@@ -55,4 +57,4 @@ lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache locales/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache locales/*/LC_MESSAGES/*.mo

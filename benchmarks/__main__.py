@@ -85,7 +85,7 @@ class Run:
 
     def left(self) -> float:
         """Seconds left of the run's budget."""
-        return self.opts.budget - (time.perf_counter() - self.started)
+        return float(self.opts.budget) - (time.perf_counter() - self.started)
 
     @property
     def log(self) -> Path:

@@ -90,7 +90,7 @@ async def followers(db: Database, total: int, now: datetime) -> dict[str, list[s
     sizes = {group: int(total * share) for group, share in SHARES.items()}
     sizes["elsewhere"] = total - sum(sizes.values())
     chats: dict[str, list[str]] = {}
-    people = []
+    people: list[tuple[str, str, str, str]] = []  # group, channel, chat, pseudonym
     for group, size in sizes.items():
         chats[group] = []
         for _ in range(size):
@@ -210,8 +210,11 @@ async def check(db: Database, result: AnnouncementResult, telegram: FakeBotApi, 
             OutboxItem.dedup_key == f"ann-summary:{announcement_id}"))).scalar_one_or_none()
     result.web_sent = sum(web_got.values())
     result.summary = str((summary or {}).get("text", ""))
-    expect = {"telegram": ({int(c) for c in g["telegram"]}, {c: log.received for c, log in got.items()}),
-              "zalo": (set(g["zalo_open"]), dict(zalo_got)), "web": (set(g["web"]), dict(web_got))}
+    Chats = tuple[set[int | str], dict[int | str, int]]  # the followers, and the messages each chat got
+    expect: dict[str, Chats] = {
+        "telegram": ({int(c) for c in g["telegram"]}, {c: log.received for c, log in got.items()}),
+        "zalo": (set(g["zalo_open"]), {c: n for c, n in zalo_got.items()}),
+        "web": (set(g["web"]), {c: n for c, n in web_got.items()})}
     for channel, (wanted, counts) in expect.items():
         if set(counts) != wanted or set(counts.values()) - {1}:
             extra, missing = len(set(counts) - wanted), len(wanted - set(counts))

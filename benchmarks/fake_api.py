@@ -16,7 +16,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 BOT = {"id": 7000001, "is_bot": True, "first_name": "Tiếp Dân", "username": "TiepDanBenchBot",
        "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -257,10 +257,12 @@ async def _params(request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = {}
         reader = await request.multipart()
         async for part in reader:
-            if part.filename:  # type: ignore[union-attr]
-                await part.read()  # type: ignore[union-attr]
-            else:
-                params[part.name] = await part.text()  # type: ignore[union-attr]
+            if not isinstance(part, BodyPartReader):  # a nested multipart: no form field
+                continue
+            if part.filename:
+                await part.read()
+            elif part.name is not None:
+                params[part.name] = await part.text()
         return params
     return dict(await request.post())
 

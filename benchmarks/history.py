@@ -20,6 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -105,7 +106,7 @@ def _url_of(base: str, database: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-async def _admin(base: str, *statements: str) -> list:
+async def _admin(base: str, *statements: str) -> list[Any]:  # rows of a SELECT, else the statement's result
     engine = create_engine(base)
     try:
         async with engine.connect() as conn:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.intake import find_place
-from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceIndex, build_matchers
+from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceIndex, build_matchers, is_place_kind
 from bot.services.org.check import parse_file
 from bot.services.org.schema import OrgSpec
 
@@ -72,7 +72,7 @@ def org_matchers(spec: OrgSpec, learned: Iterable[tuple[str, str]] = ()) -> tupl
     """The indexes intake builds for this organisation (bot.services.drafts does the same from the database)."""
     places = [
         Place(area.code, area.name, area.kind, parent.code if parent else None, tuple(area.aliases))
-        for area, parent in spec.all_areas()
+        for area, parent in spec.all_areas() if is_place_kind(area.kind)
     ]
     categories = [CategoryTerms(c.code, (c.name.vi, c.name.en), tuple(c.keywords)) for c in spec.categories]
     return build_matchers(places, categories, spec.matching_settings(), learned)

@@ -132,6 +132,8 @@ def chart(figures: Sequence[Figure], path: Path, title: str) -> Path:
     width, height = label_w + plot_w + 40, top + row_h * len(judged) + 50
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+    small: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         font, small = ImageFont.truetype(FONT, 14), ImageFont.truetype(FONT, 12)
     except OSError:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.webchat import WebChatChannel
-from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.channels.zalo_setup import zalo_bot_from, zalo_oa_from
 from bot.clock import Clock
@@ -88,28 +88,28 @@ def _telegram(context: ChannelContext) -> TelegramChannel | None:
                            load_attachment=context.media.load)
 
 
-def _telegram_routes(app: web.Application, channel: TelegramChannel, wiring: Wiring) -> None:
-    if wiring.settings.webhook_secret is not None:
-        add_telegram_webhook(app, channel, wiring.receiver, wiring.settings.webhook_secret.get_secret_value())
+@dataclass(frozen=True)
+class SecretWebhook:
+    """A webhook at `path` that checks a shared secret from the settings: served when the secret is set, and
+    `tiepdan serve` points the platform at it (`channel.set_webhook(url, secret)`) when the public URL is set."""
+
+    path: str
+    secret_of: Callable[[Settings], SecretStr | None]
+    add_route: Callable[[web.Application, Any, Receiver, str], None]
+
+    def routes(self, app: web.Application, channel: Any, wiring: Wiring) -> None:
+        secret = self.secret_of(wiring.settings)
+        if secret is not None:
+            self.add_route(app, channel, wiring.receiver, secret.get_secret_value())
+
+    async def point(self, channel: Any, settings: Settings) -> None:
+        base, secret = _webhook_base(settings), self.secret_of(settings)
+        if base and secret:
+            await channel.set_webhook(f"{base}{self.path}", secret.get_secret_value())
 
 
-async def _telegram_webhook(channel: TelegramChannel, settings: Settings) -> None:
-    base = _webhook_base(settings)
-    if base and settings.webhook_secret:
-        await channel.bot.set_webhook(url=f"{base}/telegram/webhook",
-                                      secret_token=settings.webhook_secret.get_secret_value(),
-                                      allowed_updates=["message", "callback_query"])
-
-
-def _zalo_bot_routes(app: web.Application, channel: ZaloBotChannel, wiring: Wiring) -> None:
-    if wiring.settings.zalo_webhook_secret is not None:
-        add_zalo_bot_webhook(app, channel, wiring.receiver, wiring.settings.zalo_webhook_secret.get_secret_value())
-
-
-async def _zalo_bot_webhook(channel: ZaloBotChannel, settings: Settings) -> None:
-    base = _webhook_base(settings)
-    if base and settings.zalo_webhook_secret:
-        await channel.set_webhook(f"{base}/zalo/webhook", settings.zalo_webhook_secret.get_secret_value())
+TELEGRAM_WEBHOOK = SecretWebhook("/telegram/webhook", lambda s: s.webhook_secret, add_telegram_webhook)
+ZALO_BOT_WEBHOOK = SecretWebhook("/zalo/webhook", lambda s: s.zalo_webhook_secret, add_zalo_bot_webhook)
 
 
 def _zalo_oa_routes(app: web.Application, channel: ZaloOAChannel, wiring: Wiring) -> None:
@@ -128,10 +128,10 @@ def _polling(channel: Any, wiring: Wiring) -> dict[str, Loop]:
 CHANNEL_TABLE: list[ChannelKind] = [
     ChannelKind("web", _webchat, loops=lambda channel, _wiring: {"webchat-follow": channel.follow}),
     ChannelKind("telegram", _telegram, messenger=lambda s: s.telegram_bot_token is not None,
-                routes=_telegram_routes, point_webhook=_telegram_webhook, polls=_polling),
+                routes=TELEGRAM_WEBHOOK.routes, point_webhook=TELEGRAM_WEBHOOK.point, polls=_polling),
     ChannelKind("zalo", lambda c: zalo_bot_from(c.settings, media_url=c.media_url),
                 messenger=lambda s: s.zalo_bot_token is not None,
-                routes=_zalo_bot_routes, point_webhook=_zalo_bot_webhook, polls=_polling),
+                routes=ZALO_BOT_WEBHOOK.routes, point_webhook=ZALO_BOT_WEBHOOK.point, polls=_polling),
     ChannelKind("zalo_oa", lambda c: zalo_oa_from(c.settings, c.db, c.clock, media_url=c.media_url),
                 messenger=lambda s: s.zalo_oa_app_id is not None, routes=_zalo_oa_routes),
 ]

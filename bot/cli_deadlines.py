@@ -24,11 +24,11 @@ from bot.domain.digest import parse_period
 from bot.services.digest import READERS, Digests, deliver
 from bot.services.org_view import OrgCache
 from bot.services.sweep import run_sweep
-from storage.models import ChannelIdentity, Official
+from storage.models import ChannelIdentity, Official, OutboxItem
 from storage.uow import Database
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     digest = sub.add_parser("digest", help="print (and queue) the digest of a unit for a period")
     digest.add_argument("--unit", required=True, help="unit code, e.g. P_SAODO")
     digest.add_argument("--period", default="", help="2026-W09 (ISO week), 2026-02 (month); default: last 7 days")
@@ -41,7 +41,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--send", action="store_true", help="with --at: really write the messages")
 
 
-async def _names(db: Database, rows: list) -> dict[tuple[str, str], str]:
+async def _names(db: Database, rows: list[OutboxItem]) -> dict[tuple[str, str], str]:
     """Who each chat belongs to, by the official's name (citizens stay anonymous)."""
     chats = {(r.channel, r.chat_id) for r in rows}
     if not chats:

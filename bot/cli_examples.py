@@ -18,7 +18,7 @@ from storage.uow import Database
 EXCERPT = 70
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     examples = sub.add_parser("examples", help="the matcher's examples taught by officials")
     examples_sub = examples.add_subparsers(dest="examples_command", required=True)
     listing = examples_sub.add_parser("list", help="every example: id, category, from which case, the text")

@@ -16,9 +16,9 @@ from typing import TextIO
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.authz import Refused
 from bot.i18n import translator
 from bot.services import Services
-from bot.services.authz import Refused
 from bot.services.context import AppContext
 from bot.services.officials import IssuedInvite
 from bot.services.org_view import OrgCache
@@ -30,7 +30,7 @@ COMMANDS = ("invite", "officials", "reveal", "reveal-approve", "audit")
 ROLES = ("officer", "head", "leader", "overseer", "admin", "committee")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invite = sub.add_parser("invite", help="a one-time code (valid 7 days) that links an official's account")
     invite.add_argument("--unit", help="unit code, e.g. P_SAODO")
     invite.add_argument("--role", choices=ROLES)

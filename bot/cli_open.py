@@ -15,7 +15,7 @@ from bot.services.open311 import ApiKeys
 from storage.uow import Database
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     apikey = sub.add_parser("apikey", help="API keys of Open311 clients that may file cases")
     what = apikey.add_subparsers(dest="apikey_command", required=True)
     create = what.add_parser("create", help="a new key, printed once (only its hash is stored)")

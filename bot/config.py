@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -20,6 +21,16 @@ PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "your-token-here", "to
 
 class ConfigError(SystemExit):
     """Raised with a one-line, human message; the process exits non-zero."""
+
+
+def _credential(value: SecretStr | None, what: str) -> SecretStr | None:
+    """A platform token or key, trimmed: None when unset or blank, refused when it looks like a placeholder."""
+    if value is None or not value.get_secret_value().strip():
+        return None
+    raw = value.get_secret_value().strip()
+    if raw.lower() in PLACEHOLDERS or len(raw) < 8 or any(c.isspace() for c in raw):
+        raise ValueError(f"looks like a placeholder, not {what}")
+    return SecretStr(raw)
 
 
 class Settings(BaseSettings):
@@ -117,12 +128,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod
     def _token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        raw = value.get_secret_value().strip()
-        if raw.lower() in PLACEHOLDERS or len(raw) < 8 or any(c.isspace() for c in raw):
-            raise ValueError("looks like a placeholder, not a token")
-        return SecretStr(raw)
+        return _credential(value, "a token")
 
     @field_validator("webhook_secret", "zalo_webhook_secret")
     @classmethod
@@ -147,12 +153,7 @@ class Settings(BaseSettings):
     @field_validator("zalo_oa_app_secret", "zalo_oa_secret_key", "zalo_oa_access_token", "zalo_oa_refresh_token")
     @classmethod
     def _zalo_oa_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        raw = value.get_secret_value().strip()
-        if raw.lower() in PLACEHOLDERS or len(raw) < 8 or any(c.isspace() for c in raw):
-            raise ValueError("looks like a placeholder, not a Zalo key or token")
-        return SecretStr(raw)
+        return _credential(value, "a Zalo key or token")
 
     @field_validator("zalo_oa_app_id")
     @classmethod
@@ -230,10 +231,10 @@ class Settings(BaseSettings):
         return [v.get_secret_value() for v in values if v is not None]
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:  # pydantic checks each value
     """Settings, or a ConfigError whose message names the variable and the reason on one line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "configuration"

@@ -100,11 +100,14 @@ class Container:
                                  presence=self.presence, group_commit=settings.group_commit_chats)
         self.notifier = None if self.db.sqlite else Notifier(self.db, self.presence, self._scan_all)
         self.receiver = Receiver(self.db, self.clock)
-        self.web_chat = WebChat(self.db, self.clock, self.webchat, imaging=self.imaging)
+        web = self.channels.get(WEB_CHANNEL)
+        assert isinstance(web, WebChatChannel)
+        # The web chat: its use cases over its channel, one object (`web_chat.channel` is the messenger).
+        self.web_chat = WebChat(self.db, self.clock, web, imaging=self.imaging)
         vapid = settings.vapid_private_key.get_secret_value() if settings.vapid_private_key else None
         self.web_push = WebPush(self.db, self.clock, private_key=vapid, subject=settings.vapid_subject,
                                 allow_plain_http=settings.web_push_plain_http)
-        self.webchat.on_unseen = self.web_push.notify  # an answer while the page is closed calls the visitor back
+        web.on_unseen = self.web_push.notify  # an answer while the page is closed calls the visitor back
         self._tasks: list[asyncio.Task[Any]] = []
         self.restarts: dict[str, int] = {}
         # Periodic catch-up jobs (deadline sweep, weekly digest, rating expiry, idle drafts); started by the
@@ -124,12 +127,12 @@ class Container:
         await self.ticker.shutdown()
         # Receivers and helpers stop at once; the consumer and the sender finish the unit in hand, so no
         # transaction is cut in half (it would be redone after a restart anyway, but a clean stop logs no errors).
-        pools = {"consumer": self.consumer, "sender": self.sender}
+        pools = ("consumer", "sender")
         for task in self._tasks:
             if task.get_name() not in pools:
                 task.cancel()
-        for worker in pools.values():
-            worker.stop()
+        self.consumer.stop()
+        self.sender.stop()
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
             for task in late:
@@ -190,12 +193,6 @@ class Container:
     def channel(self, name: str) -> Any:
         """The named channel when it is configured, else None."""
         return self.channels.get(name) if name in self.channels else None
-
-    @property
-    def webchat(self) -> WebChatChannel:
-        channel = self.channels.get(WEB_CHANNEL)
-        assert isinstance(channel, WebChatChannel)
-        return channel
 
     @property
     def telegram(self) -> TelegramChannel | None:

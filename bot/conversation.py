@@ -14,7 +14,7 @@ from bot.services.context import AppContext
 from handlers import Router
 from handlers.base import FLOOD, OFFERED, Actor, State, Turn
 from storage.models import InboxItem
-from storage.repositories import conversations, inbox, outbox
+from storage.repositories import inbox, outbox
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class ConversationEngine:
         session = uow.session
         org = await self.app.org.get(session, now.astimezone(self.app.tz).date())
         services = Services(uow, self.app, org)
-        saved = await conversations.load(session, inbound.channel, inbound.chat_id)
+        saved = await uow.conversations.load(inbound.channel, inbound.chat_id)
         state = (
             # A deep copy: a flow that changes a nested list in place must still change the row.
             State(saved.flow, saved.step, copy.deepcopy(saved.data or {}), saved.language)
@@ -59,8 +59,8 @@ class ConversationEngine:
             actor.consented = identity.citizen_id is not None and consented
             self._resolve_choice(turn)
             await self.router.dispatch(turn)
-        await conversations.save(
-            session, inbound.channel, inbound.chat_id, flow=state.flow, step=state.step, data=state.data,
+        await uow.conversations.save(
+            inbound.channel, inbound.chat_id, flow=state.flow, step=state.step, data=state.data,
             language=state.language, now=now, loaded=saved,
         )
         for message in turn.replies:
@@ -112,7 +112,7 @@ class ConversationEngine:
             return
         if inbound is None:
             return
-        saved = await conversations.load(uow.session, inbound.channel, inbound.chat_id)
+        saved = await uow.conversations.load(inbound.channel, inbound.chat_id)
         t = translator(saved.language if saved else self.app.default_language)
         await outbox.add(uow.session, channel=inbound.channel, chat_id=inbound.chat_id,
                          payload=Outbound(text=t("error.internal")).to_json(), now=self.app.clock.now(),

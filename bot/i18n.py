@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -73,17 +72,17 @@ class Translator:
     def weekday(self, moment: datetime) -> str:
         return self(f"weekday.{moment.weekday()}")
 
-    def due(self, moment: datetime, tz: ZoneInfo) -> str:
+    def due(self, moment: datetime, tz: tzinfo) -> str:
         """A deadline in words: "trước 17:00 thứ Tư, 25/02/2026"."""
         local = moment.astimezone(tz)
         return self("date.due", time=format_datetime(local, TIME_PATTERN, locale=self.language),
                     weekday=self.weekday(local), date=self.date(local))
 
-    def moment(self, moment: datetime, tz: ZoneInfo) -> str:
+    def moment(self, moment: datetime, tz: tzinfo) -> str:
         """A moment: "09:30 25/02/2026"."""
         return format_datetime(moment.astimezone(tz), f"{TIME_PATTERN} {DATE_PATTERN}", locale=self.language)
 
-    def date(self, day: date | datetime, tz: ZoneInfo | None = None) -> str:
+    def date(self, day: date | datetime, tz: tzinfo | None = None) -> str:
         """A day: "25/02/2026" (a moment is read in `tz` first)."""
         if isinstance(day, datetime) and tz is not None:
             day = day.astimezone(tz)

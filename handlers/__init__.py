@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.channels.model import InboundKind
+from bot.domain.action_keys import OFFICIAL_VERBS, parse
 from bot.i18n import LANGUAGES
-from bot.services.action_keys import OFFICIAL_VERBS, parse
 from handlers.acknowledge import Acknowledge
 from handlers.announcement_reply import AnnouncementReply
 from handlers.base import Flow, Turn

@@ -76,6 +76,23 @@ class Turn:
         self.goto(None, None)
 
 
+class DeclaredFlow:
+    """A flow whose name and states stand in its class line, as python-telegram-bot's
+    `ConversationHandler(states=...)` declares them: `class FollowFlow(DeclaredFlow, name="follow",
+    states=("area", "residential", "topics"))`."""
+
+    name: ClassVar[str]
+    states: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, *, name: str | None = None, states: tuple[str, ...] | None = None,
+                          **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if name is not None:
+            cls.name = name
+        if states is not None:
+            cls.states = states
+
+
 class Flow(Protocol):
     """One conversation: its name, its declared states (drawn in <module>.mmd), and how it moves."""
 

@@ -11,8 +11,8 @@ Keys are untrusted: whoever acts on one re-checks it against the case as it is n
 from __future__ import annotations
 
 from bot.channels.model import InboundKind
+from bot.domain.action_keys import ActionKey, Verb, parse
 from bot.domain.matching import parse_choice
-from bot.services.action_keys import ActionKey, Verb, parse
 from handlers.base import OFFERED, Turn
 
 

@@ -8,7 +8,7 @@ answer an official waits for, never the start of a new report.
 
 from __future__ import annotations
 
-from bot.services.action_keys import CITIZEN_VERBS, Verb
+from bot.domain.action_keys import CITIZEN_VERBS, Verb
 from handlers.base import OFFERED, Turn
 from handlers.case_keys import chosen_key
 from handlers.case_reply import CaseReplyFlow, answer_of

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from bot.channels.model import Choice, InboundKind, MediaRef
-from bot.services.action_keys import Verb, key
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb, key
+from bot.domain.authz import Refused
 from handlers.base import Turn
 from handlers.common import show_menu
 from handlers.officials.common import CASE, case_in_hand, say_refusal

@@ -34,6 +34,24 @@ async def show_menu(turn: Turn) -> None:
     turn.say(turn.t("menu.prompt"), menu_choices(turn))
 
 
+def citizens_only(turn: Turn, refusal: str) -> bool:
+    """True when a citizen writes; anyone else is told `refusal` (a catalogue key) and nothing opens."""
+    if turn.actor.citizen_id is None:
+        turn.say(turn.t(refusal))
+        return False
+    return True
+
+
+async def citizen_or_menu(turn: Turn) -> int | None:
+    """The citizen a citizen's flow is talking to; None when it meets someone who is no citizen (now): the
+    flow then ends and the menu shows."""
+    if turn.actor.citizen_id is not None:
+        return turn.actor.citizen_id
+    turn.finish()
+    await show_menu(turn)
+    return None
+
+
 async def help_for(turn: Turn) -> None:
     """Help for where the citizen is, then the same question again, so nothing is lost."""
     flow, step = turn.state.flow, turn.state.step

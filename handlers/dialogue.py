@@ -6,12 +6,11 @@ supporting it counts once and brings its answer, instead of a repeat.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from bot.channels.model import Choice, InboundKind
-from bot.services.authz import Refused
-from handlers.base import Turn
-from handlers.common import show_menu
+from bot.domain.authz import Refused
+from bot.i18n import N_
+from handlers.base import DeclaredFlow, Turn
+from handlers.common import citizen_or_menu, citizens_only, show_menu
 
 SESSION = "session:"
 QUESTION = "q:"
@@ -24,13 +23,9 @@ def _label(text: str, supports: int) -> str:
     return f"{short} (+{supports})"
 
 
-class DialogueFlow:
-    name: ClassVar[str] = "dialogue"
-    states: ClassVar[tuple[str, ...]] = ("choose", "session", "ask", "similar", "support")
-
+class DialogueFlow(DeclaredFlow, name="dialogue", states=("choose", "session", "ask", "similar", "support")):
     async def begin(self, turn: Turn) -> None:
-        if turn.actor.citizen_id is None:
-            turn.say(turn.t("dialogue.citizens_only"))
+        if not citizens_only(turn, N_("dialogue.citizens_only")):
             return
         sessions = await turn.services.dialogues.upcoming()
         if not sessions:
@@ -52,9 +47,7 @@ class DialogueFlow:
                                                    Choice("back", t("dialogue.back"))])
 
     async def handle(self, turn: Turn) -> None:
-        if turn.actor.citizen_id is None:
-            turn.finish()
-            await show_menu(turn)
+        if await citizen_or_menu(turn) is None:
             return
         step, choice = turn.state.step, turn.choice or ""
         if step == "choose":

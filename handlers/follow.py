@@ -6,11 +6,10 @@ Every step is a numbered list, the same on every channel.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from bot.channels.model import Choice
-from handlers.base import Turn
-from handlers.common import show_menu
+from bot.i18n import N_
+from handlers.base import DeclaredFlow, Turn
+from handlers.common import citizen_or_menu, citizens_only
 
 CITY = "city"
 WHOLE_WARD = "ward"
@@ -20,13 +19,9 @@ AREA_KEY = "area:"
 TOPIC_KEY = "topic:"
 
 
-class FollowFlow:
-    name: ClassVar[str] = "follow"
-    states: ClassVar[tuple[str, ...]] = ("area", "residential", "topics")
-
+class FollowFlow(DeclaredFlow, name="follow", states=("area", "residential", "topics")):
     async def begin(self, turn: Turn) -> None:
-        if turn.actor.citizen_id is None:
-            turn.say(turn.t("follow.citizens_only"))
+        if not citizens_only(turn, N_("follow.citizens_only")):
             return
         turn.goto(self.name, "area")
         current = await turn.services.following.of(turn.actor.identity_id)
@@ -55,9 +50,7 @@ class FollowFlow:
         turn.say(t("follow.ask_topics"), choices)
 
     async def handle(self, turn: Turn) -> None:
-        if turn.actor.citizen_id is None:
-            turn.finish()
-            await show_menu(turn)
+        if await citizen_or_menu(turn) is None:
             return
         step, choice = turn.state.step, turn.choice or ""
         if step == "area":

@@ -3,25 +3,20 @@ consent for optional data, delete the account (the cases stay, under a pseudonym
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from bot.channels.model import Choice, InboundKind
 from bot.domain.intake import normalise_phone
 from bot.domain.matching import parse_yes_no
+from bot.i18n import N_
 from bot.services.privacy import Overview
-from handlers.base import Turn
-from handlers.common import show_menu
+from handlers.base import DeclaredFlow, Turn
+from handlers.common import citizen_or_menu, citizens_only, show_menu
 
 ACTIONS = ("see", "export", "phone", "withdraw", "delete", "back")
 
 
-class PrivacyFlow:
-    name: ClassVar[str] = "privacy"
-    states: ClassVar[tuple[str, ...]] = ("choose", "phone", "delete_confirm")
-
+class PrivacyFlow(DeclaredFlow, name="privacy", states=("choose", "phone", "delete_confirm")):
     async def begin(self, turn: Turn) -> None:
-        if turn.actor.citizen_id is None:
-            turn.say(turn.t("privacy.citizens_only"))
+        if not citizens_only(turn, N_("privacy.citizens_only")):
             return
         turn.goto(self.name, "choose")
         self._ask(turn)
@@ -31,17 +26,16 @@ class PrivacyFlow:
         turn.say(t("privacy.prompt"), [Choice(key, t(f"privacy.{key}")) for key in ACTIONS])
 
     async def handle(self, turn: Turn) -> None:
-        if turn.actor.citizen_id is None:
-            turn.finish()
-            await show_menu(turn)
+        citizen_id = await citizen_or_menu(turn)
+        if citizen_id is None:
             return
         step = turn.state.step
         if step == "phone":
-            await self._on_phone(turn, turn.actor.citizen_id)
+            await self._on_phone(turn, citizen_id)
         elif step == "delete_confirm":
-            await self._on_delete(turn, turn.actor.citizen_id)
+            await self._on_delete(turn, citizen_id)
         else:
-            await self._on_choose(turn, turn.actor.citizen_id)
+            await self._on_choose(turn, citizen_id)
 
     async def _on_choose(self, turn: Turn, citizen_id: int) -> None:
         t, privacy = turn.t, turn.services.privacy

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice
-from bot.services.action_keys import ActionKey, Verb, key
-from bot.services.authz import Refused
+from bot.domain.action_keys import ActionKey, Verb, key
+from bot.domain.authz import Refused
 from bot.services.track_links import receipt_link
 from handlers.base import Turn
 from handlers.common import show_menu

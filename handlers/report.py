@@ -226,8 +226,8 @@ async def on_resume(turn: Turn) -> None:
         return
     if turn.choice == "continue":
         turn.state.data.pop("pending", None)
-        for content in pending:
-            await evidence.take(turn, draft, content)
+        for held in pending:
+            await evidence.take(turn, draft, held)
         await proceed(turn, draft)
         return
     content = content_of(turn.inbound)

@@ -7,6 +7,7 @@ timezone-aware UTC. Conversation state and payloads are JSON, never pickles.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -35,8 +37,10 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    __table__: ClassVar[Table]  # every model here maps one table (SQLAlchemy types it as any FromClause)
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+    # JSON columns: typed ones (what mypy --strict wants), and bare dict/list as before.
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON, dict: JSON, list: JSON}
 
 
 # --- the organisation -------------------------------------------------------------------------------------
@@ -67,7 +71,7 @@ class Area(Base):
     kind: Mapped[str] = mapped_column(String(32))  # ward | commune | residential
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    aliases: Mapped[list] = mapped_column(default=list)
+    aliases: Mapped[list[str]] = mapped_column(default=list)
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     radius_m: Mapped[float | None]
@@ -80,7 +84,7 @@ class Category(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(255))
     name_en: Mapped[str] = mapped_column(String(255))
-    keywords: Mapped[list] = mapped_column(default=list)
+    keywords: Mapped[list[str]] = mapped_column(default=list)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Reports of this category are open data (Open311) unless their unit withholds one (Case.public).
@@ -143,7 +147,7 @@ class OrgSetting(Base):
 
     __tablename__ = "org_settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[dict] = mapped_column(JSON)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Official(Base):
@@ -248,7 +252,7 @@ class Case(Base):
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)  # denunciation: the reporter is secret
     language: Mapped[str] = mapped_column(String(8), default="vi")
     pin_hash: Mapped[str | None] = mapped_column(String(128))
-    details: Mapped[dict] = mapped_column(default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     accept_due_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
@@ -282,7 +286,7 @@ class CaseEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, default=True)
-    data: Mapped[dict] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Attachment(Base):
@@ -324,7 +328,7 @@ class CaseDraft(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="vi")
-    facts: Mapped[dict] = mapped_column(JSON, default=dict)  # bot.domain.intake.DraftFacts
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # bot.domain.intake.DraftFacts
     created_at: Mapped[datetime]
     touched_at: Mapped[datetime]  # the citizen's last change: idle drafts are reminded once, then dropped
     reminded_at: Mapped[datetime | None]
@@ -352,7 +356,7 @@ class Conversation(Base):
     chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     flow: Mapped[str | None] = mapped_column(String(32))
     step: Mapped[str | None] = mapped_column(String(32))
-    data: Mapped[dict] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     language: Mapped[str] = mapped_column(String(8), default="vi")
     updated_at: Mapped[datetime]
 
@@ -369,10 +373,10 @@ class InboxItem(Base):
     channel: Mapped[str] = mapped_column(String(16))
     platform_id: Mapped[str] = mapped_column(String(128))
     chat_key: Mapped[str] = mapped_column(String(160))
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Names, usernames and phones the platform sent, taken out of the payload when stored (see
     # storage.repositories.inbox.split_profile); cleared once the update is handled.
-    profile: Mapped[dict | None] = mapped_column(JSON)
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -392,7 +396,7 @@ class OutboxItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     purpose: Mapped[str] = mapped_column(String(16), default="reply")  # reply | answer | question | notice ...
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -407,6 +411,10 @@ class OutboxItem(Base):
     held_at: Mapped[datetime | None]  # first held for a closed reply window; the citizen is told on delivery
 
 
+# A worker process's id (host, pid and a random part): who holds a lease, whose heartbeat keeps it.
+WorkerId = Annotated[str, mapped_column(String(64))]
+
+
 class Lease(Base):
     """A hold on a named resource (a chat's inbox, a channel's sending) by one worker process.
 
@@ -416,7 +424,7 @@ class Lease(Base):
 
     __tablename__ = "leases"
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(64), index=True)
+    owner: Mapped[WorkerId] = mapped_column(index=True)
     expires_at: Mapped[datetime]
 
 
@@ -424,7 +432,7 @@ class Worker(Base):
     """A running process that takes work; its heartbeat keeps its leases, its silence frees them."""
 
     __tablename__ = "workers"
-    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[WorkerId] = mapped_column(primary_key=True)
     mode: Mapped[str] = mapped_column(String(16))  # run | serve | worker | test
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int]
@@ -461,7 +469,7 @@ class WebMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(3))  # in (the visitor) | out (the bot)
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     redact_at: Mapped[datetime | None] = mapped_column(index=True)  # secrets in it are masked from then on
 

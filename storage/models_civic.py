@@ -6,6 +6,7 @@ Imported at the end of storage/models.py, so the one metadata holds them and Ale
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,7 +27,7 @@ class Subscription(Base):
     identity_id: Mapped[int] = mapped_column(ForeignKey("channel_identities.id"), unique=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
     area_code: Mapped[str | None] = mapped_column(String(64))
-    topics: Mapped[list] = mapped_column(default=list)
+    topics: Mapped[list[str]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     notice_version: Mapped[str | None] = mapped_column(String(16))
     offered_at: Mapped[datetime | None]
@@ -52,7 +53,7 @@ class Announcement(Base):
     created_at: Mapped[datetime]
     recipients: Mapped[int] = mapped_column(default=0)
     settled_at: Mapped[datetime | None]
-    summary: Mapped[dict] = mapped_column(default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class AnnouncementRecipient(Base):
@@ -85,7 +86,7 @@ class DialogueSession(Base):
     starts_at: Mapped[datetime]
     place: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500))
-    attendees: Mapped[list] = mapped_column(default=list)  # seat codes from the organisation file
+    attendees: Mapped[list[str]] = mapped_column(default=list)  # seat codes from the organisation file
     created_by: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     created_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]  # the day-before reminder went

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -67,12 +67,14 @@ class OneHopCursor:
         self._rows = deque(rows)
         return self
 
+    # aiosqlite leaves its `_execute` (run a function on the connection's thread) unannotated.
     async def execute(self, sql: str, parameters: Any = None) -> OneHopCursor:
-        return self._keep(await self._connection._execute(_run, self._connection._conn, sql, parameters))
+        return self._keep(await self._connection._execute(  # type: ignore[no-untyped-call]
+            _run, self._connection._conn, sql, parameters))
 
     async def executemany(self, sql: str, seq_of_parameters: Iterable[Any]) -> OneHopCursor:
-        return self._keep(await self._connection._execute(_run_many, self._connection._conn, sql,
-                                                          list(seq_of_parameters)))
+        return self._keep(await self._connection._execute(  # type: ignore[no-untyped-call]
+            _run_many, self._connection._conn, sql, list(seq_of_parameters)))
 
     async def fetchone(self) -> Any:
         return self._rows.popleft() if self._rows else None
@@ -94,12 +96,13 @@ class OneHopConnection(aiosqlite.Connection):
         return OneHopCursor(self)
 
 
-def connector(database: str, timeout: float):
+def connector(database: str, timeout: float) -> Callable[[], Awaitable[OneHopConnection]]:
     """An `async_creator` for SQLAlchemy: a OneHopConnection to `database`."""
 
     async def connect() -> OneHopConnection:
         connection = OneHopConnection(partial(sqlite3.connect, database, timeout=timeout), iter_chunk_size=64)
         connection._thread.daemon = True
-        return await connection
+        await connection  # starts the thread and connects; aiosqlite types the result as its base class
+        return connection
 
     return connect

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from storage.db import create_engine, is_sqlite
+from storage.repositories.cases import CaseRepository
+from storage.repositories.conversations import ConversationRepository
+from storage.repositories.officials import OfficialRepository
 
 NEW_WORK = "tiepdan.new_work"
 Work = tuple[str, str, str]  # ("in" | "out", channel, chat)
@@ -129,6 +133,19 @@ class UnitOfWork:
         """Undo everything so far, including the work noted (the unit may go on and commit other work)."""
         await self.session.rollback()
         self.session.info.pop(NEW_WORK, None)
+
+    # The case model's repositories over this unit's session (built when first asked for).
+    @cached_property
+    def cases(self) -> CaseRepository:
+        return CaseRepository(self.session)
+
+    @cached_property
+    def officials(self) -> OfficialRepository:
+        return OfficialRepository(self.session)
+
+    @cached_property
+    def conversations(self) -> ConversationRepository:
+        return ConversationRepository(self.session)
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run `hook` once this unit commits (e.g. wake the sender); never if it rolls back."""

@@ -36,8 +36,9 @@ from bot.channels.render import merge_plain, render
 from bot.channels.windows import Delivery, Grant, SendingWindows
 from bot.clock import Clock
 from bot.faults import crash_point
+from bot.i18n import translator
 from bot.logs import hashed_id
-from bot.workers.pool import Chat, ChatPool, Scan
+from bot.workers.pool import Chat, ChatPool, PoolWorker, Scan
 from bot.workers.presence import Presence
 from bot.workers.supervise import Outage, is_transient
 from storage.models import OutboxItem
@@ -54,7 +55,7 @@ def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
 
 
-class Sender:
+class Sender(PoolWorker):
     def __init__(
         self,
         db: Database,
@@ -80,15 +81,6 @@ class Sender:
         for kind, channel, chat in work:
             if kind == "out" and channel in self.held:
                 self.pool.offer((channel, chat))
-
-    def wake(self) -> None:
-        self.pool.wake()
-
-    def stop(self) -> None:
-        self.pool.stop()
-
-    async def run(self) -> None:
-        await self.pool.run()
 
     async def drain(self) -> None:
         """Send everything due now (tests and one-shot commands)."""
@@ -161,8 +153,10 @@ class Sender:
             return True
         if message.edit is not None and message.edit.startswith(EDIT_OF_ROW):
             message = await self._edit_target(message)
-        note = await self.windows.held_note(name, chat_id, group)
-        if note is not None:
+        held = await self.windows.held_note(name, chat_id, group)
+        if held is not None:
+            t = translator(held.language)
+            note = t(held.key, written=t.moment(held.written, self.windows.tz), **held.params)
             noted = f"{note}\n\n{message.text}"  # a card that is its photo's caption stays one message
             message = replace(message, text=noted, caption=noted if message.caption == message.text else message.caption)
         rendered = render(message, channel.capabilities)

@@ -245,15 +245,16 @@ class TelegramChannel:
         # Without a reply_markup an edit takes the inline keyboard away (an empty one would be refused).
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.key)]
                                        for c in message.buttons]) if message.buttons else None
-        ids = {"chat_id": chat_id, "message_id": int(message.edit)}
+        message_id = int(message.edit)
         order = ["caption", "text"] if message.caption is not None else ["text", "caption"]
         for kind in order:
             try:
                 if kind == "caption":
-                    await self.bot.edit_message_caption(caption=words[:CAPTION_LIMIT], reply_markup=markup, **ids)
+                    await self.bot.edit_message_caption(caption=words[:CAPTION_LIMIT], reply_markup=markup,
+                                                        chat_id=chat_id, message_id=message_id)
                 else:
-                    await self.bot.edit_message_text(text=words, reply_markup=markup,
-                                                     link_preview_options=NO_PREVIEW, **ids)
+                    await self.bot.edit_message_text(text=words, reply_markup=markup, link_preview_options=NO_PREVIEW,
+                                                     chat_id=chat_id, message_id=message_id)
                 break
             except BadRequest as exc:
                 wording = exc.message.lower()
@@ -299,6 +300,9 @@ class TelegramChannel:
         file = await self.bot.get_file(ref)
         return bytes(await file.download_as_bytearray())
 
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
 
 CAPTION_LIMIT = 1024  # Bot API: a photo's caption
 ALBUM_SIZE = 10  # Bot API: photos in one sendMediaGroup
@@ -308,16 +312,16 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link in a card would 
 def _chat_of(payload: dict[str, Any]) -> int | None:
     for key in ("message", "edited_message"):
         chat = (payload.get(key) or {}).get("chat") if isinstance(payload.get(key), dict) else None
-        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
-            return chat["id"]
+        if isinstance(chat, dict) and isinstance(chat_id := chat.get("id"), int):
+            return chat_id
     query = payload.get("callback_query")
     if isinstance(query, dict):
         message = query.get("message")
-        if isinstance(message, dict) and isinstance((message.get("chat") or {}).get("id"), int):
-            return message["chat"]["id"]
+        if isinstance(message, dict) and isinstance(chat_id := (message.get("chat") or {}).get("id"), int):
+            return chat_id
         sender = query.get("from")
-        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-            return sender["id"]
+        if isinstance(sender, dict) and isinstance(sender_id := sender.get("id"), int):
+            return sender_id
     return None
 
 

@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import SendingRules
 from bot.clock import Clock
-from bot.i18n import translator
-from storage.models import Case, OutboxItem
+from storage.models import OutboxItem
 from storage.repositories import sending
 from storage.uow import Database
 
@@ -45,6 +44,17 @@ class Grant:
     reason: str | None = None
     period: str | None = None  # the quota month a proactive message was reserved in
     reserved: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HeldNote:
+    """What a message that waited for the citizen says first: a catalog key and its values, in the chat's
+    language (the sender words it)."""
+
+    key: str
+    language: str
+    written: datetime
+    params: dict[str, str]
 
 
 def classify(rules: SendingRules, *, last_inbound_at: datetime | None, replies_since: int, now: datetime,
@@ -126,16 +136,16 @@ class SendingWindows:
         if grant.period is not None and grant.reserved > sent:
             await sending.refund_quota(session, channel, grant.period, grant.reserved - sent)
 
-    async def held_note(self, channel: str, chat_id: str, rows: list[OutboxItem]) -> str | None:
+    async def held_note(self, channel: str, chat_id: str, rows: list[OutboxItem]) -> HeldNote | None:
         """For a case message that waited for the citizen: when it was written, where to look the case up."""
         held = next((r for r in rows if r.held_at is not None and r.case_id is not None), None)
-        if held is None:
+        if held is None or held.case_id is None:
             return None
         async with self.db.unit_of_work(readonly=True) as uow:
-            case = await uow.session.get(Case, held.case_id)
-            language = await sending.chat_language(uow.session, channel, chat_id)
-        t = translator(language or (case.language if case else "vi"))
-        written = t.moment(held.created_at, self.tz)
+            case = await uow.cases.get(held.case_id)
+            language = await uow.conversations.language(channel, chat_id)
+        language = language or (case.language if case else "vi")
         if case is None or self.track_url is None:
-            return t("channels.held_note", written=written)
-        return t("channels.held_note_track", written=written, code=case.code, url=self.track_url)
+            return HeldNote("channels.held_note", language, held.created_at, {})
+        return HeldNote("channels.held_note_track", language, held.created_at,
+                        {"code": case.code, "url": self.track_url})

@@ -17,15 +17,8 @@ from typing import Any
 import aiohttp
 
 from bot.channels.base import UpdateRejected
-from bot.channels.model import (
-    Capabilities,
-    Inbound,
-    InboundKind,
-    MediaRef,
-    Rendered,
-    SendingRules,
-    SendResult,
-)
+from bot.channels.model import Inbound, InboundKind, MediaRef, Rendered, SendingRules, SendResult
+from bot.channels.zalo_http import ZaloHttp, json_or_none, network_failure, zalo_capabilities, zalo_id
 from bot.workers.supervise import Outage, is_transient
 
 log = logging.getLogger(__name__)
@@ -33,9 +26,7 @@ log = logging.getLogger(__name__)
 StoreUpdates = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
 MediaUrl = Callable[[int], str]  # attachment id -> a URL Zalo can fetch (sendPhoto takes a URL, not a file)
 
-MAX_TEXT = 2000
 NOTHING_YET = 408  # getUpdates: the long poll ended with no update
-MAX_MEDIA_BYTES = 20 * 1024 * 1024
 PACE = SendingRules(overall_per_second=20.0, chat_burst=3, chat_per_second=1.0, max_attempts=8)
 
 TEXT = "message.text.received"
@@ -75,23 +66,12 @@ def unwrap_update(payload: Any) -> dict[str, Any]:
     message = payload.get("message")
     if not isinstance(message, dict):
         raise UpdateRejected("message is missing")
-    if _id(message.get("message_id")) is None:
+    if zalo_id(message.get("message_id")) is None:
         raise UpdateRejected("message.message_id is missing")
     chat = message.get("chat")
-    if not isinstance(chat, dict) or _id(chat.get("id")) is None:
+    if not isinstance(chat, dict) or zalo_id(chat.get("id")) is None:
         raise UpdateRejected("message.chat.id is missing")
     return payload
-
-
-def _id(value: Any) -> str | None:
-    """Zalo's ids are strings; a number is accepted as its digits, anything else is no id."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, int):
-        return str(value)
-    return None
 
 
 def classify_error(exc: ZaloBotError) -> SendResult:
@@ -102,35 +82,21 @@ def classify_error(exc: ZaloBotError) -> SendResult:
     return SendResult.final(f"{exc.code}: {exc.description}")
 
 
-class ZaloBotApi:
+class ZaloBotApi(ZaloHttp):
     """The HTTP calls; every method is a POST with a JSON body."""
 
     def __init__(self, token: str, base_url: str, *, timeout: float = 15.0) -> None:
+        super().__init__(timeout=timeout)
         self._root = f"{base_url.rstrip('/')}/bot{token}"
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     async def call(self, method: str, params: dict[str, Any] | None = None, *, seconds: float | None = None) -> Any:
         limit = aiohttp.ClientTimeout(total=seconds or self._timeout)
         async with self.session.post(f"{self._root}/{method}", json=params or {}, timeout=limit) as response:
-            try:
-                body = await response.json(content_type=None)
-            except ValueError:
-                body = None
-            return reply_result(response.status, body)
+            return reply_result(response.status, await json_or_none(response))
 
     async def get_me(self) -> dict[str, Any]:
-        return await self.call("getMe")
+        result = await self.call("getMe")
+        return result if isinstance(result, dict) else {}
 
     async def get_updates(self, wait: int) -> list[dict[str, Any]]:
         """One update or none, after at most `wait` seconds (an object or a list, clients disagree: both read)."""
@@ -154,16 +120,6 @@ class ZaloBotApi:
     async def delete_webhook(self) -> Any:
         return await self.call("deleteWebhook")
 
-    async def download(self, url: str) -> bytes:
-        if not url.startswith(("https://", "http://")):
-            raise ValueError("not a web address")
-        async with self.session.get(url) as response:
-            response.raise_for_status()
-            content = await response.content.read(MAX_MEDIA_BYTES + 1)
-        if len(content) > MAX_MEDIA_BYTES:
-            raise ValueError("file too large")
-        return content
-
 
 class ZaloBotChannel:
     name = "zalo"
@@ -172,8 +128,7 @@ class ZaloBotChannel:
                  poll_timeout: int = 30) -> None:
         self.api = ZaloBotApi(token, base_url)
         self.rules = rules
-        # No buttons: choices become a numbered list; photos only when they can be offered as a URL.
-        self.capabilities = Capabilities(buttons=False, photos=media_url is not None, max_text=MAX_TEXT)
+        self.capabilities = zalo_capabilities(photos=media_url is not None)
         self.poll_timeout = poll_timeout
         self._media_url = media_url
 
@@ -192,7 +147,7 @@ class ZaloBotChannel:
 
     def identify(self, payload: dict[str, Any]) -> tuple[str, str]:
         message = unwrap_update(payload)["message"]
-        return str(_id(message["message_id"])), str(_id(message["chat"]["id"]))
+        return str(zalo_id(message["message_id"])), str(zalo_id(message["chat"]["id"]))
 
     def to_inbound(self, payload: dict[str, Any]) -> Inbound | None:
         update = unwrap_update(payload)
@@ -201,11 +156,11 @@ class ZaloBotChannel:
         chat = message["chat"]
         if sender.get("is_bot") is True or str(chat.get("chat_type") or "PRIVATE").upper() != "PRIVATE":
             return None
-        chat_id = str(_id(chat["id"]))
+        chat_id = str(zalo_id(chat["id"]))
         base: dict[str, Any] = {
-            "channel": self.name, "chat_id": chat_id, "user_id": _id(sender.get("id")) or chat_id,
+            "channel": self.name, "chat_id": chat_id, "user_id": zalo_id(sender.get("id")) or chat_id,
             "display_name": name if isinstance(name := sender.get("display_name"), str) else None,
-            "message_id": str(_id(message["message_id"])),
+            "message_id": str(zalo_id(message["message_id"])),
         }
         event = update["event_name"]
         if event == TEXT and isinstance(message.get("text"), str):
@@ -269,13 +224,11 @@ class ZaloBotChannel:
             text = message.texts[0] if message.texts else ""
             if text:
                 sent = await self.api.send_message(chat_id, text)
-            return SendResult.sent(_id((sent or {}).get("message_id")) if isinstance(sent, dict) else None)
+            return SendResult.sent(zalo_id(sent.get("message_id")) if isinstance(sent, dict) else None)
         except ZaloBotError as exc:
             return classify_error(exc)
-        except TimeoutError:
-            return SendResult.retry("timed out")
-        except aiohttp.ClientError as exc:
-            return SendResult.retry(f"network: {type(exc).__name__}")
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return network_failure(exc)
 
     async def fetch_media(self, ref: str) -> bytes:
         return await self.api.download(ref)

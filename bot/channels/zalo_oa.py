@@ -13,21 +13,14 @@ import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import aiohttp
 
 from bot.channels.base import UpdateRejected
-from bot.channels.model import (
-    Capabilities,
-    Inbound,
-    InboundKind,
-    MediaRef,
-    Rendered,
-    SendingRules,
-    SendOutcome,
-    SendResult,
-)
+from bot.channels.model import Inbound, InboundKind, MediaRef, Rendered, SendingRules, SendOutcome, SendResult
+from bot.channels.zalo_http import ZaloHttp, json_or_none, network_failure, zalo_capabilities, zalo_id
 from bot.channels.zalo_oa_tokens import FreshTokens, OATokens, TokensUnavailable
 from bot.clock import Clock
 from storage.uow import Database
@@ -38,8 +31,6 @@ SIGNATURE_HEADER = "X-ZEvent-Signature"
 SEND_PATH = "/v3.0/oa/message/cs"
 REFRESH_PATH = "/v4/oa/access_token"
 EXPIRED_TOKEN = -216
-MAX_TEXT = 2000
-MAX_MEDIA_BYTES = 20 * 1024 * 1024
 PACE = SendingRules(overall_per_second=10.0, chat_burst=3, chat_per_second=1.0, max_attempts=8)
 
 USER_EVENT = "user_send_"
@@ -63,22 +54,12 @@ def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
     return hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret_key.encode()).hexdigest()
 
 
-def _id(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, int):
-        return str(value)
-    return None
-
-
 def _user_event(payload: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     """(message id, sender id, message) of a user_send_* event, or UpdateRejected."""
     sender = payload.get("sender")
     message = payload.get("message")
-    sender_id = _id(sender.get("id")) if isinstance(sender, dict) else None
-    msg_id = _id(message.get("msg_id")) if isinstance(message, dict) else None
+    sender_id = zalo_id(sender.get("id")) if isinstance(sender, dict) else None
+    msg_id = zalo_id(message.get("msg_id")) if isinstance(message, dict) else None
     if sender_id is None or msg_id is None or not isinstance(message, dict):
         raise UpdateRejected("a user event needs sender.id and message.msg_id")
     return msg_id, sender_id, message
@@ -102,34 +83,23 @@ def send_outcome(status: int, body: Any) -> SendResult:
         return SendResult.final(f"HTTP {status} without a JSON body")
     error = body.get("error")
     if error == 0:
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        return SendResult.sent(_id(data.get("message_id")))
+        data = found if isinstance(found := body.get("data"), dict) else {}
+        return SendResult.sent(zalo_id(data.get("message_id")))
     if error == EXPIRED_TOKEN:
         return SendResult.retry("access token still refused after a refresh")
     return SendResult.final(f"{error}: {body.get('message') or 'refused'}")
 
 
-class OAApi:
+class OAApi(ZaloHttp):
     def __init__(self, api_base: str, oauth_base: str, *, timeout: float = 15.0) -> None:
+        super().__init__(timeout=timeout)
         self.api_base, self.oauth_base = api_base.rstrip("/"), oauth_base.rstrip("/")
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
     async def send_text(self, access_token: str, user_id: str, text: str) -> tuple[int, Any]:
         body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
         async with self.session.post(f"{self.api_base}{SEND_PATH}", json=body,
                                      headers={"access_token": access_token}) as response:
-            return response.status, await _json(response)
+            return response.status, await json_or_none(response)
 
     async def send_image(self, access_token: str, user_id: str, url: str, text: str = "") -> tuple[int, Any]:
         """A photo by URL (Zalo fetches it), as a media template; the words ride with it."""
@@ -138,13 +108,13 @@ class OAApi:
         body = {"recipient": {"user_id": user_id}, "message": {"text": text, "attachment": attachment}}
         async with self.session.post(f"{self.api_base}{SEND_PATH}", json=body,
                                      headers={"access_token": access_token}) as response:
-            return response.status, await _json(response)
+            return response.status, await json_or_none(response)
 
     async def refresh(self, app_id: str, app_secret: str, refresh_token: str) -> FreshTokens:
         form = {"refresh_token": refresh_token, "app_id": app_id, "grant_type": "refresh_token"}
         async with self.session.post(f"{self.oauth_base}{REFRESH_PATH}", data=form,
                                      headers={"secret_key": app_secret}) as response:
-            status, body = response.status, await _json(response)
+            status, body = response.status, await json_or_none(response)
         if isinstance(body, dict) and isinstance(body.get("access_token"), str) and body.get("refresh_token"):
             expires = body.get("expires_in")
             try:
@@ -155,28 +125,11 @@ class OAApi:
         reason = body.get("error_description") or body.get("error_name") if isinstance(body, dict) else None
         raise TokensUnavailable(f"Zalo refused the token refresh (HTTP {status}): {reason or 'no reason given'}")
 
-    async def download(self, url: str) -> bytes:
-        if not url.startswith(("https://", "http://")):
-            raise ValueError("not a web address")
-        async with self.session.get(url) as response:
-            response.raise_for_status()
-            content = await response.content.read(MAX_MEDIA_BYTES + 1)
-        if len(content) > MAX_MEDIA_BYTES:
-            raise ValueError("file too large")
-        return content
-
-
-async def _json(response: aiohttp.ClientResponse) -> Any:
-    try:
-        return await response.json(content_type=None)
-    except ValueError:
-        return None
-
 
 class ZaloOAChannel:
     name = "zalo_oa"
     # Photos go by URL (a signed, expiring link to our media route) when one can be made; else text only.
-    capabilities = Capabilities(buttons=False, photos=False, max_text=MAX_TEXT)
+    capabilities = zalo_capabilities(photos=False)
 
     def __init__(self, db: Database, clock: Clock, *, app_id: str, app_secret: str, secret_key: str,
                  api_base: str, oauth_base: str, rules: SendingRules = PACE,
@@ -185,7 +138,7 @@ class ZaloOAChannel:
         self.app_id, self._secret_key = app_id, secret_key
         self.clock, self.max_event_age = clock, max_event_age
         self._media_url = media_url
-        self.capabilities = Capabilities(buttons=False, photos=media_url is not None, max_text=MAX_TEXT)
+        self.capabilities = zalo_capabilities(photos=media_url is not None)
         self.rules = rules
         self.api = OAApi(api_base, oauth_base)
         self.tokens = OATokens(db, clock, app_id, lambda token: self.api.refresh(app_id, app_secret, token))
@@ -234,10 +187,11 @@ class ZaloOAChannel:
             return msg_id, sender_id
         # follow, unfollow, the OA's own messages echoed back: stored (and acknowledged), then ignored.
         people = [payload.get(k) for k in ("follower", "recipient", "sender")]
-        who = next((_id(p.get("id")) for p in people if isinstance(p, dict) and _id(p.get("id"))), "-")
+        ids = (zalo_id(p.get("id")) for p in people if isinstance(p, dict))
+        who = next((i for i in ids if i), "-")
         message = payload.get("message")
-        msg_id = _id(message.get("msg_id")) if isinstance(message, dict) else None
-        return f"{event}:{msg_id or who}:{payload.get('timestamp')}"[:128], "-"
+        echoed = zalo_id(message.get("msg_id")) if isinstance(message, dict) else None
+        return f"{event}:{echoed or who}:{payload.get('timestamp')}"[:128], "-"
 
     def to_inbound(self, payload: dict[str, Any]) -> Inbound | None:
         event = payload.get("event_name")
@@ -247,7 +201,7 @@ class ZaloOAChannel:
         base: dict[str, Any] = {"channel": self.name, "chat_id": sender_id, "user_id": sender_id,
                                 "message_id": msg_id}
         kind = KINDS.get(event, InboundKind.UNSUPPORTED)
-        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        text = found if isinstance(found := message.get("text"), str) else ""
         if kind is InboundKind.TEXT:
             return Inbound(kind=kind, text=text, **base)
         if kind is InboundKind.LOCATION:
@@ -287,7 +241,7 @@ class ZaloOAChannel:
                 token = await self.tokens.refresh(token)
             outcome = SendResult.sent()
             for url in photos:
-                outcome = await self._with_token(token, lambda t, url=url: self.api.send_image(t, chat_id, url))
+                outcome = await self._with_token(token, partial(self.api.send_image, user_id=chat_id, url=url))
                 if outcome.outcome is not SendOutcome.SENT:
                     return outcome
             if text:
@@ -296,10 +250,8 @@ class ZaloOAChannel:
         except TokensUnavailable as exc:
             log.error("Zalo OA cannot send: %s", exc)
             return SendResult.retry(str(exc))
-        except TimeoutError:
-            return SendResult.retry("timed out")
-        except aiohttp.ClientError as exc:
-            return SendResult.retry(f"network: {type(exc).__name__}")
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return network_failure(exc)
 
     async def _with_token(self, token: str, call: Callable[[str], Awaitable[tuple[int, Any]]]) -> SendResult:
         status, body = await call(token)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -104,3 +106,12 @@ def tracking_code(kind: CaseKind | str, year: int, number: int) -> str:
 
 MIN_DESCRIPTION = 5  # characters: "ok" is not a description
 MAX_DESCRIPTION = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class PublicEvent:
+    """One line of a case's history as the citizen (and the public, for a published case) may see it."""
+
+    at: datetime
+    action: str
+    note: str | None

@@ -91,15 +91,15 @@ def training_features(words: Sequence[Word], is_function: Callable[[Word], bool]
 class TopicModel:
     def __init__(self, classes: int, texts: Iterable[TrainingText], lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        texts = [(item, lexicon.read(item.text)) for item in texts]
+        read = [(item, lexicon.read(item.text)) for item in texts]
         # "den" typed plain may be "đèn" as well as "đến": a plain word is a function word only when no
         # topic word is spelled with the same letters.
         self._topic_letters = frozenset(
-            w.folded for _, words in texts for w in words if w.marked and w.marked not in lexicon.function_words
+            w.folded for _, words in read for w in words if w.marked and w.marked not in lexicon.function_words
         )
         counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         totals = [0.0] * classes
-        for item, words in texts:
+        for item, words in read:
             for feature, part in training_features(words, self.is_function, phrase=item.phrase):
                 counts[feature][item.category] += item.weight * part
                 totals[item.category] += item.weight * part

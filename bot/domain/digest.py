@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import Any, overload
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # (lowest, highest) working days late of each overdue band; None: no upper bound.
@@ -134,6 +135,24 @@ def weekly_period(moment: datetime) -> Period:
     return Period(kind, start, end)
 
 
+class Ratio:
+    """A figure over another, read like a property; None over nothing (no case resolved: no on-time rate)."""
+
+    def __init__(self, part: str, whole: str) -> None:
+        self.part, self.whole = part, whole
+
+    @overload
+    def __get__(self, figures: None, owner: type) -> Ratio: ...
+    @overload
+    def __get__(self, figures: object, owner: type | None = None) -> float | None: ...
+
+    def __get__(self, figures: object, owner: type | None = None) -> Ratio | float | None:
+        if figures is None:
+            return self
+        whole = getattr(figures, self.whole)
+        return getattr(figures, self.part) / whole if whole else None
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """The counts of one period for some units. Every field is a count (or a tuple of counts) and two
@@ -158,7 +177,7 @@ class Figures:
     suggestion_kept: int = 0  # ... filed under that category and never re-categorised by an official
 
     def __add__(self, other: Figures) -> Figures:
-        merged = {}
+        merged: dict[str, Any] = {}
         for item in fields(self):
             mine, theirs = getattr(self, item.name), getattr(other, item.name)
             merged[item.name] = (tuple(a + b for a, b in zip(mine, theirs, strict=True))
@@ -169,21 +188,10 @@ class Figures:
     def overdue(self) -> int:
         return sum(self.overdue_bands)
 
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.on_time / self.resolved if self.resolved else None
-
-    @property
-    def satisfaction(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
-
-    @property
-    def suggestion_rate(self) -> float | None:
-        return self.suggestion_kept / self.suggested if self.suggested else None
-
-    @property
-    def average_days(self) -> float | None:
-        return self.resolve_days / self.resolved if self.resolved else None
+    on_time_rate = Ratio("on_time", "resolved")
+    satisfaction = Ratio("satisfied", "rated")
+    suggestion_rate = Ratio("suggestion_kept", "suggested")
+    average_days = Ratio("resolve_days", "resolved")
 
 
 # --- counting the events of a period ---------------------------------------------------------------------
@@ -240,7 +248,7 @@ def overdue_band(days: int) -> int:
 
 @dataclass(slots=True)
 class _Tally:
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     bands: list[int] = field(default_factory=lambda: [0] * len(OVERDUE_BANDS))
 
     def figures(self) -> Figures:
@@ -261,7 +269,7 @@ def tally(happenings: Iterable[Happening], late: Iterable[Late], working_days: W
     """Figures per unit id from the period's events and the cases late at its end."""
     units: dict[int, _Tally] = {}
 
-    def of(unit_id: int) -> Counter:
+    def of(unit_id: int) -> Counter[str]:
         return units.setdefault(unit_id, _Tally()).counts
 
     for h in happenings:

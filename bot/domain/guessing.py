@@ -20,7 +20,8 @@ def wait_after(failures: int) -> timedelta:
     """The wait before the next check of a code that has had `failures` wrong PINs in a row."""
     if failures < FREE_TRIES:
         return timedelta(0)
-    return min(MAX_WAIT, FIRST_WAIT * 2 ** min(failures - FREE_TRIES, 20))
+    factor: int = 2 ** min(failures - FREE_TRIES, 20)  # int ** int is typed Any (a negative power is a float)
+    return min(MAX_WAIT, FIRST_WAIT * factor)
 
 
 def last_free_try(failures: int) -> bool:
@@ -30,6 +31,6 @@ def last_free_try(failures: int) -> bool:
 
 def expected_search(digits: int = PIN_DIGITS) -> timedelta:
     """The time an attacker needs on average to find one case's PIN: half the PIN space, each try waited."""
-    tries = 10**digits // 2
+    tries: int = 10**digits // 2
     ramp = [wait_after(f) for f in range(min(tries, FREE_TRIES + 64)) if wait_after(f) < MAX_WAIT]
     return sum(ramp, timedelta(0)) + MAX_WAIT * max(0, tries - len(ramp))

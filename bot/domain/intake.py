@@ -201,9 +201,9 @@ def understand(facts: DraftFacts, places: PlaceIndex, categories: CategoryIndex)
             set_place(facts, found)
         elif found is not None:
             facts.guess = found.code
-    found = suggest_categories(words, categories) if words else []
-    facts.suggested = [s.code for s in found]
-    facts.why = list(found[0].matched) if found else []
+    suggestions = suggest_categories(words, categories) if words else []
+    facts.suggested = [s.code for s in suggestions]
+    facts.why = list(suggestions[0].matched) if suggestions else []
 
 
 # --- what to ask next -------------------------------------------------------------------------------------

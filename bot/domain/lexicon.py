@@ -68,7 +68,7 @@ class Word:
 
 @dataclass(frozen=True)
 class Lexicon:
-    abbreviations: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    abbreviations: Mapping[str, tuple[tuple[str | None, str], ...]] = field(default_factory=dict)  # (marked, folded)
     formulas: tuple[tuple[str, ...], ...] = ()  # folded phrases, longest first
     not_places: tuple[tuple[str, ...], ...] = ()
     function_words: frozenset[str] = frozenset()  # folded AND marked forms
@@ -140,11 +140,11 @@ def _by_first(phrases: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str,
     return index
 
 
-def _abbreviations(raw: Mapping[str, str]) -> dict[str, tuple[tuple[str, str], ...]]:
-    out: dict[str, tuple[tuple[str, str], ...]] = {}
+def _abbreviations(raw: Mapping[str, str]) -> dict[str, tuple[tuple[str | None, str], ...]]:
+    out: dict[str, tuple[tuple[str | None, str], ...]] = {}
     for typed, meant in raw.items():
         pairs = tuple((surface, token) for surface, token in split_words(str(meant)))
-        out[str(typed).lower().strip()] = tuple((s if s != t else None, t) for s, t in pairs)  # type: ignore[misc]
+        out[str(typed).lower().strip()] = tuple((s if s != t else None, t) for s, t in pairs)
     return out
 
 

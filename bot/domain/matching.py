@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeGuard, TypeVar
 
 from bot.domain.classify import TopicModel, TrainingText
 from bot.domain.lexicon import Lexicon, default_lexicon
@@ -28,6 +28,11 @@ __all__ = [
 
 PlaceKind = Literal["ward", "commune", "residential"]
 _KINDS = ("ward", "commune", "residential")
+
+
+def is_place_kind(kind: str) -> TypeGuard[PlaceKind]:
+    """An area of this kind is a place intake matches (a province or a district is not)."""
+    return kind in _KINDS
 
 
 # --- places ----------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.channels.model import Outbound
 from bot.channels.registry import ChannelRegistry, UnknownChannel
 from bot.clock import Clock
 from bot.domain.media import MediaRejected, check_media
+from bot.domain.owners import Holder, first_id, held_by
 from bot.i18n import translator
 from bot.services.evidence import Fetch, claim_due, fetch_failed, store_fetched
 from bot.services.imaging import ImageWorker
@@ -142,8 +143,8 @@ class MediaFetcher:
 
 
 async def _chat_of(session: AsyncSession, row: Attachment) -> tuple[str, str, str] | None:
-    if row.owner_key and row.owner_key.startswith("draft:"):
-        draft = await session.get(CaseDraft, int(row.owner_key.split(":", 1)[1]))
+    if row.owner_key and held_by(row.owner_key, Holder.DRAFT):
+        draft = await session.get(CaseDraft, int(first_id(row.owner_key)))
         return None if draft is None else (draft.channel, draft.chat_id, draft.language)
     if row.case_id is not None:
         case = await session.get(Case, row.case_id)

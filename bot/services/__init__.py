@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.i18n import Translator, translator
 from bot.services.announcements import Announcements
 from bot.services.case_actions import CaseActions
@@ -18,7 +20,7 @@ from bot.services.evidence import Evidence
 from bot.services.following import Following
 from bot.services.identities import Identities
 from bot.services.intake import Intake
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.officials import Officials
 from bot.services.org_view import OrgSnapshot
 from bot.services.oversight import Oversight
@@ -32,7 +34,7 @@ class Services:
         self.uow, self.app, self.org = uow, app, org
 
     @property
-    def session(self):
+    def session(self) -> AsyncSession:
         return self.uow.session
 
     def translator(self, language: str) -> Translator:

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AbuseCounter
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import insert_for, rowcount
 
 
 class DailyLimit(Exception):
@@ -39,7 +39,7 @@ async def take(session: AsyncSession, key: str, limit: int, now: datetime) -> bo
         .where(AbuseCounter.key == key[:160], AbuseCounter.window_start == window, AbuseCounter.count < limit)
         .values(count=AbuseCounter.count + 1)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def take_all(session: AsyncSession, limits: dict[str, int], now: datetime) -> None:

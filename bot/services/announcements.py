@@ -14,18 +14,20 @@ A citizen's reply to an announcement is a question to the sending unit: a case, 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
+from bot.domain.authz import ANNOUNCER_ROLES, Refused
 from bot.domain.cases import CaseKind
 from bot.domain.media import MediaRejected, check_media
+from bot.domain.owners import Holder, owner
 from bot.i18n import Translator, translator
-from bot.services.authz import ANNOUNCER_ROLES, Refused
 from bot.services.context import AppContext
 from bot.services.following import Following
 from bot.services.intake import Draft, Intake, Receipt
@@ -35,11 +37,11 @@ from storage.models import (
     AnnouncementRecipient,
     Attachment,
     ChannelIdentity,
-    Conversation,
     Official,
     OutboxItem,
 )
 from storage.repositories import outbox
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.dialect import is_postgres
 from storage.uow import Database, note_work
 
@@ -49,11 +51,6 @@ PURPOSES = (ANNOUNCEMENT, ALERT)
 REPLY_WITHIN = timedelta(days=7)  # a message this long after an announcement is still a reply to it
 MAX_TEXT = 2000
 FILE_KINDS = ("photo", "document")
-
-
-def file_owner(official_id: int) -> str:
-    """A notice's file while the notice is being written: the official's."""
-    return f"announce:{official_id}"
 
 
 def dedup_key(announcement_id: int, identity_id: int) -> str:
@@ -117,7 +114,7 @@ class Announcements:
             raise Refused("announce.bad_file") from None
         now = self.app.clock.now()
         row = Attachment(kind=ref.kind, mime=ref.mime or "application/octet-stream", size=ref.size or 0, sha256="",
-                         storage="db", owner_key=file_owner(official.id), created_at=now, status="pending",
+                         storage="db", owner_key=owner(Holder.ANNOUNCEMENT, official.id), created_at=now, status="pending",
                          channel=channel, platform_ref=ref.ref, name=ref.name, fetch_attempts=0, fetch_after=now)
         self.session.add(row)
         await self.session.flush()
@@ -128,14 +125,14 @@ class Announcements:
         """The notice was cancelled, or another file replaces this one."""
         if official_id is not None and attachment_id is not None:
             await self.session.execute(delete(Attachment).where(
-                Attachment.id == attachment_id, Attachment.owner_key == file_owner(official_id)))
+                Attachment.id == attachment_id, Attachment.owner_key == owner(Holder.ANNOUNCEMENT, official_id)))
 
     async def _file(self, official: Official, attachment_id: int | None) -> int | None:
         """The notice's file, once fetched: refused while it is still coming, and when it could not be had."""
         if attachment_id is None:
             return None
         row = await self.session.get(Attachment, attachment_id)
-        if row is None or row.owner_key != file_owner(official.id):
+        if row is None or row.owner_key != owner(Holder.ANNOUNCEMENT, official.id):
             raise Refused("announce.file_lost")
         if row.status == "pending":
             raise Refused("announce.file_loading")
@@ -240,7 +237,7 @@ async def settle_announcements(db: Database, clock: Clock, *, wake: object = Non
     return settled
 
 
-async def _record(session: AsyncSession, states: list) -> Summary:
+async def _record(session: AsyncSession, states: Sequence[Row[int, str, str, str | None]]) -> Summary:
     by_state: dict[str, list[int]] = {}
     proactive: list[int] = []
     held: Counter[str] = Counter()
@@ -266,8 +263,7 @@ async def _tell_sender(session: AsyncSession, announcement: Announcement, summar
     identity = await session.get(ChannelIdentity, announcement.sender_identity_id)
     if identity is None:
         return
-    language = (await session.execute(select(Conversation.language).where(
-        Conversation.channel == identity.channel, Conversation.chat_id == identity.chat_id))).scalar_one_or_none()
+    language = await ConversationRepository(session).language(identity.channel, identity.chat_id)
     t = translator(language or "vi")
     await outbox.add(session, channel=identity.channel, chat_id=identity.chat_id,
                      payload=Outbound(text=summary_text(t, announcement.id, summary)).to_json(), now=now,

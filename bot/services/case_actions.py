@@ -2,7 +2,7 @@
 extend (approved by the head), answer and resolve, reject with a reason, record a walk-in case.
 
 Every action loads the case under a row lock, re-checks the official against the case as it is now
-(bot.services.authz), moves it through the lifecycle (bot.domain.cases) and writes what others must be told to
+(bot.domain.authz), moves it through the lifecycle (bot.domain.cases) and writes what others must be told to
 the outbox - all in the caller's transaction (see bot.services.case_work). The bot relays between the two
 sides: an official never sees the citizen's account, nor anything that identifies a denunciation's sender;
 a citizen never sees the official's. The read side is bot.services.case_views, the citizen's side
@@ -11,34 +11,35 @@ bot.services.verdicts; `CaseActions` is all of them, as flows and pages reach it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
 from bot.channels.model import MediaRef
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Act, Refused, may_record
 from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus
 from bot.domain.media import MediaRejected, check_media
-from bot.services.action_keys import Verb
-from bot.services.authz import Act, Refused, may_record
+from bot.domain.owners import Holder, owner
+from bot.i18n import Translator
 from bot.services.case_views import CaseBrief, CaseViews
 from bot.services.case_work import (
     ANSWER_PHOTOS,
     EXTENSION_DAYS,
     PENDING_EXTENSION,
     REJECT_REASONS,
-    answer_owner,
     case_choice,
     sealed_contact,
 )
 from bot.services.examples import teach
 from bot.services.intake import Draft, Receipt
-from bot.services.notify import action_choices
+from bot.services.notices import action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.sweep import rearm
 from bot.services.verdicts import Verdict, Verdicts, expire_ratings
 from storage.models import Attachment, Case, CaseEvent, CaseReminder, Official
-from storage.repositories import cases as case_rows
 
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
 HANDED_BACK = (CaseStatus.ASSIGNED.value, CaseStatus.IN_PROGRESS.value)  # a waiting case stays waiting
@@ -187,11 +188,11 @@ class CaseActions(CaseViews, Verdicts):
         code, count = case.code, case.transfer_count
         late = self._late_words(case)
         if bounced:
-            def header(t):
+            def header(t: Translator) -> str:
                 return t("officials.card_bounced", source=source.name(t.language), count=count,
                          proposed=target.name(t.language), reason=reason) + late(t)
         else:
-            def header(t):
+            def header(t: Translator) -> str:
                 return t("officials.card_transferred", source=source.name(t.language), reason=reason) + late(t)
         await self.notifier.card(case, await self.notifier.receivers(destination.id), header)
         if bounced:
@@ -206,7 +207,7 @@ class CaseActions(CaseViews, Verdicts):
 
     async def by_code(self, official_id: int | None, code: str, verb: Verb) -> CaseBrief:
         """The case with this tracking code, if this official may do `verb` to it now (else: not found)."""
-        case = await case_rows.by_code(self.session, code[:32]) if code else None
+        case = await self.case_rows.by_code(code[:32]) if code else None
         if case is None:
             raise Refused("officials.case.not_found", code=code[:32])
         try:
@@ -247,7 +248,7 @@ class CaseActions(CaseViews, Verdicts):
         ).scalar_one_or_none()
         return found or case.created_at
 
-    def _late_words(self, case: Case):
+    def _late_words(self, case: Case) -> Callable[[Translator], str]:
         """A line for a card whose case is already past its due date (empty otherwise)."""
         due, now, calendar = case.due_at, self.now, self.org.calendar
         if due is None or due >= now or case.paused_at is not None:
@@ -322,9 +323,9 @@ class CaseActions(CaseViews, Verdicts):
         official, case = await self._authorised(official_id, case_id, Act.ANSWER)
         if ref.kind != "photo":
             raise Refused("officials.answer.photos_only")
-        owner = answer_owner(case.id, official.id)
+        key = owner(Holder.ANSWER, case.id, official.id)
         count = int((await self.session.execute(
-            select(func.count(Attachment.id)).where(Attachment.owner_key == owner))).scalar_one())
+            select(func.count(Attachment.id)).where(Attachment.owner_key == key))).scalar_one())
         if count >= ANSWER_PHOTOS:
             raise Refused("officials.answer.too_many_photos", limit=ANSWER_PHOTOS)
         try:
@@ -333,7 +334,7 @@ class CaseActions(CaseViews, Verdicts):
             raise Refused("officials.answer.bad_photo") from None
         self.session.add(Attachment(
             kind="photo", mime=ref.mime or "image/jpeg", size=ref.size or 0, sha256="", storage="db",
-            owner_key=owner, created_at=self.now, status="pending", channel=channel, platform_ref=ref.ref,
+            owner_key=key, created_at=self.now, status="pending", channel=channel, platform_ref=ref.ref,
             fetch_attempts=0, fetch_after=self.now,
         ))
         await self.session.flush()
@@ -343,7 +344,7 @@ class CaseActions(CaseViews, Verdicts):
         """The official gave up on the answer: its photos go too."""
         if official_id is not None:
             await self.session.execute(delete(Attachment).where(
-                Attachment.owner_key == answer_owner(case_id, official_id), Attachment.case_id.is_(None)))
+                Attachment.owner_key == owner(Holder.ANSWER, case_id, official_id), Attachment.case_id.is_(None)))
 
     async def answer(self, official_id: int | None, case_id: int, text: str) -> Delivered:
         official, case = await self._authorised(official_id, case_id, Act.ANSWER)
@@ -365,9 +366,9 @@ class CaseActions(CaseViews, Verdicts):
     async def _answer_photos(self, case: Case, official: Official) -> list[int]:
         """The answer's photos, moved onto the case; refused while one is still being fetched (the answer
         would go without it). A photo the platform could not give is dropped."""
-        owner = answer_owner(case.id, official.id)
+        key = owner(Holder.ANSWER, case.id, official.id)
         rows = list((await self.session.execute(
-            select(Attachment).where(Attachment.owner_key == owner).order_by(Attachment.id))).scalars())
+            select(Attachment).where(Attachment.owner_key == key).order_by(Attachment.id))).scalars())
         if any(r.status == "pending" for r in rows):
             raise Refused("officials.answer.photos_loading")
         kept = [r for r in rows if r.status == "stored"]
@@ -417,7 +418,7 @@ class CaseActions(CaseViews, Verdicts):
                 raise Refused("officials.reject.ask_first", code=case.code)
 
     async def _duplicate_of(self, case: Case, code: str) -> str:
-        other = await case_rows.by_code(self.session, code[:32]) if code else None
+        other = await self.case_rows.by_code(code[:32]) if code else None
         if other is None or other.id == case.id:
             raise Refused("officials.reject.no_duplicate", code=code[:32])
         return other.code
@@ -436,11 +437,9 @@ class CaseActions(CaseViews, Verdicts):
         return Revoked(official, unlinked, invites, await self.hand_back(official))
 
     async def hand_back(self, official: Official) -> list[tuple[str, str]]:
-        stmt = (select(Case).where(Case.assignee_id == official.id, Case.status.in_(OPEN_VALUES))
-                .order_by(Case.id).with_for_update())
         given: list[tuple[str, str]] = []
         name = official.name
-        for case in (await self.session.execute(stmt)).scalars():
+        for case in await self.case_rows.held_by(official.id, OPEN_VALUES):
             moved = self._move(case, Action.HAND_BACK) if case.status in HANDED_BACK else None
             case.assignee_id = None
             rearm(case, self.now)

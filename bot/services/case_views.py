@@ -7,16 +7,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Act, Refused, ancestors, may, may_see_queue
 from bot.domain.cases import OPEN_STATUSES
-from bot.services.action_keys import Verb
-from bot.services.authz import Act, Refused, ancestors, may, may_see_queue
+from bot.i18n import Translator
 from bot.services.case_work import ACT_OF, QUEUE_PAGE, CaseWork, sealed_contact
 from bot.services.org_view import UnitInfo
 from bot.services.reveal_audit import approve, use_approval
-from storage.models import Case, ChannelIdentity, Citizen, Official
-from storage.repositories import cases as case_rows
+from storage.models import ChannelIdentity, Citizen
 
 log = logging.getLogger(__name__)
 
@@ -100,17 +98,17 @@ class CaseViews(CaseWork):
         return CaseBrief(case.id, case.code, case.kind, case.status, self._unit(case.unit_id),
                          case.reply_identity_id is not None, sealed_contact(case), case.due_at, case.sealed)
 
-    async def view(self, official_id: int | None, code: str, t) -> OfficialCaseView:
+    async def view(self, official_id: int | None, code: str, t: Translator) -> OfficialCaseView:
         """The case and its whole history, for an official allowed to see it (else: not found)."""
-        case = await case_rows.by_code(self.session, code[:32]) if code else None
+        case = await self.case_rows.by_code(code[:32]) if code else None
         if case is None:
             raise Refused("officials.case.not_found", code=code[:32])
         seat = await self.officials.seat(official_id)
         if not may(seat, Act.VIEW, self.facts(case), self.officials.parents()):
             raise Refused("officials.case.not_found", code=code[:32])
         assert seat is not None
-        events = await case_rows.history(self.session, case.id, public_only=False)
-        names = await self._names({e.actor_id for e in events if e.actor_kind == "official" and e.actor_id}
+        events = await self.case_rows.history(case.id, public_only=False)
+        names = await self.official_rows.names({e.actor_id for e in events if e.actor_kind == "official" and e.actor_id}
                                   | ({case.assignee_id} if case.assignee_id else set()))
         history = tuple(
             HistoryEntry(e.at, e.action, e.actor_kind, names.get(e.actor_id or 0) if e.actor_kind == "official"
@@ -123,12 +121,6 @@ class CaseViews(CaseWork):
             await self.available(seat, case), tuple(await self.notifier.media_of(case)),
         )
 
-    async def _names(self, ids: set[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        rows = await self.session.execute(select(Official.id, Official.name).where(Official.id.in_(ids)))
-        return {i: n for i, n in rows.all()}
-
     async def queue(self, official_id: int | None, page: int) -> QueuePage:
         """The open cases of the official's unit (and, for heads and leaders, the units below), due first."""
         seat = await self.officials.seat(official_id)
@@ -139,14 +131,12 @@ class CaseViews(CaseWork):
         if seat.role in ("head", "leader"):
             parents = self.officials.parents()
             units += [u for u in parents if seat.unit_id in ancestors(u, parents)]
-        where = (Case.unit_id.in_(units), Case.status.in_([s.value for s in OPEN_STATUSES]))
-        total = int((await self.session.execute(select(func.count(Case.id)).where(*where))).scalar_one())
+        statuses = [s.value for s in OPEN_STATUSES]
+        total = await self.case_rows.count_in_units(units, statuses)
         pages = max(1, -(-total // QUEUE_PAGE))
         page = min(max(0, page), pages - 1)
-        stmt = (select(Case).where(*where).order_by(Case.due_at.is_(None), Case.due_at, Case.id)
-                .offset(page * QUEUE_PAGE).limit(QUEUE_PAGE))
-        cases = list((await self.session.execute(stmt)).scalars())
-        names = await self._names({c.assignee_id for c in cases if c.assignee_id})
+        cases = await self.case_rows.in_units(units, statuses, page * QUEUE_PAGE, QUEUE_PAGE)
+        names = await self.official_rows.names({c.assignee_id for c in cases if c.assignee_id})
         return QueuePage(
             [QueueLine(c.id, c.code, c.kind, c.status, self._unit(c.unit_id).code, c.due_at,
                        names.get(c.assignee_id or 0)) for c in cases],
@@ -184,7 +174,7 @@ class CaseViews(CaseWork):
         """A second official's one-time approval code for `requester_ref` to reveal this case's sender."""
         requester = await self.officials.resolve(requester_ref)
         approver = await self.officials.resolve(approver_ref)
-        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
+        case = await self.case_rows.by_code(code[:32].strip().upper()) if code else None
         if case is None or requester is None or approver is None or not case.sealed:
             log.warning("reveal approval refused: case %s, by %s", code[:32], approver_ref[:32])
             raise Refused("officials.reveal.approver_refused")
@@ -198,7 +188,7 @@ class CaseViews(CaseWork):
         """Who sent a case: only for a `view_identity` holder who may see the case, with a second official's
         approval code; every look is appended to the audit chain (bot.services.reveal_audit)."""
         official = await self.officials.resolve(official_ref)
-        case = await case_rows.by_code(self.session, code[:32].strip().upper()) if code else None
+        case = await self.case_rows.by_code(code[:32].strip().upper()) if code else None
         seat = await self.officials.seat(official.id) if official else None
         if case is None or official is None or not may(seat, Act.REVEAL, self.facts(case), self.officials.parents()):
             log.warning("identity reveal refused: case %s, official %s", code[:32], official_ref[:32])

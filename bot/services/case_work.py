@@ -1,5 +1,5 @@
 """The groundwork every action on a case stands on: the case as it is now (locked), the actor checked against
-it (bot.services.authz), the lifecycle (bot.domain.cases), the history, the clock.
+it (bot.domain.authz), the lifecycle (bot.domain.cases), the history, the clock.
 
 A refusal raises `Refused` before anything is written; the caller's transaction then commits nothing of it.
 """
@@ -7,23 +7,25 @@ A refusal raises `Refused` before anything is written; the caller's transaction 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice
+from bot.domain.action_keys import Verb, key
+from bot.domain.authz import Act, CaseFacts, Refused, Seat, may
 from bot.domain.cases import Action, next_status
 from bot.domain.deadlines import due_at, extend_for_pause, pick_policy
-from bot.services.action_keys import Verb, key
-from bot.services.authz import Act, CaseFacts, Refused, Seat, may
 from bot.services.context import AppContext
 from bot.services.intake import Intake
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.officials import Officials
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from bot.services.sweep import rearm
 from storage.models import Case, CaseEvent, ChannelIdentity, Official
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import CaseRepository
+from storage.repositories.officials import OfficialRepository
 
 MIN_TEXT = 5
 MAX_TEXT = 4000
@@ -42,17 +44,13 @@ PENDING_EXTENSION = "extension_request"
 ANSWER_PHOTOS = 5
 
 
-def answer_owner(case_id: int, official_id: int) -> str:
-    """Whose photos, for which answer, before the answer goes (then they belong to the case)."""
-    return f"answer:{case_id}:{official_id}"
-
-
 class CaseWork:
     """The case, the actor and the history, as every action on a case needs them."""
 
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, notifier: Notifier,
                  officials: Officials, intake: Intake) -> None:
         self.session, self.app, self.org = session, app, org
+        self.case_rows, self.official_rows = CaseRepository(session), OfficialRepository(session)
         self.notifier, self.officials, self.intake = notifier, officials, intake
 
     # --- loading and checking ------------------------------------------------------------------------------
@@ -63,10 +61,7 @@ class CaseWork:
 
     async def _locked(self, case_id: int, *, lock: bool = True) -> Case:
         """The case as it is now, locked against a concurrent action (another official's press)."""
-        stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-        if lock:
-            stmt = stmt.with_for_update()
-        case = (await self.session.execute(stmt)).scalar_one_or_none()
+        case = await self.case_rows.current(case_id, lock=lock)
         if case is None:
             raise Refused("officials.refused.no_case")
         return case
@@ -135,15 +130,16 @@ class CaseWork:
 
     async def _event(self, case: Case, action: str, *, official: Official | None = None, citizen: bool = False,
                      moved: tuple[str | None, str] | None = None, note: str | None = None, public: bool = True,
-                     data: dict | None = None) -> CaseEvent:
+                     data: dict[str, Any] | None = None) -> CaseEvent:
+        actor_id: int | None
         if official is not None:
             kind, actor_id = "official", official.id
         elif citizen:
             kind, actor_id = "citizen", None if case.sealed else case.citizen_id
         else:
             kind, actor_id = "system", None
-        return await case_rows.add_event(
-            self.session, case, at=self.now, action=action, actor_kind=kind, actor_id=actor_id,
+        return await self.case_rows.add_event(
+            case, at=self.now, action=action, actor_kind=kind, actor_id=actor_id,
             from_status=moved[0] if moved else None, to_status=moved[1] if moved else None, note=note,
             public=public, data=data or {},
         )

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.cases import PublicEvent
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
-from storage.repositories import cases as case_rows
+from storage.models import Case
+from storage.repositories.cases import CaseRepository
 
 PAGE_SIZE = 5
 
@@ -26,40 +28,34 @@ class CaseLine:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryLine:
-    at: datetime
-    action: str
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class CitizenCaseView:
     line: CaseLine
     text: str
-    history: list[HistoryLine]
+    history: list[PublicEvent]
 
 
 class CaseQueries:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
+        self.case_rows = CaseRepository(session)
 
     async def mine(self, citizen_id: int, page: int, language: str) -> tuple[list[CaseLine], int]:
         """One page of the citizen's cases, newest first, and the number of pages."""
-        rows, total = await case_rows.for_citizen(self.session, citizen_id, page * PAGE_SIZE, PAGE_SIZE)
+        rows, total = await self.case_rows.for_citizen(citizen_id, page * PAGE_SIZE, PAGE_SIZE)
         pages = max(1, -(-total // PAGE_SIZE))
         return [self._line(c, language) for c in rows], pages
 
     async def one_of_mine(self, citizen_id: int, code: str, language: str) -> CitizenCaseView | None:
         """A case by code, only if it is this citizen's: anyone else's looks exactly like a missing one."""
-        case = await case_rows.by_code(self.session, code)
+        case = await self.case_rows.by_code(code)
         if case is None or case.citizen_id != citizen_id:
             return None
-        events = await case_rows.history(self.session, case.id, public_only=True)
+        events = await self.case_rows.history(case.id, public_only=True)
         return CitizenCaseView(
-            self._line(case, language), case.text, [HistoryLine(e.at, e.action, e.note) for e in events]
+            self._line(case, language), case.text, [PublicEvent(e.at, e.action, e.note) for e in events]
         )
 
-    def _line(self, case, language: str) -> CaseLine:
+    def _line(self, case: Case, language: str) -> CaseLine:
         category = self.org.categories_by_id.get(case.category_id or -1)
         unit = self.org.units_by_id.get(case.unit_id)
         return CaseLine(

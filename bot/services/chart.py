@@ -89,7 +89,7 @@ def bar_height(rate: float) -> int:
     return round(max(0.0, min(1.0, rate)) * PLOT_HEIGHT)
 
 
-def _wrap(text: str, width: int, face, limit: int) -> tuple[str, ...]:
+def _wrap(text: str, width: int, face: ImageFont.FreeTypeFont | ImageFont.ImageFont, limit: int) -> tuple[str, ...]:
     lines: list[str] = []
     for word in text.split():
         if lines and face.getlength(f"{lines[-1]} {word}") <= width:

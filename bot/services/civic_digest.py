@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.digest import Period
@@ -29,7 +29,7 @@ class CivicFigures:
         return bool(self.sessions or self.questions or self.answered or self.announcements)
 
 
-async def _count(session: AsyncSession, stmt) -> int:
+async def _count(session: AsyncSession, stmt: Select[int]) -> int:
     return int((await session.execute(stmt)).scalar_one() or 0)
 
 

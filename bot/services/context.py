@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.services.org_view import OrgCache
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class AppContext:
     clock: Clock
-    tz: ZoneInfo
+    tz: tzinfo
     org: OrgCache
     default_language: str = "vi"
     public_base_url: str = "http://127.0.0.1:8080"

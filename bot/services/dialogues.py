@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
+from bot.domain.authz import ANNOUNCER_ROLES, Refused
 from bot.domain.calendar import VN_TZ
 from bot.domain.cases import CaseKind
 from bot.domain.media import MediaRejected, check_media
 from bot.domain.text import fold, similarity, tokens
 from bot.i18n import Translator, translator
-from bot.services.authz import ANNOUNCER_ROLES, Refused
 from bot.services.context import AppContext
 from bot.services.following import Following
 from bot.services.intake import Draft, Intake
@@ -30,14 +30,15 @@ from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import (
     Attachment,
     ChannelIdentity,
-    Conversation,
     DialogueQuestion,
     DialogueSession,
     DialogueSupport,
     Official,
 )
 from storage.repositories import outbox
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.dialect import is_postgres
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database, note_work
 
 REMIND_BEFORE = timedelta(days=1)
@@ -65,14 +66,13 @@ class Asked:
 
 
 async def _language(session: AsyncSession, identity: ChannelIdentity) -> str:
-    stmt = select(Conversation.language).where(Conversation.channel == identity.channel,
-                                               Conversation.chat_id == identity.chat_id)
-    return (await session.execute(stmt)).scalar_one_or_none() or "vi"
+    return await ConversationRepository(session).language(identity.channel, identity.chat_id) or "vi"
 
 
 class Dialogues:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, intake: Intake) -> None:
         self.session, self.app, self.org, self.intake = session, app, org, intake
+        self.official_rows = OfficialRepository(session)
 
     async def _office(self, official_id: int | None) -> Official:
         official = await self.session.get(Official, official_id) if official_id is not None else None
@@ -121,7 +121,7 @@ class Dialogues:
             select(Official.seat, Official.name, Official.role).where(
                 Official.active.is_(True), Official.role.in_(("leader", "head")), Official.seat.is_not(None))
             .order_by(Official.role.desc(), Official.id))).all()
-        return [(seat, name) for seat, name, _ in rows]
+        return [(seat, name) for seat, name, _ in rows if seat is not None]
 
     async def speakers(self, row: DialogueSession) -> list[tuple[str, str]]:
         """(seat, name) of the session's attendees: who may be recorded as having answered."""
@@ -184,8 +184,7 @@ class Dialogues:
     async def attendee_names(self, row: DialogueSession) -> list[str]:
         if not row.attendees:
             return []
-        names = dict((await self.session.execute(
-            select(Official.seat, Official.name).where(Official.seat.in_(row.attendees)))).all())
+        names = await self.official_rows.seat_names(row.attendees)
         return [names.get(s, s) for s in row.attendees]
 
     async def question(self, question_id: int) -> DialogueQuestion | None:
@@ -215,7 +214,7 @@ class Dialogues:
         if speaker is not None:
             if speaker not in (row.attendees or []):
                 raise Refused("dialogue.unknown_attendee", seat=speaker)
-            found = (await self.session.execute(select(Official).where(Official.seat == speaker))).scalar_one_or_none()
+            found = await self.official_rows.by_seat(speaker)
             answerer = found or official
         now = self.app.clock.now()
         question.answer, question.answered_by, question.answered_at = text.strip(), answerer.id, now
@@ -231,10 +230,10 @@ class Dialogues:
 
     async def _people_of(self, question: DialogueQuestion) -> list[ChannelIdentity]:
         ids = [question.identity_id] if question.identity_id else []
-        ids += list((await self.session.execute(
+        ids += [i for i in (await self.session.execute(
             select(DialogueSupport.identity_id).where(DialogueSupport.question_id == question.id,
                                                       DialogueSupport.identity_id.is_not(None))
-            .order_by(DialogueSupport.id))).scalars())
+            .order_by(DialogueSupport.id))).scalars() if i is not None]
         found = []
         for identity_id in dict.fromkeys(ids):
             identity = await self.session.get(ChannelIdentity, identity_id)
@@ -375,7 +374,7 @@ async def remind_dialogues(db: Database, clock: Clock, tz: tzinfo = VN_TZ, org: 
                 .order_by(DialogueQuestion.id))).scalars())
             if row.kind == "reception" and org is not None:  # the law's reception days: the area's followers too
                 snapshot = await org.get(s, now.astimezone(tz).date())
-                app = AppContext(clock=clock, tz=tz, org=org)  # type: ignore[arg-type]
+                app = AppContext(clock=clock, tz=tz, org=org)
                 followers = await Following(s, app, snapshot).followers(row.area_code, None)
                 targets += [i for i in [await s.get(ChannelIdentity, f.identity_id) for f in followers] if i]
             for identity in {i.id: i for i in targets}.values():

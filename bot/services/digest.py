@@ -28,8 +28,9 @@ from bot.services.notices import Letter, Letterbox, Person, Recipients
 from bot.services.org_view import OrgCache, OrgSnapshot
 from bot.services.sweep import subtree
 from bot.services.work_summary import digest_lines
-from storage.models import Case, ChannelIdentity, JobClaim, Official
-from storage.repositories.dialect import insert_for
+from storage.models import Case, JobClaim, Official
+from storage.repositories.dialect import insert_for, rowcount
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database
 
 READERS = ("leader", "head")  # who receives digests; overseers aggregate elsewhere, without names
@@ -254,10 +255,7 @@ def _due_period(org: OrgSnapshot, now: datetime) -> Period:
 
 async def _waiting_readers(session: AsyncSession, period: Period) -> list[int]:
     """Leaders and heads with a linked account who have no claim on this period yet."""
-    linked = select(ChannelIdentity.id).where(ChannelIdentity.official_id == Official.id).exists()
-    readers = list((await session.execute(
-        select(Official.id).where(Official.role.in_(READERS), Official.active.is_(True), linked)
-        .order_by(Official.id))).scalars())
+    readers = [official_id for official_id, _ in await OfficialRepository(session).linked(READERS)]
     claimed = set((await session.execute(
         select(JobClaim.period).where(JobClaim.job == "digest",
                                       JobClaim.period.in_([claim_period(period, r) for r in readers]))
@@ -275,7 +273,7 @@ async def deliver(session: AsyncSession, org: OrgSnapshot, official_id: int, per
         insert_for(session, JobClaim).values(job="digest", period=claim_period(period, official_id), claimed_at=now)
         .on_conflict_do_nothing(index_elements=["job", "period"])
     )
-    if not claimed.rowcount:
+    if not rowcount(claimed):
         return False
     digests = Digests(session, org)
     reader = await digests.reader(official_id)

@@ -31,7 +31,9 @@ from bot.domain.digest import (
     tally,
 )
 from bot.services.org_view import OrgSnapshot
-from storage.models import Case, CaseEvent, Category, Official
+from storage.models import Case, CaseEvent, Category
+from storage.repositories.cases import CaseRepository
+from storage.repositories.officials import OfficialRepository
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 WAITING = CaseStatus.WAITING_CITIZEN.value
@@ -89,6 +91,7 @@ class PeriodFacts:
 class DigestQueries:
     def __init__(self, session: AsyncSession, org: OrgSnapshot) -> None:
         self.session, self.org = session, org
+        self.case_rows, self.official_rows = CaseRepository(session), OfficialRepository(session)
         self.calendar = org.calendar
 
     def working_days(self, a: datetime, b: datetime) -> int:
@@ -173,7 +176,7 @@ class DigestQueries:
         if not candidates:
             return []
         ids = [c[0] for c in candidates]
-        last: dict[int, dict] = {}
+        last: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
             rows = await self.session.execute(
                 select(CaseEvent.case_id, CaseEvent.data)
@@ -200,10 +203,7 @@ class DigestQueries:
         chosen = [c for c in facts.late if c.unit_id in wanted][:limit]
         if not chosen:
             return []
-        codes = dict((await self.session.execute(
-            select(Case.id, Case.code).where(Case.id.in_([c.case_id for c in chosen])))).all())
-        people = [c.assignee_id for c in chosen if c.assignee_id]
-        names = dict((await self.session.execute(
-            select(Official.id, Official.name).where(Official.id.in_(people)))).all()) if people else {}
+        codes = await self.case_rows.codes(c.case_id for c in chosen)
+        names = await self.official_rows.names(c.assignee_id for c in chosen if c.assignee_id)
         return [OverdueCase(codes[c.case_id], c.unit_id, c.due, c.days, names.get(c.assignee_id or -1))
                 for c in chosen]

@@ -29,7 +29,15 @@ from bot.domain.intake import (
     understand,
     ward_at,
 )
-from bot.domain.matching import CategoryIndex, CategoryTerms, Place, PlaceArea, PlaceIndex, build_matchers
+from bot.domain.matching import (
+    CategoryIndex,
+    CategoryTerms,
+    Place,
+    PlaceArea,
+    PlaceIndex,
+    build_matchers,
+    is_place_kind,
+)
 from bot.domain.routing import inspection_unit_above
 from bot.i18n import translator
 from bot.services.abuse import take_all
@@ -75,7 +83,7 @@ def index_for(org: OrgSnapshot) -> IntakeIndex:
 def _build_index(org: OrgSnapshot) -> IntakeIndex:
     areas = [a for a in org.areas.values() if a.active]
     places, categories = build_matchers(
-        [Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas],  # type: ignore[arg-type]
+        [Place(a.code, a.name, a.kind, a.parent_code, a.aliases) for a in areas if is_place_kind(a.kind)],
         [CategoryTerms(c.code, (c.name_vi, c.name_en), c.keywords) for c in org.active_categories()],
         org.settings.get("matching"),
         org.learned,
@@ -87,7 +95,7 @@ def _build_index(org: OrgSnapshot) -> IntakeIndex:
     with_areas = frozenset(a.parent_code for a in areas if a.parent_code is not None and a.kind == "residential")
     parents = {u.code: u.parent_code for u in org.units.values()}
     inspection = {u.code: u.inspection_code for u in org.units.values()}
-    accusable = {
+    accusable: dict[str, tuple[str, ...]] = {
         u.code: (u.name_vi, u.name_en) for u in org.units.values()
         if u.kind in DENOUNCEABLE_KINDS and inspection_unit_above(u.code, parents, inspection) is not None
     }

@@ -17,16 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.model import MediaRef
 from bot.domain.intake import MEDIA_LIMITS
 from bot.domain.media import MediaRejected, check_media
+from bot.domain.owners import Holder, owner
 from storage.models import Attachment
-from storage.repositories.dialect import is_postgres
+from storage.repositories.dialect import is_postgres, rowcount
 from storage.uow import note_work
 
 CLAIM_FOR = timedelta(minutes=2)  # a worker that died holding a file gives it up after this long
 MAX_FETCH_ATTEMPTS = 5
-
-
-def draft_owner(draft_id: int) -> str:
-    return f"draft:{draft_id}"
 
 
 class EvidenceFull(ValueError):
@@ -49,7 +46,7 @@ class Evidence:
         check_media(ref.kind, ref.mime, ref.size)
         row = Attachment(
             kind=ref.kind, mime=ref.mime or "application/octet-stream", size=ref.size or 0, sha256="",
-            storage="db", owner_key=draft_owner(draft_id), created_at=now, status="pending", channel=channel,
+            storage="db", owner_key=owner(Holder.DRAFT, draft_id), created_at=now, status="pending", channel=channel,
             platform_ref=ref.ref, name=ref.name, fetch_attempts=0, fetch_after=now,
         )
         self.session.add(row)
@@ -59,15 +56,15 @@ class Evidence:
 
     async def move_to_case(self, draft_id: int, case_id: int) -> int:
         result = await self.session.execute(
-            update(Attachment).where(Attachment.owner_key == draft_owner(draft_id))
+            update(Attachment).where(Attachment.owner_key == owner(Holder.DRAFT, draft_id))
             .values(case_id=case_id, owner_key=None)
         )
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
     async def drop(self, draft_ids: list[int]) -> None:
         if draft_ids:
             await self.session.execute(
-                delete(Attachment).where(Attachment.owner_key.in_([draft_owner(i) for i in draft_ids]))
+                delete(Attachment).where(Attachment.owner_key.in_([owner(Holder.DRAFT, i) for i in draft_ids]))
             )
 
     async def counts(self, case_id: int) -> dict[str, int]:

@@ -20,6 +20,7 @@ import yaml
 from babel.numbers import format_decimal, format_percent
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.digest import Figures, Period
@@ -163,6 +164,7 @@ def to_csv(table: Table) -> bytes:
 def to_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet; typed as maybe a chart sheet, or none
     sheet.title = "".join("-" if c in "[]:*?/\\" else c for c in table.title)[:31]
     sheet.append([c.header for c in table.columns])
     for cell in sheet[1]:

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.cases import CaseKind, CaseStatus, tracking_code
 from bot.domain.deadlines import due_at, pick_policy
 from bot.services.context import AppContext
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from bot.services.pins import hash_pin, new_pin
 from storage.models import Case
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import CaseRepository, next_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class Receipt:
 class Intake:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, notifier: Notifier) -> None:
         self.session, self.app, self.org, self.notifier = session, app, org, notifier
+        self.case_rows = CaseRepository(session)
 
     def unit_for(self, draft: Draft, now: datetime) -> UnitInfo:
         if draft.kind is CaseKind.DENUNCIATION:
@@ -64,12 +65,14 @@ class Intake:
         now = self.app.clock.now()
         unit = self.unit_for(draft, now)
         policy = pick_policy(self.org.policies, draft.kind.value, draft.category)
+        if policy is None:  # the organisation file's check gives every kind a kind-wide policy
+            raise LookupError(f"no deadline policy for case kind {draft.kind.value!r}")
         calendar = self.org.calendar
         accept_due = due_at(now, policy.accept, calendar) if policy.accept else None
         resolve_due = due_at(now, policy.resolve, calendar)
         year = now.astimezone(self.app.tz).year
         prefix = tracking_code(draft.kind, year, 0).rsplit("-", 1)[0]
-        number = await case_rows.next_number(self.session, prefix)
+        number = await next_number(self.session, prefix)
         pin = new_pin()
         pin_hash = await asyncio.to_thread(hash_pin, pin)  # 60,000 rounds: off the event loop
         category = self.org.categories.get(draft.category or "")
@@ -84,8 +87,8 @@ class Intake:
         )
         self.session.add(case)
         await self.session.flush()
-        await case_rows.add_event(
-            self.session, case, at=now, action="submitted", actor_kind="citizen" if citizen_id else "official",
+        await self.case_rows.add_event(
+            case, at=now, action="submitted", actor_kind="citizen" if citizen_id else "official",
             actor_id=None if case.sealed else citizen_id, to_status=case.status,
             data={"unit": unit.code, "source": draft.source},
         )

@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.authz import ROLES, Refused, Seat
+from bot.domain.authz import ROLES, Refused, Seat
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
 from storage.models import ChannelIdentity, Official, OfficialInvite, OutboxItem
+from storage.repositories.dialect import rowcount
+from storage.repositories.officials import OfficialRepository
 
 INVITE_DAYS = 7
 CODE_PREFIX = "MOI"  # "mời": an invitation
@@ -109,27 +111,27 @@ class OfficialLine:
 class Officials:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
+        self.official_rows = OfficialRepository(session)
 
     # --- who is who ---------------------------------------------------------------------------------------
 
     async def seat(self, official_id: int | None) -> Seat | None:
         if official_id is None:
             return None
-        official = await self.session.get(Official, official_id)
+        official = await self.official_rows.get(official_id)
         if official is None:
             return None
         return Seat(official.id, official.unit_id, official.role, official.view_identity, official.active)
 
     async def get(self, official_id: int) -> Official | None:
-        return await self.session.get(Official, official_id)
+        return await self.official_rows.get(official_id)
 
     async def resolve(self, ref: str) -> Official | None:
         """An official by seat code (SAODO_OFF1) or by number."""
         ref = ref.strip()
         if ref.isdigit():
-            return await self.session.get(Official, int(ref))
-        stmt = select(Official).where(Official.seat == ref.upper())
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+            return await self.official_rows.get(int(ref))
+        return await self.official_rows.by_seat(ref.upper())
 
     async def was_linked(self, identity_id: int) -> bool:
         """Whether this account once spoke for an official (it used an invite)."""
@@ -185,8 +187,7 @@ class Officials:
                             row.expires_at)
 
     async def _one_head(self, unit_id: int, unit: str, replace: bool) -> None:
-        heads = list((await self.session.execute(select(Official).where(
-            Official.unit_id == unit_id, Official.role == "head", Official.active.is_(True)))).scalars())
+        heads = await self.official_rows.active("head", unit_id=unit_id)
         if heads and not replace:
             raise Refused("officials.invite.head_exists", unit=unit, name=heads[0].name)
         for head in heads:  # replaced: the old seat gives way, its accounts unlinked
@@ -295,7 +296,7 @@ class Officials:
         if official.seat is None:
             official.active = False
         await self.session.flush()
-        return official, int(unlinked.rowcount or 0), int(revoked.rowcount or 0)
+        return official, rowcount(unlinked), rowcount(revoked)
 
     async def revoke_invite(self, invite_id: int) -> OfficialInvite:
         invite = await self.session.get(OfficialInvite, invite_id)

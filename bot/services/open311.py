@@ -270,7 +270,8 @@ class Open311:
                 CaseEvent.case_id.in_(ids), CaseEvent.action.in_(ANSWER_ACTIONS), CaseEvent.public.is_(True),
                 CaseEvent.note.is_not(None)).order_by(CaseEvent.at, CaseEvent.id))
         for case_id, note in rows.all():
-            answers[case_id] = note
+            if note is not None:  # selected so; the column may be null
+                answers[case_id] = note
         language = self.app.default_language
         out = []
         for case in cases:

@@ -21,8 +21,19 @@ class OrgNotLoaded(RuntimeError):
     pass
 
 
+class Bilingual:
+    """Something the organisation file names in Vietnamese and in English."""
+
+    __slots__ = ()
+    name_vi: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_vi
+
+
 @dataclass(frozen=True, slots=True)
-class UnitInfo:
+class UnitInfo(Bilingual):
     id: int
     code: str
     name_vi: str
@@ -31,9 +42,6 @@ class UnitInfo:
     parent_code: str | None
     inspection_code: str | None
     reception: str | None
-
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_vi
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +60,7 @@ class AreaInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryInfo:
+class CategoryInfo(Bilingual):
     id: int
     code: str
     name_vi: str
@@ -61,18 +69,12 @@ class CategoryInfo:
     active: bool = True
     public: bool = False  # its reports are open data unless their unit withholds one
 
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_vi
-
 
 @dataclass(frozen=True, slots=True)
-class TopicInfo:
+class TopicInfo(Bilingual):
     code: str
     name_vi: str
     name_en: str
-
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_vi
 
 
 @dataclass(slots=True)

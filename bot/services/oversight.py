@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import work as rules
+from bot.domain.authz import Refused
 from bot.domain.digest import Figures, month
 from bot.domain.work import Standing, day_text
 from bot.i18n import Translator
-from bot.services.authz import Refused
 from bot.services.context import AppContext
 from bot.services.digest_sql import DigestQueries
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.org_view import OrgSnapshot, UnitInfo
 from bot.services.sweep import subtree
 from bot.services.work import Work

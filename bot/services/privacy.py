@@ -17,11 +17,11 @@ from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.domain.owners import Holder, owner
 from bot.services.context import AppContext
 from bot.services.evidence import Evidence
 from bot.services.media import new_attachment
 from bot.services.org_view import OrgSnapshot
-from bot.services.webchat import upload_owner
 from storage.models import (
     AnnouncementRecipient,
     Attachment,
@@ -40,8 +40,8 @@ from storage.models import (
     WebMessage,
     WebPushSubscription,
 )
-from storage.repositories import cases as case_rows
-from storage.repositories.dialect import is_postgres
+from storage.repositories.cases import CaseRepository
+from storage.repositories.dialect import is_postgres, rowcount
 from storage.uow import Database
 
 OPTIONAL = "optional_data"  # consent for data we can do without: the phone number
@@ -50,10 +50,6 @@ ERASED_CHAT = "erased"  # what an erased chat's raw updates are filed under; the
 # repeated delivery is still recognised and dropped
 WAIT_FOR_LAST_REPLY = timedelta(days=1)  # after this long an undelivered reply no longer delays the wipe
 WEB_CHANNEL = "web"
-
-
-def export_owner(citizen_id: int) -> str:
-    return f"export:{citizen_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +74,7 @@ class Overview:
 class Privacy:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
+        self.case_rows = CaseRepository(session)
 
     async def _citizen(self, citizen_id: int) -> Citizen:
         citizen = await self.session.get(Citizen, citizen_id)
@@ -91,10 +88,6 @@ class Privacy:
 
     async def _consents(self, citizen_id: int) -> list[Consent]:
         stmt = select(Consent).where(Consent.citizen_id == citizen_id).order_by(Consent.granted_at, Consent.id)
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def _cases(self, citizen_id: int) -> list[Case]:
-        stmt = select(Case).where(Case.citizen_id == citizen_id).order_by(Case.created_at, Case.id)
         return list((await self.session.execute(stmt)).scalars())
 
     async def _drafts(self, citizen_id: int, chats: list[tuple[str, str]]) -> list[CaseDraft]:
@@ -122,7 +115,7 @@ class Privacy:
             channels=sorted({i.channel for i in identities}),
             consents=[ConsentLine(c.purpose, c.notice_version, c.granted_at, c.withdrawn_at)
                       for c in await self._consents(citizen_id)],
-            case_codes=[c.code for c in await self._cases(citizen_id)],
+            case_codes=[c.code for c in await self.case_rows.all_of_citizen(citizen_id)],
             drafts=len(await self._drafts(citizen_id, chats)),
         )
 
@@ -132,8 +125,8 @@ class Privacy:
         """Everything stored about the citizen as a JSON document; the attachment id to send."""
         data = await self.everything(citizen_id, now)
         body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-        await self.session.execute(delete(Attachment).where(Attachment.owner_key == export_owner(citizen_id)))
-        row = new_attachment("document", "application/json", body, now, owner_key=export_owner(citizen_id))
+        await self.session.execute(delete(Attachment).where(Attachment.owner_key == owner(Holder.EXPORT, citizen_id)))
+        row = new_attachment("document", "application/json", body, now, owner_key=owner(Holder.EXPORT, citizen_id))
         row.name = f"tiepdan-{data['citizen']['pseudonym']}.json"
         self.session.add(row)
         await self.session.flush()
@@ -159,7 +152,7 @@ class Privacy:
             "drafts": [{"channel": d.channel, "chat_id": d.chat_id, "content": d.facts,
                         "created_at": d.created_at, "updated_at": d.touched_at}
                        for d in await self._drafts(citizen_id, chats)],
-            "cases": [await self._case_export(c) for c in await self._cases(citizen_id)],
+            "cases": [await self._case_export(c) for c in await self.case_rows.all_of_citizen(citizen_id)],
             "messages_received": [{"channel": r.channel, "at": r.received_at, "update": r.payload}
                                   for r in await self._inbox(chats)],
             "messages_sent": [{"channel": r.channel, "at": r.created_at, "status": r.status,
@@ -174,7 +167,7 @@ class Privacy:
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
         )).scalars()
         # The public history only: officials' internal notes and who they are belong to the administration.
-        events = await case_rows.history(self.session, case.id, public_only=True)
+        events = await self.case_rows.history(case.id, public_only=True)
         return {
             "code": case.code, "kind": case.kind, "status": case.status,
             "category": category.code if category else None, "area": area.code if area else None,
@@ -223,7 +216,7 @@ class Privacy:
         )
         citizen.phone = None
         await self.session.flush()
-        return had or bool(result.rowcount)
+        return had or bool(rowcount(result))
 
     # --- delete -------------------------------------------------------------------------------------------
 
@@ -237,7 +230,7 @@ class Privacy:
         await Evidence(self.session).drop([d.id for d in drafts])
         if drafts:
             await self.session.execute(delete(CaseDraft).where(CaseDraft.id.in_([d.id for d in drafts])))
-        owners = [export_owner(citizen_id)] + [upload_owner(chat) for ch, chat in chats if ch == WEB_CHANNEL]
+        owners = [owner(Holder.EXPORT, citizen_id)] + [owner(Holder.WEB_UPLOAD, chat) for ch, chat in chats if ch == WEB_CHANNEL]
         await self.session.execute(delete(Attachment).where(Attachment.owner_key.in_(owners)))
         if identity_ids:
             # Cases stay, but nobody can be reached through them any more.

@@ -7,7 +7,7 @@ as recurring sessions (kind `reception`) some weeks ahead, skipping days off; ci
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,8 @@ from bot.clock import Clock
 from bot.domain.reception import ReceptionRule, reception_days
 from bot.i18n import Translator
 from bot.services.org_view import OrgCache, OrgSnapshot
-from storage.models import DialogueSession, Official
+from storage.models import DialogueSession
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database
 
 HORIZON = timedelta(days=62)
@@ -66,7 +67,7 @@ async def plan_receptions(db: Database, clock: Clock, org_cache: OrgCache, tz: Z
     return added
 
 
-async def next_receptions(session: AsyncSession, org: OrgSnapshot, now_day: date, tz: ZoneInfo,
+async def next_receptions(session: AsyncSession, org: OrgSnapshot, now_day: date, tz: tzinfo,
                           t: Translator) -> list[str]:
     """One line per unit: its next reception (when, where, who receives)."""
     rows = (await session.execute(
@@ -76,7 +77,7 @@ async def next_receptions(session: AsyncSession, org: OrgSnapshot, now_day: date
     for row in rows:
         if row.starts_at.astimezone(tz).date() >= now_day and row.unit_id not in seen:
             seen[row.unit_id] = row
-    names = dict((await session.execute(select(Official.seat, Official.name))).all())
+    names = await OfficialRepository(session).seat_names()
     return [t("reception.line", unit=org.units_by_id[row.unit_id].name(t.language),
               when=t.moment(row.starts_at, tz), where=row.place or "",
               leader=", ".join(names.get(seat, seat) for seat in row.attendees))

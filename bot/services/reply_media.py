@@ -9,33 +9,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Outbound
+from bot.domain.owners import Holder, held_by
 from bot.i18n import translator
-from storage.models import Attachment, Case, ChannelIdentity, Conversation, Official
+from storage.models import Attachment, Case, ChannelIdentity
 from storage.repositories import outbox
+from storage.repositories.conversations import ConversationRepository
+from storage.repositories.officials import OfficialRepository
 
-PREFIX = "reply:"
 DESK_ROLES = ("officer", "head")
 
 
-def reply_owner(case_id: int) -> str:
-    return f"{PREFIX}{case_id}"
-
-
 def is_reply_media(row: Attachment) -> bool:
-    return bool(row.owner_key and row.owner_key.startswith(PREFIX))
+    return held_by(row.owner_key, Holder.REPLY)
 
 
 async def _holders(session: AsyncSession, case: Case) -> list[ChannelIdentity]:
     """The holder's accounts, or the unit's desk when nobody holds the case."""
-    condition = (Official.id == case.assignee_id if case.assignee_id
-                 else (Official.unit_id == case.unit_id) & Official.role.in_(DESK_ROLES))
-    stmt = (select(ChannelIdentity).join(Official, Official.id == ChannelIdentity.official_id)
-            .where(Official.active.is_(True), condition).order_by(Official.id, ChannelIdentity.id))
-    return list((await session.execute(stmt)).scalars())
+    officials = OfficialRepository(session)
+    if case.assignee_id:
+        return await officials.accounts_of([case.assignee_id])
+    return await officials.accounts_in_unit(case.unit_id, DESK_ROLES)
 
 
 async def relay_stored(session: AsyncSession, row: Attachment, now: datetime) -> int:
@@ -48,10 +44,7 @@ async def relay_stored(session: AsyncSession, row: Attachment, now: datetime) ->
         return 0
     written = 0
     for identity in await _holders(session, case):
-        language = (await session.execute(select(Conversation.language).where(
-            Conversation.channel == identity.channel, Conversation.chat_id == identity.chat_id))
-        ).scalar_one_or_none() or "vi"
-        t = translator(language)
+        t = translator(await ConversationRepository(session).language(identity.channel, identity.chat_id) or "vi")
         text = t("officials.notice.reply_media", code=case.code, what=t(f"report.media_kind.{row.kind}"))
         await outbox.add(session, channel=identity.channel, chat_id=identity.chat_id,
                          payload=Outbound(text=text, attachment_ids=(row.id,)).to_json(), now=now,

@@ -15,17 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Delete, Update, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.domain.owners import Holder, owner
 from storage.models import AbuseCounter, Attachment, InboxItem, OutboxItem, PinAttempt, PinGuard, WebMessage
 from storage.repositories import outbox
+from storage.repositories.dialect import rowcount
 from storage.uow import Database
 
 RETENTION_DAYS = 30
 SHORT = timedelta(days=1)
-UPLOAD_PREFIX = "webupload:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +62,11 @@ async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAY
             PinGuard.next_try_at < now,
             ((PinGuard.failures == 0) & (PinGuard.updated_at < now - SHORT)) | (PinGuard.updated_at < keep)))
         counters = await _delete(s, delete(AbuseCounter).where(AbuseCounter.window_start < now - 2 * SHORT))
-        uploads = await _delete(s, delete(Attachment).where(Attachment.owner_key.like(f"{UPLOAD_PREFIX}%"),
+        uploads = await _delete(s, delete(Attachment).where(Attachment.owner_key.like(owner(Holder.WEB_UPLOAD, "%")),
                                                             Attachment.created_at < now - SHORT))
         await uow.commit()
     return Purged(masked, profiles, inbox_n, outbox_n, transcripts, attempts, guards, counters, uploads)
 
 
-async def _delete(session: AsyncSession, stmt: object) -> int:
-    result = await session.execute(stmt)  # type: ignore[call-overload]
-    return int(result.rowcount or 0)
+async def _delete(session: AsyncSession, stmt: Delete | Update) -> int:
+    return rowcount(await session.execute(stmt))

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from storage.models import Official, RevealAudit
 from storage.repositories.dialect import is_postgres
 

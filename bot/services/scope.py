@@ -1,6 +1,6 @@
 """What an official may see on the dashboard and in exports, and the cases list behind both.
 
-Scope by role (bot/services/authz.py says the same for the chat):
+Scope by role (bot/domain/authz.py says the same for the chat):
 - officer: their own unit's cases;
 - head, leader: their unit's cases and those of every unit below;
 - overseer (People's Council, Fatherland Front): aggregate figures of the whole city (the tree of the
@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cases import OPEN_STATUSES, CaseKind, CaseStatus
+from bot.domain.cases import OPEN_STATUSES, CaseKind, CaseStatus, PublicEvent
 from bot.domain.digest import OVERDUE_BANDS
 from bot.services.org_view import OrgSnapshot
 from bot.services.sweep import subtree
 from storage.models import Case, Official
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import CaseRepository
 
 VIEWER_ROLES = ("officer", "head", "leader", "overseer")
 OPEN = tuple(s.value for s in OPEN_STATUSES)
@@ -96,13 +96,6 @@ class CasePage:
 
 
 @dataclass(frozen=True, slots=True)
-class PublicEvent:
-    at: datetime
-    action: str
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class CaseDetail:
     row: CaseRow
     history: list[PublicEvent] = field(default_factory=list)
@@ -127,10 +120,10 @@ async def viewer_for(session: AsyncSession, org: OrgSnapshot, official_id: int |
 def city_units(org: OrgSnapshot) -> list[int]:
     """The tree the coordinator unit belongs to, from its top: what an overseer oversees."""
     code = org.settings.get("coordinator")
-    if code not in org.units:
+    if not isinstance(code, str) or code not in org.units:
         return [u.id for u in org.units.values() if u.kind != "overseer"]
-    while org.units[code].parent_code is not None and org.units[code].parent_code in org.units:
-        code = org.units[code].parent_code
+    while (parent := org.units[code].parent_code) is not None and parent in org.units:
+        code = parent
     return subtree(org, org.units[code].id)
 
 
@@ -161,6 +154,7 @@ def _day(raw: Any) -> date | None:
 class Scope:
     def __init__(self, session: AsyncSession, org: OrgSnapshot, viewer: Viewer, now: datetime) -> None:
         self.session, self.org, self.viewer, self.now = session, org, viewer, now
+        self.case_rows = CaseRepository(session)
         self.tz = org.calendar.tz
 
     def units(self, unit: str = "") -> list[int]:
@@ -220,10 +214,10 @@ class Scope:
         """A case with its public history, or None when it is not in the viewer's scope (or does not exist)."""
         if self.viewer.aggregates_only or not code:
             return None
-        case = await case_rows.by_code(self.session, code[:32])
+        case = await self.case_rows.by_code(code[:32])
         if case is None or case.unit_id not in self.viewer.units:
             return None
-        events = await case_rows.history(self.session, case.id, public_only=True)
+        events = await self.case_rows.history(case.id, public_only=True)
         category = self.org.categories_by_id.get(case.category_id or -1)
         public = case.kind == CaseKind.REPORT.value and not case.sealed and (
             case.public if case.public is not None else bool(category and category.public))
@@ -237,11 +231,11 @@ class Scope:
         detail = await self.detail(code)
         if detail is None or not detail.may_publish:
             return False
-        case = await case_rows.by_code(self.session, code[:32])
+        case = await self.case_rows.by_code(code[:32])
         assert case is not None
         case.public = value
-        await case_rows.add_event(self.session, case, at=self.now, action="published" if value else "withheld",
-                                  actor_kind="official", actor_id=self.viewer.official_id, public=False)
+        await self.case_rows.add_event(case, at=self.now, action="published" if value else "withheld",
+                                       actor_kind="official", actor_id=self.viewer.official_id, public=False)
         return True
 
     async def overdue(self, limit: int = 200) -> list[tuple[int, list[CaseRow]]]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.model import Choice
 from bot.clock import Clock
+from bot.domain.action_keys import Verb
 from bot.domain.cases import OPEN_STATUSES, Action, CaseStatus, next_status
 from bot.domain.deadlines import TimeUnit, pick_policy
 from bot.domain.reminders import (
@@ -33,14 +34,13 @@ from bot.domain.reminders import (
     plan,
 )
 from bot.i18n import Translator, translator
-from bot.services.action_keys import Verb
 from bot.services.escalation import ACK_PREFIX
-from bot.services.notices import Letter, Letterbox, Person, Recipients, release_held
-from bot.services.notify import action_choices
+from bot.services.notices import Letter, Letterbox, Person, Recipients, action_choices, release_held
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.models import Case, CaseReminder, ChannelIdentity, Escalation, JobClaim, Official, OutboxItem
-from storage.repositories.cases import add_event
-from storage.repositories.dialect import insert_for, is_postgres
+from storage.repositories.cases import CaseRepository
+from storage.repositories.dialect import insert_for, rowcount
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ def rearm(case: Case, now: datetime) -> None:
 class Sweep:
     def __init__(self, session: AsyncSession, org: OrgSnapshot, now: datetime, report: SweepReport) -> None:
         self.session, self.org, self.now, self.report = session, org, now, report
+        self.case_rows, self.official_rows = CaseRepository(session), OfficialRepository(session)
         self.calendar = org.calendar
         self.rules = EscalationRules.from_settings(org.settings.get("escalation"))
         self.quiet = QuietHours.from_settings(org.settings.get("quiet_hours"))
@@ -147,25 +148,21 @@ class Sweep:
         """Every open case has a next action and a holder who can act: a case with no next action is looked
         at now; one held by an official whose access ended goes back to its unit (to be taken again, its
         reminders to the unit's desk). Returns how many cases were put right."""
-        orphans = list((await self.session.execute(
-            select(Case).where(Case.next_action_at.is_(None), Case.status.in_(OPEN), Case.due_at.is_not(None))
-        )).scalars())
+        orphans = await self.case_rows.without_next_action(OPEN)
         for case in orphans:
             log.warning("open case %s had no next action: looked at now", case.code)
             case.next_action_at = self.now
-        stranded = list((await self.session.execute(
-            select(Case).join(Official, Official.id == Case.assignee_id)
-            .where(Case.status.in_(OPEN), Official.active.is_(False))
-        )).scalars())
+        stranded = await self.case_rows.held_by_inactive(OPEN)
         for case in stranded:
             log.warning("open case %s was held by an inactive official: handed back to its unit", case.code)
             before, holder = case.status, case.assignee_id
             if before in ACCEPTED and before != CaseStatus.WAITING_CITIZEN.value:
                 case.status = next_status(before, Action.HAND_BACK).value
             case.assignee_id, case.next_action_at = None, self.now
-            await add_event(self.session, case, at=self.now, action="handed_back", actor_kind="system",
-                            actor_id=None, from_status=before if case.status != before else None,
-                            to_status=case.status if case.status != before else None, data={"from": holder})
+            await self.case_rows.add_event(case, at=self.now, action="handed_back", actor_kind="system",
+                                           actor_id=None, from_status=before if case.status != before else None,
+                                           to_status=case.status if case.status != before else None,
+                                           data={"from": holder})
         return len(orphans) + len(stranded)
 
     async def unreachable(self) -> int:
@@ -182,6 +179,8 @@ class Sweep:
         )).all()
         done = 0
         for row, official_id in rows:
+            if official_id is None:  # not selected
+                continue
             others = [r for r in await self.recipients.reach([official_id])
                       if (r.channel, r.chat_id) != (row.channel, row.chat_id)]
             if others:
@@ -208,11 +207,7 @@ class Sweep:
     # --- due cases --------------------------------------------------------------------------------------
 
     async def run_batch(self, limit: int) -> int:
-        stmt = select(Case).where(Case.next_action_at <= self.now).order_by(Case.next_action_at).limit(limit)
-        if is_postgres(self.session):
-            # Another sweep's cases are skipped, not waited for: it is handling them.
-            stmt = stmt.with_for_update(skip_locked=True)
-        cases = list((await self.session.execute(stmt)).scalars())
+        cases = await self.case_rows.due(self.now, limit)  # another sweep's cases are skipped, not waited for
         for case in cases:
             await self.handle(case)
             if case.next_action_at is not None and case.next_action_at <= self.now:
@@ -281,7 +276,7 @@ class Sweep:
             .values(case_id=case.id, kind=kind.value, due_at=about, sent_at=self.now)
             .on_conflict_do_nothing(index_elements=["case_id", "kind", "due_at"])
         )
-        if not claimed.rowcount:
+        if not rowcount(claimed):
             return
         self.report.reminders += 1
         people = await self._reminded(case, kind)
@@ -382,10 +377,7 @@ class Sweep:
         if not self.quiet.allows(self.now, self.calendar):
             return  # a list missed all day is superseded by tomorrow's
         # Heads with a linked account and no list yet today: two queries once every head has had theirs.
-        linked = select(ChannelIdentity.id).where(ChannelIdentity.official_id == Official.id).exists()
-        heads = (await self.session.execute(
-            select(Official.id, Official.unit_id)
-            .where(Official.role == "head", Official.active.is_(True), linked).order_by(Official.id))).all()
+        heads = await self.official_rows.linked(("head",))
         periods = {head_id: f"{day.isoformat()}:{head_id}" for head_id, _ in heads}
         done = set((await self.session.execute(
             select(JobClaim.period).where(JobClaim.job == "overdue_list", JobClaim.period.in_(periods.values()))
@@ -398,7 +390,7 @@ class Sweep:
                                                           claimed_at=self.now)
                 .on_conflict_do_nothing(index_elements=["job", "period"])
             )
-            if claimed.rowcount:
+            if rowcount(claimed):
                 await self._overdue_list(head_id, unit_id)
 
     async def _overdue_list(self, head_id: int, unit_id: int) -> None:
@@ -426,6 +418,8 @@ class Sweep:
             lines = [t("deadline.overdue_list", date=t.date(today), count=total,
                        unit=self.org.units_by_id[unit_id].name(t.language))]
             for code, case_unit, due, assignee in rows:
+                if due is None:  # not selected (due before now)
+                    continue
                 late = self.calendar.working_days_between(self.calendar.local(due).date(), today)
                 lines.append(t("deadline.overdue_line", code=code, unit=self.org.units_by_id[case_unit].code,
                                days=max(late, 1), due=t.due(due, self.calendar.tz),
@@ -435,6 +429,8 @@ class Sweep:
             if paused:
                 lines.append(t("deadline.paused_list", count=len(paused)))
             for code, case_unit, since in paused:
+                if since is None:  # not selected (paused)
+                    continue
                 waited = self.calendar.working_days_between(self.calendar.local(since).date(), today)
                 lines.append(t("deadline.paused_line", code=code, unit=self.org.units_by_id[case_unit].code,
                                days=waited, since=t.date(self.calendar.local(since))))

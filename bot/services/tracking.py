@@ -20,15 +20,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cases import CaseStatus
+from bot.domain.authz import Refused
+from bot.domain.cases import CaseStatus, PublicEvent
 from bot.domain.guessing import FREE_TRIES, last_free_try, wait_after
-from bot.services.authz import Refused
 from bot.services.case_actions import CaseActions, Verdict
 from bot.services.context import AppContext
 from bot.services.org_view import OrgSnapshot
 from bot.services.pins import check_pin_off_loop, hash_pin
 from storage.models import Case, PinAttempt, PinGuard
-from storage.repositories import cases as case_rows
+from storage.repositories.cases import CaseRepository
 from storage.repositories.dialect import insert_for, is_postgres
 from storage.uow import Database
 
@@ -60,13 +60,6 @@ class LookUp:
 
 
 @dataclass(frozen=True, slots=True)
-class TrackedEvent:
-    at: datetime
-    action: str
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class TrackedCase:
     code: str
     kind: str
@@ -76,7 +69,7 @@ class TrackedCase:
     text: str
     created_at: datetime
     due_at: datetime | None
-    history: list[TrackedEvent]
+    history: list[PublicEvent]
     answer: str | None
     answered_at: datetime | None
     rating: str | None
@@ -93,6 +86,7 @@ def normal_code(code: str) -> str:
 class Tracking:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot) -> None:
         self.session, self.app, self.org = session, app, org
+        self.case_rows = CaseRepository(session)
 
     async def reserve_try(self, code: str, address: str) -> tuple[str | None, int]:
         """Count one PIN check against `code` before it happens: the stored hash to check against (None for
@@ -120,7 +114,7 @@ class Tracking:
         before = guard.failures
         guard.failures += 1
         guard.next_try_at, guard.updated_at = now + wait_after(guard.failures), now
-        case = await case_rows.by_code(self.session, code)
+        case = await self.case_rows.by_code(code)
         await self.session.flush()
         return (case.pin_hash if case is not None else None), before
 
@@ -137,11 +131,11 @@ class Tracking:
 
     async def view(self, code: str, language: str) -> TrackedCase | None:
         """A case whose PIN was proven moments ago (the page's signed token says so)."""
-        case = await case_rows.by_code(self.session, normal_code(code))
+        case = await self.case_rows.by_code(normal_code(code))
         return await self._view(case, language) if case is not None else None
 
     async def _view(self, case: Case, language: str) -> TrackedCase:
-        events = await case_rows.history(self.session, case.id, public_only=True)
+        events = await self.case_rows.history(case.id, public_only=True)
         answers = [e for e in events if e.action in ANSWER_ACTIONS and e.note]
         category = self.org.categories_by_id.get(case.category_id or -1)
         unit = self.org.units_by_id.get(case.unit_id)
@@ -149,7 +143,7 @@ class Tracking:
             code=case.code, kind=case.kind, status=case.status,
             category=category.name(language) if category else None, unit=unit.name(language) if unit else "",
             text=case.text, created_at=case.created_at, due_at=case.due_at,
-            history=[TrackedEvent(e.at, e.action, None if e.action in ANSWER_ACTIONS else e.note)
+            history=[PublicEvent(e.at, e.action, None if e.action in ANSWER_ACTIONS else e.note)
                      for e in events],
             answer=answers[-1].note if answers else None, answered_at=answers[-1].at if answers else None,
             rating=case.rating,
@@ -163,7 +157,7 @@ class Tracking:
         """
         if verdict not in VERDICTS:
             return None
-        case = await case_rows.by_code(self.session, normal_code(code))
+        case = await self.case_rows.by_code(normal_code(code))
         if case is None:
             return None
         try:

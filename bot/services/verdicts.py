@@ -11,24 +11,26 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.channels.model import MediaRef
 from bot.clock import Clock
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from bot.domain.cases import OPEN_STATUSES, Action, CaseKind, CaseStatus, next_status, tracking_code
 from bot.domain.deadlines import due_at, pick_policy
 from bot.domain.media import MediaRejected, check_media
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.owners import Holder, owner
+from bot.i18n import Translator
 from bot.services.case_work import MAX_TEXT, RATING_DAYS, CaseWork, unique_accounts
 from bot.services.intake import Receipt
-from bot.services.notify import MAP_LINK, action_choices
+from bot.services.notices import MAP_LINK, action_choices
 from bot.services.org_view import UnitInfo
 from bot.services.pins import hash_pin, new_pin
-from bot.services.reply_media import reply_owner
-from storage.models import Attachment, Case
-from storage.repositories import cases as case_rows
+from storage.models import Attachment, Case, ChannelIdentity
+from storage.repositories.cases import next_number
 from storage.uow import Database
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
@@ -47,10 +49,7 @@ class Verdicts(CaseWork):
 
     async def waiting_for(self, identity_id: int) -> list[tuple[int, str]]:
         """(id, code) of the cases on which an official waits for this account's answer, oldest first."""
-        stmt = (select(Case.id, Case.code)
-                .where(Case.reply_identity_id == identity_id, Case.status == CaseStatus.WAITING_CITIZEN.value)
-                .order_by(Case.paused_at, Case.id))
-        return [(i, c) for i, c in (await self.session.execute(stmt)).all()]
+        return await self.case_rows.waiting_on(identity_id, CaseStatus.WAITING_CITIZEN.value)
 
     async def _citizens_case(self, case_id: int, identity_id: int | None) -> Case:
         """The case, if it answers to this account (None: a walk-in case, as the tracking page rates it)."""
@@ -83,14 +82,14 @@ class Verdicts(CaseWork):
             if case.assignee_id is None:  # its holder lost access meanwhile: the unit takes it again
                 moved = (moved[0], self._move(case, Action.HAND_BACK)[1])
             self._resume_clock(case)
-        data: dict = {"attachments": len(evidence)}
+        data: dict[str, Any] = {"attachments": len(evidence)}
         if lat is not None and lon is not None:
             data["location"] = [lat, lon]
         await self._event(case, "citizen_replied" if waiting else "citizen_added", citizen=True, moved=moved,
                           note=text or None, data=data)
         code, case_key, photos = case.code, case.id, len(evidence)
 
-        def render(t) -> str:
+        def render(t: Translator) -> str:
             lines = [t("officials.notice.citizen_replied", code=code, text=text or t("officials.notice.reply_no_text"))]
             if lat is not None and lon is not None:
                 lines.append(t("officials.card_location", lat=f"{lat:.6f}", lon=f"{lon:.6f}",
@@ -105,7 +104,7 @@ class Verdicts(CaseWork):
         )
         return case.code
 
-    async def reply_recipients(self, case: Case) -> list:
+    async def reply_recipients(self, case: Case) -> list[ChannelIdentity]:
         return (await self.notifier.accounts_of([case.assignee_id]) if case.assignee_id
                 else await self.notifier.receivers(case.unit_id))
 
@@ -120,7 +119,7 @@ class Verdicts(CaseWork):
                 raise Refused("reply.bad_media") from None
             row = Attachment(
                 kind=ref.kind, mime=ref.mime or "application/octet-stream", size=ref.size or 0, sha256="",
-                storage="db", case_id=case.id, owner_key=reply_owner(case.id), created_at=self.now,
+                storage="db", case_id=case.id, owner_key=owner(Holder.REPLY, case.id), created_at=self.now,
                 status="pending", channel=channel, platform_ref=ref.ref, name=ref.name, fetch_attempts=0,
                 fetch_after=self.now,
             )
@@ -209,7 +208,7 @@ class Verdicts(CaseWork):
         accept = due_at(now, policy.accept, calendar) if policy.accept else None
         resolve = due_at(now, policy.resolve, calendar)
         prefix = tracking_code(first.kind, now.astimezone(self.app.tz).year, 0).rsplit("-", 1)[0]
-        number = await case_rows.next_number(self.session, prefix)
+        number = await next_number(self.session, prefix)
         pin = new_pin()
         pin_hash = await asyncio.to_thread(hash_pin, pin)  # 60,000 rounds: off the event loop
         case = Case(
@@ -254,8 +253,8 @@ async def expire_ratings(db: Database, clock: Clock, *, batch: int = 200) -> int
                 before = case.status
                 case.status = next_status(before, Action.EXPIRE_RATING).value
                 case.closed_at = now
-                await case_rows.add_event(uow.session, case, at=now, action="rating_expired", actor_kind="system",
-                                          actor_id=None, from_status=before, to_status=case.status)
+                await uow.cases.add_event(case, at=now, action="rating_expired", actor_kind="system",
+                                         actor_id=None, from_status=before, to_status=case.status)
             await uow.commit()
         closed += len(rows)
         if len(rows) < batch:

@@ -16,19 +16,15 @@ from bot import metrics
 from bot.channels.webchat import CHANNEL, WebChatChannel
 from bot.clock import Clock
 from bot.domain.media import check_media
+from bot.domain.owners import Holder, owner
 from bot.services.imaging import ImageWorker
 from bot.services.media import new_attachment
-from storage.models import Attachment, ChannelIdentity, Conversation, Official, Unit, WebMessage
+from storage.models import Attachment, ChannelIdentity, Official, Unit, WebMessage
 from storage.repositories import inbox, web_messages
 from storage.repositories.dialect import insert_for
 from storage.uow import Database
 
 DESK_ROLES = ("officer", "head", "leader", "admin")
-
-
-def upload_owner(chat_id: str) -> str:
-    """The owner key of a photo uploaded in a chat and not yet sent: only that chat may send or view it."""
-    return f"webupload:{chat_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +69,7 @@ class WebChat:
     async def conversation_language(self, chat_id: str) -> str | None:
         """The language the bot speaks in this chat, or None before its first message."""
         async with self.db.unit_of_work(readonly=True) as uow:
-            return (await uow.session.execute(
-                select(Conversation.language).where(Conversation.channel == CHANNEL, Conversation.chat_id == chat_id)
-            )).scalar_one_or_none()
+            return await uow.conversations.language(CHANNEL, chat_id)
 
     # --- photos ------------------------------------------------------------------------------------------
 
@@ -87,7 +81,7 @@ class WebChat:
         check_media(kind, mime, len(content))
         if kind == "photo":
             content, mime = await self.imaging.clean(content, "photo")
-        row = new_attachment(kind, mime, content, self.clock.now(), owner_key=upload_owner(chat_id))
+        row = new_attachment(kind, mime, content, self.clock.now(), owner_key=owner(Holder.WEB_UPLOAD, chat_id))
         async with self.db.unit_of_work() as uow:
             uow.session.add(row)
             await uow.commit()
@@ -96,7 +90,7 @@ class WebChat:
     async def own_upload(self, chat_id: str, attachment_id: int) -> Attachment | None:
         async with self.db.unit_of_work(readonly=True) as uow:
             row = await uow.session.get(Attachment, attachment_id)
-        return row if row is not None and row.owner_key == upload_owner(chat_id) else None
+        return row if row is not None and row.owner_key == owner(Holder.WEB_UPLOAD, chat_id) else None
 
     async def visible_media(self, chat_id: str, attachment_id: int) -> Attachment | None:
         """A photo this chat uploaded, or one the bot showed in this chat; nothing else."""
@@ -104,7 +98,7 @@ class WebChat:
             row = await uow.session.get(Attachment, attachment_id)
             if row is None or row.content is None:
                 return None
-            if row.owner_key == upload_owner(chat_id):
+            if row.owner_key == owner(Holder.WEB_UPLOAD, chat_id):
                 return row
             if await web_messages.mentions_attachment(uow.session, chat_id, attachment_id):
                 return row
@@ -121,7 +115,7 @@ class WebChat:
         )
         async with self.db.unit_of_work(readonly=True) as uow:
             rows = (await uow.session.execute(stmt)).all()
-        return [DemoSeat(*row) for row in rows]
+        return [DemoSeat(seat, *rest) for seat, *rest in rows if seat is not None]  # seat: selected not null
 
     async def sit_at(self, account: str, seat: str) -> bool:
         """Link the web account `account` to the demo official holding `seat`; False for an unknown seat."""

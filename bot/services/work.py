@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,20 +22,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.model import MediaRef, Outbound
 from bot.clock import Clock
 from bot.domain import work as rules
+from bot.domain.authz import Refused
 from bot.domain.media import MediaRejected, check_media
 from bot.domain.reminders import QuietHours
 from bot.domain.work import MilestoneLine, Missing, Standing, day_text
 from bot.i18n import Translator, translator
-from bot.services.authz import Refused
 from bot.services.context import AppContext
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.services.org_view import OrgCache, OrgSnapshot
 from storage.leaders import Milestone, Programme, Recommendation, WorkDecision, WorkItem, WorkProgress
 from storage.models import Attachment, ChannelIdentity, JobClaim, Official
 from storage.repositories import outbox
 from storage.repositories.cases import next_number
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import insert_for, rowcount
+from storage.repositories.officials import OfficialRepository
 from storage.uow import Database, note_work
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 OPEN = ("approved",)  # tracked: prompts, overdue
 CLOSED = ("done", "not_done")
@@ -62,12 +67,12 @@ class TaskDraft:
         return rules.missing(self.unit, self.result, self.lines())
 
     @classmethod
-    def from_json(cls, data: dict) -> TaskDraft:
+    def from_json(cls, data: dict[str, Any]) -> TaskDraft:
         milestones = [(str(d), str(t)) for d, t in data.get("milestones") or []]
         return cls(str(data.get("title", "")), str(data.get("problem", "")), str(data.get("result", "")),
                    milestones, str(data.get("unit", "")), str(data.get("resources", "")), data.get("item_id"))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "problem": self.problem, "result": self.result,
                 "milestones": [list(m) for m in self.milestones], "unit": self.unit,
                 "resources": self.resources, "item_id": self.item_id}
@@ -83,6 +88,7 @@ class Pending:
 class Work:
     def __init__(self, session: AsyncSession, app: AppContext, org: OrgSnapshot, notifier: Notifier) -> None:
         self.session, self.app, self.org, self.notifier = session, app, org, notifier
+        self.official_rows = OfficialRepository(session)
 
     # --- who -------------------------------------------------------------------------------------------------
 
@@ -93,9 +99,7 @@ class Work:
         return official
 
     async def committee_ids(self) -> list[int]:
-        return list((await self.session.execute(
-            select(Official.id).where(Official.role == "committee", Official.active.is_(True))
-            .order_by(Official.id))).scalars())
+        return [o.id for o in await self.official_rows.active("committee")]
 
     def today(self) -> date:
         return self.app.clock.now().astimezone(self.app.tz).date()
@@ -364,10 +368,9 @@ class Work:
 
     async def leaders(self) -> list[Official]:
         """Who may answer for a programme item: the active leaders."""
-        return list((await self.session.execute(select(Official).where(
-            Official.role == "leader", Official.active.is_(True)).order_by(Official.id))).scalars())
+        return await self.official_rows.active("leader")
 
-    async def record_programme(self, official_id: int | None, title: str, items: list[dict]) -> Programme:
+    async def record_programme(self, official_id: int | None, title: str, items: list[dict[str, Any]]) -> Programme:
         """A programme with its items; each item: title, result, method, resources, unit (a code), leader (an
         official's id), milestones [(ISO date, title)]. Every item must have its 5 rõ."""
         official = await self.can_record_programme(official_id)
@@ -398,8 +401,8 @@ class Work:
             await self._replace_milestones(
                 item, [MilestoneLine(date.fromisoformat(d), t) for d, t in spec["milestones"]])
             heads = [o.id for o in await _unit_heads(self.session, item.unit_id)]
-            await self.tell(heads, lambda t, item=item: t("work.item_assigned", code=item.code or "",
-                                                              title=item.title, programme=title))
+            await self.tell(heads, _words("work.item_assigned", code=item.code or "", title=item.title,
+                                          programme=title))
         return programme
 
     # --- where things stand ----------------------------------------------------------------------------------
@@ -412,10 +415,15 @@ class Work:
 # --- the periodic jobs --------------------------------------------------------------------------------------
 
 
+def _words(key: str, **params: Any) -> Callable[[Translator], str]:
+    """A notice's words, put in each reader's language when it is sent."""
+    return lambda t: t(key, **params)
+
+
 async def _claim(session: AsyncSession, job: str, period: str, now: datetime) -> bool:
     result = await session.execute(insert_for(session, JobClaim).values(job=job, period=period, claimed_at=now)
                                    .on_conflict_do_nothing(index_elements=["job", "period"]))
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def prompt_moment(org: OrgSnapshot, today: date) -> date:
@@ -453,7 +461,7 @@ async def run_work_jobs(db: Database, clock: Clock, *, org: OrgCache | None = No
     return done
 
 
-async def _prompts(services, today: date, now: datetime) -> int:
+async def _prompts(services: Services, today: date, now: datetime) -> int:
     if today < prompt_moment(services.org, today):
         return 0
     month = rules.month_label(today)
@@ -468,18 +476,21 @@ async def _prompts(services, today: date, now: datetime) -> int:
         to = [item.owner_id] if item.kind == "task" else [
             o.id for o in await _unit_heads(services.session, item.unit_id)] or [item.owner_id]
         code = item.code or ""
-        await work.tell(to, lambda t, code=code, title=item.title, late=late: t(
-            "work.prompt", code=code, title=title, month=month) + ("\n" + t("work.prompt_late") if late else ""))
+
+        def prompt(t: Translator, code: str = code, title: str = item.title, late: bool = late) -> str:
+            words = t("work.prompt", code=code, title=title, month=month)
+            return words + ("\n" + t("work.prompt_late") if late else "")
+
+        await work.tell(to, prompt)
         sent += 1
     return sent
 
 
 async def _unit_heads(session: AsyncSession, unit_id: int | None) -> list[Official]:
-    return list((await session.execute(select(Official).where(
-        Official.unit_id == unit_id, Official.role == "head", Official.active.is_(True)))).scalars())
+    return await OfficialRepository(session).active("head", unit_id=unit_id) if unit_id is not None else []
 
 
-async def _overdue(services, today: date, now: datetime) -> int:
+async def _overdue(services: Services, today: date, now: datetime) -> int:
     """A milestone past its date, not done: its leader is told once per date; a programme item's unit head
     too, and the responsible leader hears it as an escalation."""
     rows = (await services.session.execute(
@@ -496,14 +507,14 @@ async def _overdue(services, today: date, now: datetime) -> int:
                   "days": days}
         if item.kind == "item":
             heads = [o.id for o in await _unit_heads(services.session, item.unit_id)]
-            await work.tell(heads or [item.owner_id], lambda t, p=params: t("work.overdue", **p))
+            await work.tell(heads or [item.owner_id], _words("work.overdue", **params))
         else:
-            await work.tell([item.owner_id], lambda t, p=params: t("work.overdue", **p))
+            await work.tell([item.owner_id], _words("work.overdue", **params))
         sent += 1
     return sent + await _escalate(services, today, now)
 
 
-async def _late_recommendations(services, today: date, now: datetime) -> int:
+async def _late_recommendations(services: Services, today: date, now: datetime) -> int:
     """An overseer's recommendation past its date without an answer: the unit's head is reminded, once."""
     rows = (await services.session.execute(select(Recommendation).where(
         Recommendation.answered_at.is_(None), Recommendation.due < today).order_by(Recommendation.id))).scalars()
@@ -512,7 +523,7 @@ async def _late_recommendations(services, today: date, now: datetime) -> int:
         if not await _claim(services.session, "recommendation-late", str(rec.id), now):
             continue
         chiefs = await services.notifier.unit_chiefs(rec.unit_id)
-        await services.work.tell_accounts(chiefs, lambda t, rec=rec: t(
+        await services.work.tell_accounts(chiefs, _words(
             "oversight.rec_overdue", code=rec.code, due=day_text(rec.due)))
         sent += 1
     return sent
@@ -524,7 +535,7 @@ def escalate_after(org: OrgSnapshot) -> int:
     return int((org.settings.get("work") or {}).get("escalate_after_days", ESCALATE_AFTER))
 
 
-async def _escalate(services, today: date, now: datetime) -> int:
+async def _escalate(services: Services, today: date, now: datetime) -> int:
     """A programme item still overdue after the delay goes up to its responsible leader, once per date."""
     limit = today - timedelta(days=escalate_after(services.org))
     rows = (await services.session.execute(
@@ -539,6 +550,6 @@ async def _escalate(services, today: date, now: datetime) -> int:
         unit = services.org.units_by_id.get(item.unit_id or -1)
         params = {"code": item.code or "", "milestone": milestone.title, "due": day_text(milestone.due),
                   "days": (today - milestone.due).days, "unit": unit.code if unit else ""}
-        await services.work.tell([item.owner_id], lambda t, p=params: t("work.escalated", **p))
+        await services.work.tell([item.owner_id], _words("work.escalated", **params))
         sent += 1
     return sent

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import work as rules
 from bot.domain.work import Standing, day_text
@@ -18,10 +20,13 @@ from bot.i18n import Translator, translator
 from storage.leaders import Milestone, Programme, WorkItem, WorkProgress
 from storage.models import Official
 
+if TYPE_CHECKING:
+    from bot.services import Services
+
 ORDER = (Standing.ON_TRACK, Standing.LATE, Standing.DONE, Standing.NOT_DONE)
 
 
-async def send_summaries(services, today: date, now: datetime) -> int:
+async def send_summaries(services: Services, today: date, now: datetime) -> int:
     from bot.services.work import _claim, prompt_moment
 
     if today < prompt_moment(services.org, today):
@@ -31,7 +36,7 @@ async def send_summaries(services, today: date, now: datetime) -> int:
     sent = 0
     month = rules.month_label(previous)
     if committee and await _claim(services.session, "work-summary", month, now):
-        texts = {}
+        texts: dict[str, str] = {}
         for account in await services.notifier.accounts_of(committee):
             language = await services.notifier.language_of(account)
             if language not in texts:
@@ -49,7 +54,7 @@ async def send_summaries(services, today: date, now: datetime) -> int:
     return sent
 
 
-async def _leaders(services, year: int, kind: str = "task") -> list[tuple[Official, list[WorkItem]]]:
+async def _leaders(services: Services, year: int, kind: str = "task") -> list[tuple[Official, list[WorkItem]]]:
     items = (await services.session.execute(
         select(WorkItem).where(WorkItem.kind == kind, WorkItem.year == year,
                                WorkItem.status.in_(("approved", "done", "not_done")))
@@ -65,16 +70,16 @@ async def _leaders(services, year: int, kind: str = "task") -> list[tuple[Offici
     return found
 
 
-async def _counts(services, items: list[WorkItem], today: date) -> Counter:
+async def _counts(services: Services, items: list[WorkItem], today: date) -> Counter[Standing]:
     return Counter([await services.work.standing(item, today) for item in items])
 
 
-def _line(t: Translator, counts: Counter) -> str:
+def _line(t: Translator, counts: Counter[Standing]) -> str:
     return t("work.summary.counts", on_track=counts[Standing.ON_TRACK], late=counts[Standing.LATE],
              done=counts[Standing.DONE], not_done=counts[Standing.NOT_DONE])
 
 
-async def monthly(services, t: Translator, month: str, today: date) -> str:
+async def monthly(services: Services, t: Translator, month: str, today: date) -> str:
     year = int(month[:4])
     lines = [t("work.summary.title", month=month, day=day_text(today))]
     leaders = await _leaders(services, year)
@@ -94,15 +99,15 @@ async def monthly(services, t: Translator, month: str, today: date) -> str:
     if programmes:
         lines.append(t("work.summary.programmes"))
     for programme in programmes:
-        items = (await services.session.execute(select(WorkItem).where(
-            WorkItem.programme_id == programme.id).order_by(WorkItem.id))).scalars().all()
-        counts = await _counts(services, list(items), today)
+        items = list((await services.session.execute(select(WorkItem).where(
+            WorkItem.programme_id == programme.id).order_by(WorkItem.id))).scalars())
+        counts = await _counts(services, items, today)
         lines.append(t("work.summary.programme", code=programme.code, title=programme.title, total=len(items),
                        counts=_line(t, counts)))
     return "\n".join(lines)
 
 
-async def year_end(services, t: Translator, year: int) -> str:
+async def year_end(services: Services, t: Translator, year: int) -> str:
     lines = [t("work.year.title", year=year)]
     session = services.session
     registered = dict((await session.execute(
@@ -129,7 +134,7 @@ async def year_end(services, t: Translator, year: int) -> str:
     return "\n".join(lines)
 
 
-async def digest_lines(session, official_id: int, t: Translator, today: date) -> str:
+async def digest_lines(session: AsyncSession, official_id: int, t: Translator, today: date) -> str:
     """The leader's own tasks for their weekly digest: one line each, with where it stands ("" when none)."""
     items = (await session.execute(select(WorkItem).where(
         WorkItem.owner_id == official_id, WorkItem.kind == "task", WorkItem.year == today.year,

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.typedefs import Middleware
 
 from bot.logs import CORRELATION, new_correlation
 
@@ -23,7 +24,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def security_headers(frame_ancestors: str = "'none'") -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def security_headers(frame_ancestors: str = "'none'") -> Middleware:
     """The middleware; `frame_ancestors` lists the sites allowed to frame our pages (the city portal that
     embeds the chat, FRAME_ANCESTORS), by default none."""
     headers = {

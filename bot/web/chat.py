@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
 from bot.channels.webchat import frame_of
 from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
@@ -338,16 +338,16 @@ class WebChatRoutes:
             part = await reader.next()
         except (ValueError, AssertionError, KeyError):
             part = None
-        kind = getattr(part, "name", None)
-        if part is None or kind not in ("photo", "voice"):
+        kind = part.name if isinstance(part, BodyPartReader) else None  # a nested multipart is no file
+        if not isinstance(part, BodyPartReader) or kind not in ("photo", "voice"):
             return web.json_response({"error": t("web.error.malformed")}, status=400)
         limit = MAX_PHOTO_BYTES if kind == "photo" else MAX_WEB_VOICE_BYTES
         content = bytearray()
-        while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
+        while chunk := await part.read_chunk(64 * 1024):
             content += chunk
             if len(content) > limit:
                 return web.json_response({"error": t("web.upload.too_large")}, status=413)
-        mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()  # type: ignore[union-attr]
+        mime = part.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind == "voice" and (mime != "audio/webm" or not bytes(content[:4]) == WEBM_MAGIC):
             return web.json_response({"error": t("web.upload.wrong_type")}, status=415)  # checked by content
         try:

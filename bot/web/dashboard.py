@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.domain.digest import OVERDUE_BANDS, Period, PeriodKind, parse_period
+from bot.domain.digest import OVERDUE_BANDS, Period, PeriodKind, last_days, parse_period
 from bot.i18n import translator
 from bot.services.chart import Bar, on_time_chart
 from bot.services.context import AppContext
@@ -217,7 +217,7 @@ class DashboardRoutes:
             return Period(PeriodKind.DAYS, datetime.combine(start, datetime.min.time(), tzinfo=tz),
                           datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz))
         text = request.query.get("period", "")[:32]
-        return parse_period(text, scope.now, tz) or parse_period("", scope.now, tz)  # type: ignore[return-value]
+        return parse_period(text, scope.now, tz) or last_days(scope.now, tz)  # unreadable: the last seven days
 
     def _period_query(self, request: web.Request) -> dict[str, str]:
         return {k: request.query[k][:32] for k in ("period", "from", "to") if request.query.get(k)}

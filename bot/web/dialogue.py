@@ -15,7 +15,7 @@ from bot.i18n import translator
 from bot.services.context import AppContext
 from bot.services.dialogues import Dialogues
 from bot.services.intake import Intake
-from bot.services.notify import Notifier
+from bot.services.notices import Notifier
 from bot.web.pages import html_response, language_links, page_language, render
 from storage.models import Case, Official
 from storage.models_civic import DialogueQuestion

@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.faults import crash_point
 from bot.logs import hashed_id
 from bot.workers.group_commit import GroupCommit
-from bot.workers.pool import Chat, ChatPool, Scan
+from bot.workers.pool import Chat, ChatPool, PoolWorker, Scan
 from bot.workers.presence import Presence
 from bot.workers.supervise import is_transient
 from storage.models import InboxItem
@@ -58,7 +58,7 @@ def lost_a_race(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
 
 
-class Consumer:
+class Consumer(PoolWorker):
     def __init__(self, db: Database, process: ProcessRow, on_failure: OnFailure, clock: Clock, *,
                  presence: Presence | None = None, concurrency: int = 8, fallback_poll: float = 5.0,
                  group_commit: int = GROUP_COMMIT_CHATS) -> None:
@@ -80,15 +80,6 @@ class Consumer:
 
     def offer(self, chat: Chat) -> None:
         self.pool.offer(chat)
-
-    def wake(self) -> None:
-        self.pool.wake()
-
-    def stop(self) -> None:
-        self.pool.stop()
-
-    async def run(self) -> None:
-        await self.pool.run()
 
     async def drain(self) -> None:
         """Process everything pending now (tests and one-shot commands)."""
@@ -120,7 +111,8 @@ class Consumer:
             return await self._attempt_failed(chat, step.row_id, step.failure)
         crash_point("after_flow_commit")
         log.debug("%s chat %s: update %s handled", chat[0], hashed_id(chat[1]), step.row_id)
-        metrics.update_processed(chat[0], (self.clock.now() - step.received_at).total_seconds())
+        if step.received_at is not None:
+            metrics.update_processed(chat[0], (self.clock.now() - step.received_at).total_seconds())
         return step.more
 
     async def _steps(self, chats: list[Chat]) -> list[Step]:

@@ -60,7 +60,7 @@ class GroupCommit(Generic[Key, Outcome]):
         finally:
             # A step asked meanwhile starts the next batch; the finished task leaves the set on its callback,
             # so count it out here already.
-            self._batches.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._batches.discard(asyncio.current_task())
             self._start()
 
     async def _one_batch(self, taken: list[tuple[Key, asyncio.Future[Outcome]]]) -> None:

@@ -62,8 +62,8 @@ class Notifier:
         url = make_url(self.db.url).set(drivername="postgresql").difference_update_query(["schema"])
         return url.render_as_string(hide_password=False)
 
-    def _heard(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        owner, work = decode(payload)
+    def _heard(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        owner, work = decode(str(payload))  # a NOTIFY's payload is text
         if owner == self.presence.owner:
             return
         if work is None:

@@ -191,3 +191,19 @@ class ChatPool:
     @property
     def busy(self) -> int:
         return len(self._busy)
+
+
+class PoolWorker:
+    """A worker whose loop is its chat pool (the consumer, the sender): running, waking and stopping it is
+    running, waking and stopping the pool."""
+
+    pool: ChatPool
+
+    def wake(self) -> None:
+        self.pool.wake()
+
+    def stop(self) -> None:
+        self.pool.stop()
+
+    async def run(self) -> None:
+        await self.pool.run()

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class Presence:
         self.peers = 0  # other live processes seen at the last beat: nobody to notify when 0
         self._last_beat = -1e9
         self.outage = Outage("heartbeat", log)
-        self.beat_hooks: list = []  # coroutines run after each beat (channel claims)
+        self.beat_hooks: list[Callable[[], Awaitable[None]]] = []  # coroutines run after each beat (channel claims)
         self._reaping_until: float | None = None  # set at the first beat: look for crashed predecessors till then
         self.host = _machine()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from handlers.base import Flow, Turn
 from handlers.leaders import commands
 from handlers.leaders.close import CloseFlow

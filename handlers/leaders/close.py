@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from bot.channels.model import Choice
-from bot.services.authz import Refused
-from handlers.base import Turn
-from handlers.leaders.common import choose_again, typed
+from bot.domain.authz import Refused
+from bot.i18n import N_
+from handlers.base import DeclaredFlow, Turn
+from handlers.leaders.common import CODE, choose_again, open_tracked, typed
 from handlers.officials.common import done, say_refusal
 
-CODE = "code"
 
-
-class CloseFlow:
-    name: ClassVar[str] = "task_close"
-    states: ClassVar[tuple[str, ...]] = ("how", "reason")
-
+class CloseFlow(DeclaredFlow, name="task_close", states=("how", "reason")):
     async def begin(self, turn: Turn) -> None:
-        code = (turn.inbound.argument or "").strip()
-        if not code or len(code) > 32:
-            turn.say(turn.t("work.close.usage"))
+        item = await open_tracked(turn, self.name, "how", N_("work.close.usage"))
+        if item is None:
             return
-        try:
-            item = await turn.services.work.tracked(turn.actor.official_id, code)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
-            return
-        done(turn)
-        turn.goto(self.name, "how")
-        turn.state.data[CODE] = item.code
         turn.say(turn.t("work.close.ask", code=item.code or "", title=item.title),
                  [Choice("done", turn.t("work.close.done")), Choice("not_done", turn.t("work.close.not_done"))])
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain.authz import Refused
 from bot.domain.work import day_text, month_label
-from bot.services.authz import Refused
 from bot.services.work_summary import monthly, year_end
 from handlers.base import Turn
-from handlers.officials.common import done, say_refusal
+from handlers.officials.common import allowed, done, say_refusal
 
 MAX_ARGUMENT = 2000
 
@@ -69,12 +69,10 @@ async def milestone_done(turn: Turn) -> None:
     if len(words) != 2 or not words[1].isdigit():
         turn.say(turn.t("work.done.usage"))
         return
-    try:
-        milestone = await turn.services.work.milestone_done(turn.actor.official_id, words[0], int(words[1]))
-    except Refused as refusal:
-        say_refusal(turn, refusal)
-        return
-    turn.say(turn.t("work.done.noted", title=milestone.title))
+    work, official = turn.services.work, turn.actor.official_id
+    milestone = await allowed(turn, work.milestone_done(official, words[0], int(words[1])))
+    if milestone is not None:
+        turn.say(turn.t("work.done.noted", title=milestone.title))
 
 
 async def oversight(turn: Turn) -> None:
@@ -102,12 +100,9 @@ async def respond(turn: Turn) -> None:
         turn.say(turn.t("oversight.respond_usage"))
         return
     code, answer = words[0], (turn.inbound.argument or "").strip()[len(words[0]):].strip()
-    try:
-        rec = await turn.services.oversight.respond(turn.actor.official_id, code, answer)
-    except Refused as refusal:
-        say_refusal(turn, refusal)
-        return
-    turn.say(turn.t("oversight.responded", code=rec.code))
+    rec = await allowed(turn, turn.services.oversight.respond(turn.actor.official_id, code, answer))
+    if rec is not None:
+        turn.say(turn.t("oversight.responded", code=rec.code))
 
 
 async def summary(turn: Turn) -> None:

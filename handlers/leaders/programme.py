@@ -4,13 +4,20 @@ measurable result, dated milestones, the unit that carries it out, the responsib
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any
 
 from bot.channels.model import Choice
-from bot.domain.work import day_text, is_measurable, parse_milestone
-from bot.services.authz import Refused
-from handlers.base import Turn
-from handlers.leaders.common import MAX_LINE, choose_again, missing_words, typed
+from bot.domain.authz import Refused
+from bot.domain.work import is_measurable
+from handlers.base import DeclaredFlow, Turn
+from handlers.leaders.common import (
+    MAX_LINE,
+    choose_again,
+    milestones_done,
+    missing_words,
+    take_milestone,
+    typed,
+)
 from handlers.officials.common import done, say_refusal
 
 ITEMS = "items"
@@ -18,10 +25,9 @@ ITEM = "item"
 FIXING = "fixing"
 
 
-class ProgrammeFlow:
-    name: ClassVar[str] = "programme"
-    states: ClassVar[tuple[str, ...]] = ("title", "item_title", "item_result", "item_milestones", "item_unit",
-                                         "item_leader", "item_resources", "more")
+class ProgrammeFlow(DeclaredFlow, name="programme",
+                    states=("title", "item_title", "item_result", "item_milestones", "item_unit", "item_leader",
+                            "item_resources", "more")):
 
     async def begin(self, turn: Turn) -> None:
         try:
@@ -34,8 +40,9 @@ class ProgrammeFlow:
         turn.state.data[ITEMS] = []
         turn.say(turn.t("work.programme.ask_title"))
 
-    def _item(self, turn: Turn) -> dict:
-        return turn.state.data.setdefault(ITEM, {"milestones": []})
+    def _item(self, turn: Turn) -> dict[str, Any]:
+        item: dict[str, Any] = turn.state.data.setdefault(ITEM, {"milestones": []})
+        return item
 
     async def handle(self, turn: Turn) -> None:
         step = turn.state.step
@@ -86,7 +93,7 @@ class ProgrammeFlow:
     def _ask(self, turn: Turn, step: str) -> None:
         turn.state.step = step
         if step == "item_milestones":
-            turn.say(turn.t("work.register.ask_milestones"), [Choice("done", turn.t("work.register.milestones_done"))])
+            turn.say(turn.t("work.register.ask_milestones"), milestones_done(turn))
         elif step == "item_unit":
             turn.say(turn.t("work.register.ask_unit", codes=", ".join(sorted(turn.services.org.units))))
         else:
@@ -99,20 +106,8 @@ class ProgrammeFlow:
             self._ask(turn, following)
 
     def _milestone(self, turn: Turn) -> None:
-        if turn.choice == "done":
+        if not take_milestone(turn, self._item(turn)["milestones"]):
             self._after(turn, "item_unit")
-            return
-        text = typed(turn, MAX_LINE)
-        if text is None:
-            return
-        line = parse_milestone(text, turn.now.astimezone(turn.services.app.tz).year)
-        if line is None:
-            turn.say(turn.t("work.register.bad_milestone"), [Choice("done", turn.t("work.register.milestones_done"))])
-            return
-        item = self._item(turn)
-        item["milestones"].append([line.due.isoformat(), line.title])
-        turn.say(turn.t("work.register.milestone_noted", number=len(item["milestones"]), due=day_text(line.due),
-                        title=line.title), [Choice("done", turn.t("work.register.milestones_done"))])
 
     async def _ask_leader(self, turn: Turn) -> None:
         leaders = await turn.services.work.leaders()

@@ -3,35 +3,21 @@ photo or a document (`/progress CODE`)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from bot.channels.model import Choice, InboundKind
-from bot.services.authz import Refused
-from handlers.base import Turn
-from handlers.leaders.common import typed
+from bot.channels.model import Choice, InboundKind, MediaRef
+from bot.domain.authz import Refused
+from bot.i18n import N_
+from handlers.base import DeclaredFlow, Turn
+from handlers.leaders.common import CODE, open_tracked, typed
 from handlers.officials.common import done, say_refusal
 
-CODE = "code"
 MEDIA_KINDS = (InboundKind.PHOTO, InboundKind.DOCUMENT)
 
 
-class ProgressFlow:
-    name: ClassVar[str] = "task_progress"
-    states: ClassVar[tuple[str, ...]] = ("percent", "note", "media")
-
+class ProgressFlow(DeclaredFlow, name="task_progress", states=("percent", "note", "media")):
     async def begin(self, turn: Turn) -> None:
-        code = (turn.inbound.argument or "").strip()
-        if not code or len(code) > 32:
-            turn.say(turn.t("work.progress.usage"))
+        item = await open_tracked(turn, self.name, "percent", N_("work.progress.usage"))
+        if item is None:
             return
-        try:
-            item = await turn.services.work.tracked(turn.actor.official_id, code)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
-            return
-        done(turn)
-        turn.goto(self.name, "percent")
-        turn.state.data[CODE] = item.code
         turn.say(turn.t("work.progress.ask_percent", code=item.code or "", title=item.title, percent=item.percent))
 
     async def handle(self, turn: Turn) -> None:
@@ -59,7 +45,7 @@ class ProgressFlow:
                 return
             await self._save(turn, media)
 
-    async def _save(self, turn: Turn, media) -> None:
+    async def _save(self, turn: Turn, media: tuple[str, MediaRef] | None) -> None:
         data = turn.state.data
         try:
             item = await turn.services.work.report(turn.actor.official_id, str(data.get(CODE, "")),

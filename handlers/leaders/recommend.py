@@ -3,21 +3,16 @@ deadline to answer (`/recommend`)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
-from bot.services.authz import Refused
-from handlers.base import Turn
+from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import typed
 from handlers.officials.common import done, say_refusal
 
 UNIT = "unit"
 
 
-class RecommendFlow:
-    name: ClassVar[str] = "recommend"
-    states: ClassVar[tuple[str, ...]] = ("unit", "text")
-
+class RecommendFlow(DeclaredFlow, name="recommend", states=("unit", "text")):
     async def begin(self, turn: Turn) -> None:
         try:
             await turn.services.oversight.overseer(turn.actor.official_id)

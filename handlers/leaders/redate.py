@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
-from bot.services.authz import Refused
-from handlers.base import Turn
-from handlers.leaders.common import choose_again, typed
-from handlers.officials.common import done, say_refusal
-
-CODE = "code"
+from bot.i18n import N_
+from handlers.base import DeclaredFlow, Turn
+from handlers.leaders.common import CODE, choose_again, open_on_item, tracked_item, typed
+from handlers.officials.common import allowed, done, say_refusal
 
 
 def parse_date(text: str) -> date | None:
@@ -25,27 +23,19 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-class RedateFlow:
-    name: ClassVar[str] = "task_redate"
-    states: ClassVar[tuple[str, ...]] = ("milestone", "date", "reason")
-
+class RedateFlow(DeclaredFlow, name="task_redate", states=("milestone", "date", "reason")):
     async def begin(self, turn: Turn) -> None:
-        code = (turn.inbound.argument or "").strip()
-        if not code or len(code) > 32:
-            turn.say(turn.t("work.redate.usage"))
+        item = await tracked_item(turn, N_("work.redate.usage"))
+        if item is None:
             return
-        try:
-            item = await turn.services.work.tracked(turn.actor.official_id, code)
-            milestones = [m for m in await turn.services.work.milestones(item.id) if m.done_at is None]
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        every = await allowed(turn, turn.services.work.milestones(item.id))
+        if every is None:
             return
+        milestones = [m for m in every if m.done_at is None]
         if not milestones:
             turn.say(turn.t("work.refused.no_milestone"))
             return
-        done(turn)
-        turn.goto(self.name, "milestone")
-        turn.state.data[CODE] = item.code
+        open_on_item(turn, self.name, "milestone", item)
         turn.say(turn.t("work.redate.pick", code=item.code or ""),
                  [Choice(f"m{m.position}", turn.t("work.milestone_line", number=m.position,
                                                   due=day_text(m.due), title=m.title)) for m in milestones])

@@ -4,30 +4,22 @@ figure in the result or a dated milestone it cannot be sent: the bot says which 
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from bot.channels.model import Choice
-from bot.domain.work import day_text, parse_milestone
-from bot.services.authz import Refused
 from bot.services.work import TaskDraft
-from handlers.base import Turn
-from handlers.leaders.common import MAX_LINE, missing_words, typed
-from handlers.officials.common import done, say_refusal
+from handlers.base import DeclaredFlow, Turn
+from handlers.leaders.common import MAX_LINE, milestones_done, missing_words, take_milestone, typed
+from handlers.officials.common import allowed, done
 
 DRAFT = "task"
 EDITING = "editing"
 FIELDS = ("title", "problem", "result", "milestones", "unit", "resources")
 
 
-class RegisterFlow:
-    name: ClassVar[str] = "task_register"
-    states: ClassVar[tuple[str, ...]] = ("title", "problem", "result", "milestones", "unit", "resources", "review")
-
+class RegisterFlow(DeclaredFlow, name="task_register",
+                   states=("title", "problem", "result", "milestones", "unit", "resources", "review")):
     async def begin(self, turn: Turn) -> None:
-        try:
-            year = await turn.services.work.can_register(turn.actor.official_id)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        year = await allowed(turn, turn.services.work.can_register(turn.actor.official_id))
+        if year is None:
             return
         done(turn)
         turn.goto(self.name, "title")
@@ -37,10 +29,8 @@ class RegisterFlow:
 
     async def fix(self, turn: Turn, item_id: int) -> None:
         """A task the committee asked to change, back in review with its values."""
-        try:
-            draft = await turn.services.work.draft_of(turn.actor.official_id, item_id)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        draft = await allowed(turn, turn.services.work.draft_of(turn.actor.official_id, item_id))
+        if draft is None:
             return
         done(turn)
         turn.goto(self.name, "review")
@@ -56,7 +46,7 @@ class RegisterFlow:
     def _ask(self, turn: Turn, step: str) -> None:
         turn.state.step = step
         if step == "milestones":
-            turn.say(turn.t("work.register.ask_milestones"), [Choice("done", turn.t("work.register.milestones_done"))])
+            turn.say(turn.t("work.register.ask_milestones"), milestones_done(turn))
         elif step == "unit":
             codes = ", ".join(sorted(turn.services.org.units))
             turn.say(turn.t("work.register.ask_unit", codes=codes))
@@ -105,22 +95,10 @@ class RegisterFlow:
         self._next(turn, following[step])
 
     def _milestone(self, turn: Turn, draft: TaskDraft) -> None:
-        if turn.choice == "done":
+        if take_milestone(turn, draft.milestones):
+            self._save(turn, draft)
+        else:
             self._next(turn, "unit")
-            return
-        text = typed(turn, MAX_LINE)
-        if text is None:
-            return
-        year = turn.now.astimezone(turn.services.app.tz).year
-        line = parse_milestone(text, year)
-        if line is None:
-            turn.say(turn.t("work.register.bad_milestone"),
-                     [Choice("done", turn.t("work.register.milestones_done"))])
-            return
-        draft.milestones.append((line.due.isoformat(), line.title))
-        self._save(turn, draft)
-        turn.say(turn.t("work.register.milestone_noted", number=len(draft.milestones), due=day_text(line.due),
-                        title=line.title), [Choice("done", turn.t("work.register.milestones_done"))])
 
     def _review(self, turn: Turn) -> None:
         draft = self._draft(turn)
@@ -159,10 +137,8 @@ class RegisterFlow:
             turn.say(turn.t("work.register.missing", items=missing_words(turn, missing)))
             self._review(turn)
             return
-        try:
-            item = await turn.services.work.submit(turn.actor.official_id, draft)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        item = await allowed(turn, turn.services.work.submit(turn.actor.official_id, draft))
+        if item is None:
             return
         done(turn)
         turn.say(turn.t("work.register.sent", title=item.title))

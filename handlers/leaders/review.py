@@ -3,29 +3,22 @@ a comment), a milestone's new date, or a task closed as not done (accept or refu
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.work import day_text
-from bot.services.authz import Refused
-from handlers.base import Turn
+from handlers.base import DeclaredFlow, Turn
 from handlers.leaders.common import choose_again, typed
-from handlers.officials.common import done, say_refusal
+from handlers.officials.common import allowed, done, say_refusal
 
 DECISION = "decision_id"
 VERDICT = "verdict"
 NEEDS_COMMENT = ("change", "return", "refuse")
 
 
-class ReviewFlow:
-    name: ClassVar[str] = "task_review"
-    states: ClassVar[tuple[str, ...]] = ("pick", "decide", "comment")
-
+class ReviewFlow(DeclaredFlow, name="task_review", states=("pick", "decide", "comment")):
     async def begin(self, turn: Turn) -> None:
-        try:
-            pending = await turn.services.work.pending(turn.actor.official_id)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        pending = await allowed(turn, turn.services.work.pending(turn.actor.official_id))
+        if pending is None:
             return
         done(turn)
         if not pending:
@@ -71,7 +64,7 @@ class ReviewFlow:
                  unit=unit.name(t.language) if unit else t("common.none"),
                  resources=item.resources or t("common.none"))
         if decision.kind == "register":
-            verdicts = ("approve", "change", "return")
+            verdicts: tuple[str, ...] = ("approve", "change", "return")
         else:
             moved = next((m for m in milestones if m.id == decision.milestone_id), None)
             extra = (t("work.review.redate", code=item.code or "", title=moved.title if moved else "",

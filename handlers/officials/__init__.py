@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.channels.model import Choice, InboundKind
-from bot.services.action_keys import OFFICIAL_VERBS, ActionKey, Verb
-from bot.services.authz import Refused
-from bot.services.notify import action_choices
+from bot.domain.action_keys import OFFICIAL_VERBS, ActionKey, Verb
+from bot.domain.authz import Refused
+from bot.services.notices import action_choices
 from bot.services.officials import looks_like_code
 from handlers.base import OFFERED, Flow, Turn
 from handlers.case_keys import chosen_key

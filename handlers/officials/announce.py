@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice, InboundKind
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import done, free_text, say_refusal
 

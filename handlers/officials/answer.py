@@ -3,26 +3,20 @@ it goes."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from bot.channels.model import Choice, InboundKind
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
+from bot.i18n import N_
 from handlers.base import Turn
-from handlers.officials.case_action import CaseActionFlow, Step
-from handlers.officials.common import case_in_hand, done, free_text, say_refusal
+from handlers.officials.case_action import CaseActionFlow
+from handlers.officials.common import case_in_hand, done, say_refusal
 
 PHOTOS = "photos"
 
 
-class AnswerFlow(CaseActionFlow):
-    name: ClassVar[str] = "official_answer"
-    states: ClassVar[tuple[str, ...]] = ("text", "confirm")
-    verb: ClassVar[Verb] = Verb.ANSWER
-
-    def steps(self) -> dict[str, Step]:
-        return {"text": self._on_text, "confirm": self._on_confirm}
-
+class AnswerFlow(CaseActionFlow, name="official_answer", verb=Verb.ANSWER, states=("text", "confirm")):
     async def opened(self, turn: Turn, case: Any) -> None:
         turn.say(turn.t("officials.answer.prompt", code=case.code))
 
@@ -62,13 +56,8 @@ class AnswerFlow(CaseActionFlow):
         await super().handle(turn)
 
     async def _on_text(self, turn: Turn) -> None:
-        answer = free_text(turn)
-        if answer is None:
-            turn.say(turn.t("officials.text_please"))
-            return
-        turn.state.data["answer"] = answer
-        turn.goto(self.name, "confirm")
-        self._confirm(turn)
+        if self.kept(turn, "answer", then="confirm"):
+            self._confirm(turn)
 
     async def _on_confirm(self, turn: Turn) -> None:
         if turn.choice == "edit":
@@ -95,8 +84,4 @@ class AnswerFlow(CaseActionFlow):
             else:
                 self.refused(turn, refusal, retype="text")
             return
-        done(turn)
-        if result.to_citizen:
-            turn.say(turn.t("officials.answer.sent", code=result.code))
-        else:
-            turn.say(turn.t("officials.answer.no_account", code=result.code, contact=result.contact or "-"))
+        self.told(turn, result, N_("officials.answer.sent"), N_("officials.answer.no_account"))

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from handlers.base import Turn
-from handlers.officials.case_action import CaseActionFlow, Step
-from handlers.officials.common import case_in_hand, done, free_text
+from handlers.officials.case_action import CaseActionFlow
+from handlers.officials.common import case_in_hand, done, typed_text
 
 
-class AskFlow(CaseActionFlow):
-    name: ClassVar[str] = "official_ask"
-    states: ClassVar[tuple[str, ...]] = ("question",)
-    verb: ClassVar[Verb] = Verb.ASK
-
-    def steps(self) -> dict[str, Step]:
-        return {"question": self._on_question}
-
+class AskFlow(CaseActionFlow, name="official_ask", verb=Verb.ASK, states=("question",)):
     async def may_open(self, turn: Turn, case: Any) -> bool:
         if not case.reachable:
             turn.say(turn.t("officials.ask.no_account", code=case.code, contact=case.contact or "-"))
@@ -28,9 +21,8 @@ class AskFlow(CaseActionFlow):
         turn.say(turn.t("officials.ask.prompt", code=case.code))
 
     async def _on_question(self, turn: Turn) -> None:
-        question = free_text(turn)
+        question = typed_text(turn)
         if question is None:
-            turn.say(turn.t("officials.text_please"))
             return
         try:
             code = await turn.services.case_actions.ask(turn.actor.official_id, case_in_hand(turn), question)

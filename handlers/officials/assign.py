@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from bot.channels.model import Choice
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from handlers.base import Turn
-from handlers.officials.case_action import CaseActionFlow, Step
+from handlers.officials.case_action import CaseActionFlow
 from handlers.officials.common import case_in_hand, done, say_refusal
 
 PEOPLE = "people"
 
 
-class AssignFlow(CaseActionFlow):
-    name: ClassVar[str] = "official_assign"
-    states: ClassVar[tuple[str, ...]] = ("who",)
-    verb: ClassVar[Verb] = Verb.ASSIGN
-
-    def steps(self) -> dict[str, Step]:
-        return {"who": self._on_who}
-
+class AssignFlow(CaseActionFlow, name="official_assign", verb=Verb.ASSIGN, states=("who",)):
     async def may_open(self, turn: Turn, case: Any) -> bool:
         turn.found[PEOPLE] = await turn.services.case_actions.assignable(turn.actor.official_id, case.id)
         if not turn.found[PEOPLE]:

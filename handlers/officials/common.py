@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from bot.channels.model import InboundKind
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
+from bot.i18n import N_
 from handlers.base import Turn
 
 CASE = "case_id"  # the state key of the case a flow is about
+T = TypeVar("T")
 
 
 def say_refusal(turn: Turn, refusal: Refused) -> None:
@@ -15,11 +20,28 @@ def say_refusal(turn: Turn, refusal: Refused) -> None:
     turn.say(turn.t(refusal.key, **params))
 
 
+async def allowed(turn: Turn, call: Awaitable[T]) -> T | None:
+    """What the service call gives, or None after saying its refusal (for calls that never give None)."""
+    try:
+        return await call
+    except Refused as refusal:
+        say_refusal(turn, refusal)
+        return None
+
+
 def free_text(turn: Turn) -> str | None:
     """The typed text of this message, or None for a photo, a button, a command."""
     if turn.inbound.kind is not InboundKind.TEXT or turn.inbound.command:
         return None
     return turn.inbound.text.strip() or None
+
+
+def typed_text(turn: Turn, ask: str = N_("officials.text_please")) -> str | None:
+    """The typed text of this message, or None after asking (`ask`, a catalogue key) for one."""
+    text = free_text(turn)
+    if text is None:
+        turn.say(turn.t(ask))
+    return text
 
 
 def case_in_hand(turn: Turn) -> int:

@@ -10,13 +10,13 @@ from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.action_keys import Verb, key
+from bot.domain.authz import ANNOUNCER_ROLES, Refused, may_see_queue
 from bot.i18n import LANGUAGES
-from bot.services.action_keys import Verb, key
-from bot.services.authz import ANNOUNCER_ROLES, Refused, may_see_queue
 from bot.services.case_views import OfficialCaseView
-from bot.services.notify import action_choices
+from bot.services.notices import action_choices
 from handlers.base import Turn
-from handlers.officials.common import say_refusal
+from handlers.officials.common import allowed, say_refusal
 
 MENU_ITEMS = ("queue", "record", "invite", "dialogue", "announce", "lang", "help")
 
@@ -85,10 +85,8 @@ class DeskFlow:
                  [Choice(code, turn.services.translator(code)("language.name")) for code in LANGUAGES])
 
     async def show_queue(self, turn: Turn, page: int) -> None:
-        try:
-            queue = await turn.services.case_actions.queue(turn.actor.official_id, page)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        queue = await allowed(turn, turn.services.case_actions.queue(turn.actor.official_id, page))
+        if queue is None:
             await self.show_menu(turn)
             return
         turn.goto(self.name, "queue")

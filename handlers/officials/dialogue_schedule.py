@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.moments import parse_moment
 from bot.domain.text import fold
-from bot.services.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import done, free_text, say_refusal
 
@@ -109,13 +109,18 @@ class ScheduleFlow:
         turn.state.step = "title"
         return True
 
-    async def _on_title(self, turn: Turn) -> bool:
-        title = free_text(turn)
-        if not title:
+    @staticmethod
+    def _kept(turn: Turn, key: str, limit: int, then: str) -> bool:
+        """The typed text kept under `key` (cut at `limit`) and the flow at step `then`; False when none."""
+        text = free_text(turn)
+        if not text:
             return False
-        turn.state.data["title"] = title[:MAX_TITLE]
-        turn.state.step = "when"
+        turn.state.data[key] = text[:limit]
+        turn.state.step = then
         return True
+
+    async def _on_title(self, turn: Turn) -> bool:
+        return self._kept(turn, "title", MAX_TITLE, then="when")
 
     async def _on_when(self, turn: Turn) -> bool | None:
         tz = turn.services.app.tz
@@ -135,12 +140,8 @@ class ScheduleFlow:
         return True
 
     async def _on_place(self, turn: Turn) -> bool:
-        place = free_text(turn)
-        if not place:
-            return False
-        turn.state.data["place"] = place[:MAX_PLACE]
-        turn.state.step = "link" if turn.state.data.get("mode") == "both" else "attendees"
-        return True
+        mode = turn.state.data.get("mode")
+        return self._kept(turn, "place", MAX_PLACE, then="link" if mode == "both" else "attendees")
 
     async def _on_link(self, turn: Turn) -> bool | None:
         link = free_text(turn) or ""

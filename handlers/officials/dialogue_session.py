@@ -8,14 +8,15 @@ Every step is a numbered choice or typed text; every action is re-authorised by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.minutes import numbered_answers
 from bot.domain.text import fold
-from bot.services.authz import Refused
 from handlers.base import Turn
-from handlers.officials.common import done, free_text, say_refusal
+from handlers.officials.common import allowed, done, free_text, say_refusal
 from handlers.officials.dialogue_schedule import ScheduleFlow
 
 SESSION, QUESTION, UNIT, SEAT = "s:", "q:", "u:", "seat:"
@@ -83,23 +84,8 @@ class DialogueDeskFlow:
                  [Choice(a, t(f"dialogue.office.action.{a}")) for a in ACTIONS])
 
     async def handle(self, turn: Turn) -> None:
-        step = turn.state.step
-        if step == "sessions":
-            await self._on_sessions(turn)
-        elif step == "session":
-            await self._on_session(turn)
-        elif step == "ranked":
-            await self._on_ranked(turn)
-        elif step == "pick":
-            await self._on_pick(turn)
-        elif step == "unit":
-            await self._on_unit(turn)
-        elif step == "speaker":
-            await self._on_speaker(turn)
-        elif step == "answer":
-            await self._on_answer(turn)
-        else:
-            await self._on_close(turn)
+        step = turn.state.step if turn.state.step in self.states else "close"
+        await getattr(self, f"_on_{step}")(turn)  # each declared step has its _on_<step>
 
     def _session(self, turn: Turn) -> int:
         return int(turn.state.data.get("session", 0))
@@ -186,7 +172,7 @@ class DialogueDeskFlow:
 
     # --- choosing a question (to assign, or to answer) ------------------------------------------------------
 
-    async def _pickable(self, turn: Turn) -> list[DialogueQuestion]:
+    async def _pickable(self, turn: Turn) -> Sequence[DialogueQuestion]:
         ranked = await turn.services.dialogues.ranked(self._session(turn))
         if turn.state.data.get("mode") == "answer":
             return [q for q in ranked if q.answer is None]
@@ -333,7 +319,8 @@ class DialogueDeskFlow:
         turn.state.data["question"] = question_id
         turn.state.data["mode"] = "answer"
         speaker = turn.state.data.get("speaker")
-        names = dict(await dialogues.speakers(await dialogues.get(self._session(turn)))) if speaker else {}
+        row = await dialogues.get(self._session(turn)) if speaker else None
+        names = dict(await dialogues.speakers(row)) if row is not None else {}
         who = names.get(speaker, speaker) if speaker else t("dialogue.office.speaker_me")
         turn.say(t("dialogue.office.ask_answer", id=question.id, supports=question.supports, text=question.text,
                    who=who),
@@ -419,10 +406,8 @@ class DialogueDeskFlow:
             await self._ask_close(turn)
             return
         session_id = self._session(turn)
-        try:
-            codes = await turn.services.dialogues.close(turn.actor.official_id, session_id)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
+        codes = await allowed(turn, turn.services.dialogues.close(turn.actor.official_id, session_id))
+        if codes is None:
             await self.begin(turn)
             return
         done(turn)

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from bot.channels.model import Choice
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from bot.services.case_actions import EXTENSION_DAYS
 from handlers.base import Turn
-from handlers.officials.case_action import CaseActionFlow, Step
-from handlers.officials.common import case_in_hand, done, free_text
+from handlers.officials.case_action import CaseActionFlow
+from handlers.officials.common import case_in_hand, done, typed_text
 
 
-class ExtendFlow(CaseActionFlow):
-    name: ClassVar[str] = "official_extend"
-    states: ClassVar[tuple[str, ...]] = ("days", "reason")
-    verb: ClassVar[Verb] = Verb.EXTEND
-
-    def steps(self) -> dict[str, Step]:
-        return {"days": self._on_days, "reason": self._on_reason}
-
+class ExtendFlow(CaseActionFlow, name="official_extend", verb=Verb.EXTEND, states=("days", "reason")):
     async def opened(self, turn: Turn, case: Any) -> None:
         self._ask_days(turn)
 
@@ -38,9 +31,8 @@ class ExtendFlow(CaseActionFlow):
             self._ask_days(turn)
 
     async def _on_reason(self, turn: Turn) -> None:
-        reason = free_text(turn)
+        reason = typed_text(turn)
         if reason is None:
-            turn.say(turn.t("officials.text_please"))
             return
         try:
             result = await turn.services.case_actions.request_extension(

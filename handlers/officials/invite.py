@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice
-from bot.services.authz import Refused, Role, may_manage_officials
+from bot.domain.authz import Refused, Role, may_manage_officials
 from handlers.base import Turn
 from handlers.officials.common import done, free_text, say_refusal
 

@@ -6,10 +6,11 @@ and the channel can share the account's own number, that number must be shared b
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from bot.channels.model import InboundKind
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from handlers.base import Turn
 from handlers.officials.common import done, say_refusal
 
@@ -20,7 +21,7 @@ class LinkFlow:
     name: ClassVar[str] = "official_link"
     states: ClassVar[tuple[str, ...]] = ("phone",)
 
-    def __init__(self, welcome) -> None:
+    def __init__(self, welcome: Callable[[Turn], Awaitable[None]]) -> None:
         self.welcome = welcome  # shows the new official their desk
 
     async def begin(self, turn: Turn) -> None:

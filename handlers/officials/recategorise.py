@@ -3,32 +3,22 @@ another unit's the case goes there, with "not ours" as the reason."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from bot.channels.model import Choice
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from handlers.base import Turn
-from handlers.officials.case_action import CaseActionFlow, Step
+from handlers.officials.case_action import CaseActionFlow
 from handlers.officials.common import case_in_hand, done, say_refusal
 
 
-class RecategoriseFlow(CaseActionFlow):
-    name: ClassVar[str] = "official_category"
-    states: ClassVar[tuple[str, ...]] = ("category",)
-    verb: ClassVar[Verb] = Verb.TRANSFER  # a new category may move the case: who may transfer may recategorise
-
-    def steps(self) -> dict[str, Step]:
-        return {"category": self._on_category}
-
+# a new category may move the case: who may transfer may recategorise
+class RecategoriseFlow(CaseActionFlow, name="official_category", verb=Verb.TRANSFER, states=("category",)):
     async def start(self, turn: Turn, code: str) -> bool:  # type: ignore[override]
         """Open on the case with this code (`/category PA-...`) if allowed now."""
-        try:
-            case = await turn.services.case_actions.by_code(turn.actor.official_id, code, self.verb)
-        except Refused as refusal:
-            say_refusal(turn, refusal)
-            return False
-        return await self.open(turn, case)
+        checked = turn.services.case_actions.by_code(turn.actor.official_id, code, self.verb)
+        return await self.open(turn, checked)
 
     async def opened(self, turn: Turn, case: Any) -> None:
         self._ask(turn)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.channels.model import Choice
+from bot.domain.authz import Refused
 from bot.domain.cases import CaseKind
-from bot.services.authz import Refused
 from bot.services.intake import Draft
 from handlers.base import Turn
 from handlers.officials.common import done, free_text, say_refusal

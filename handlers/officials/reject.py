@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from bot.channels.model import Choice
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
+from bot.i18n import N_
 from bot.services.case_actions import REJECT_REASONS
 from handlers.base import Turn
-from handlers.officials.case_action import CaseActionFlow, Step
-from handlers.officials.common import case_in_hand, done, free_text, say_refusal
+from handlers.officials.case_action import CaseActionFlow
+from handlers.officials.common import case_in_hand, done, say_refusal
 
 
-class RejectFlow(CaseActionFlow):
-    name: ClassVar[str] = "official_reject"
-    states: ClassVar[tuple[str, ...]] = ("reason", "detail", "confirm")
-    verb: ClassVar[Verb] = Verb.REJECT
-
-    def steps(self) -> dict[str, Step]:
-        return {"reason": self._on_reason, "detail": self._on_detail, "confirm": self._on_confirm}
-
+class RejectFlow(CaseActionFlow, name="official_reject", verb=Verb.REJECT,
+                 states=("reason", "detail", "confirm")):
     async def opened(self, turn: Turn, case: Any) -> None:
         self._ask_reason(turn)
 
@@ -36,13 +31,8 @@ class RejectFlow(CaseActionFlow):
                  [Choice("confirm", turn.t("officials.reject.yes")), Choice("cancel", turn.t("officials.reject.no"))])
 
     async def _on_detail(self, turn: Turn) -> None:
-        detail = free_text(turn)
-        if detail is None:
-            turn.say(turn.t("officials.text_please"))
-            return
-        turn.state.data["detail"] = detail
-        turn.goto(self.name, "confirm")
-        self._confirm(turn)
+        if self.kept(turn, "detail", then="confirm"):
+            self._confirm(turn)
 
     async def _on_confirm(self, turn: Turn) -> None:
         if turn.choice == "confirm":
@@ -89,8 +79,4 @@ class RejectFlow(CaseActionFlow):
                 return
             done(turn)
             return
-        done(turn)
-        if result.to_citizen:
-            turn.say(turn.t("officials.reject.done", code=result.code))
-        else:
-            turn.say(turn.t("officials.reject.no_account", code=result.code, contact=result.contact or "-"))
+        self.told(turn, result, N_("officials.reject.done"), N_("officials.reject.no_account"))

@@ -5,28 +5,22 @@ found by typing part of its name, with or without diacritics."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from bot.channels.model import Choice
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from bot.domain.text import fold
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
+from bot.i18n import N_
 from handlers.base import Turn
-from handlers.officials.case_action import CaseActionFlow, Step
-from handlers.officials.common import case_in_hand, done, free_text
+from handlers.officials.case_action import CaseActionFlow
+from handlers.officials.common import case_in_hand, done, free_text, typed_text
 
 SHOWN = 5  # the likeliest units offered at once
 MATCHES = 8  # units offered for a typed search
 
 
-class TransferFlow(CaseActionFlow):
-    name: ClassVar[str] = "official_transfer"
-    states: ClassVar[tuple[str, ...]] = ("unit", "reason")
-    verb: ClassVar[Verb] = Verb.TRANSFER
-
-    def steps(self) -> dict[str, Step]:
-        return {"unit": self._on_unit, "reason": self._on_reason}
-
+class TransferFlow(CaseActionFlow, name="official_transfer", verb=Verb.TRANSFER, states=("unit", "reason")):
     async def opened(self, turn: Turn, case: Any) -> None:
         turn.state.data.update(unit_id=case.unit.id, sealed=case.sealed)
         likely = await turn.services.case_actions.likely_targets(case.id)
@@ -69,9 +63,8 @@ class TransferFlow(CaseActionFlow):
             self._ask_unit(turn)
 
     async def _on_reason(self, turn: Turn) -> None:
-        reason = free_text(turn)
+        reason = typed_text(turn, N_("officials.transfer.reason_required"))
         if reason is None:
-            turn.say(turn.t("officials.transfer.reason_required"))
             return
         try:
             result = await turn.services.case_actions.transfer(

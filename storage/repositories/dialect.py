@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -24,3 +25,9 @@ async def core_connection(session: AsyncSession) -> AsyncConnection:
     if session.new or session.dirty or session.deleted:
         await session.flush()
     return await session.connection()
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an INSERT, UPDATE or DELETE run through `session.execute` touched: the session is typed to
+    return a plain Result, though for these statements it is always the driver's CursorResult."""
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount

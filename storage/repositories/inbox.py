@@ -10,7 +10,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxItem
-from storage.repositories.dialect import core_connection, insert_for
+from storage.repositories.dialect import core_connection, insert_for, rowcount
 from storage.uow import note_work
 
 PROFILE_KEYS = frozenset({"first_name", "last_name", "username", "display_name", "full_name", "phone_number",
@@ -73,12 +73,12 @@ async def store(
         .on_conflict_do_nothing(index_elements=["channel", "platform_id"])
     )
     result = await session.execute(stmt)
-    if result.rowcount:
+    if rowcount(result):
         note_work(session, "in", channel, chat_key)
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
-def _heads() -> Select[tuple[int]]:
+def _heads() -> Select[int]:
     """Each chat's first new row: only it decides when the chat may go on (rows are handled in order)."""
     return select(func.min(InboxItem.id)).where(InboxItem.status == "new").group_by(InboxItem.channel,
                                                                                    InboxItem.chat_key)

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Lease, Worker
-from storage.repositories.dialect import core_connection, insert_for
+from storage.repositories.dialect import core_connection, insert_for, rowcount
 
 
 async def acquire(session: AsyncSession, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
@@ -25,14 +25,14 @@ async def acquire(session: AsyncSession, name: str, owner: str, now: datetime, t
         where=(Lease.expires_at < now) | (Lease.owner == owner),
     )
     result = await session.execute(stmt)
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def renew(session: AsyncSession, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
     result = await session.execute(
         update(Lease).where(Lease.name == name, Lease.owner == owner).values(expires_at=now + ttl)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def release(session: AsyncSession, name: str, owner: str) -> None:

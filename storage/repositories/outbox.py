@@ -9,7 +9,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem, WebMessage
-from storage.repositories.dialect import core_connection, insert_for
+from storage.repositories.dialect import core_connection, insert_for, rowcount
 from storage.uow import note_work
 
 _outbox = OutboxItem.__table__
@@ -53,7 +53,7 @@ def _waiting(now: Any) -> Any:
     return (OutboxItem.attempts == 0) & (OutboxItem.next_attempt_at > now)
 
 
-def _heads(now: datetime, channels: list[str] | None) -> Select[tuple[int]]:
+def _heads(now: datetime, channels: list[str] | None) -> Select[int]:
     """Each chat's first pending row that is not scheduled for later: it decides when the chat may send
     (a row waiting out a failed attempt keeps the ones after it waiting, so they go in order)."""
     stmt = select(func.min(OutboxItem.id)).where(OutboxItem.status == "pending", ~_waiting(now))
@@ -148,9 +148,9 @@ async def release_held(session: AsyncSession, channel: str, chat_id: str, now: d
         .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id, OutboxItem.status == "held")
         .values(status="pending", next_attempt_at=now)
     )
-    if result.rowcount:
+    if rowcount(result):
         note_work(session, "out", channel, chat_id)
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 async def failed(session: AsyncSession, limit: int = 50) -> list[OutboxItem]:

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, Conversation, InboxItem, OutboxItem, ProactiveQuota
-from storage.repositories.dialect import insert_for
+from storage.models import ChannelIdentity, InboxItem, OutboxItem, ProactiveQuota
+from storage.repositories.dialect import insert_for, rowcount
 
 
 async def window_of(session: AsyncSession, channel: str, chat_id: str) -> tuple[datetime | None, int]:
@@ -58,7 +58,7 @@ async def reserve_quota(session: AsyncSession, channel: str, period: str, amount
                ProactiveQuota.used + amount <= limit)
         .values(used=ProactiveQuota.used + amount)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def refund_quota(session: AsyncSession, channel: str, period: str, amount: int) -> None:
@@ -87,7 +87,3 @@ async def mark_held(session: AsyncSession, ids: list[int], now: datetime, reason
                 held_at=func.coalesce(OutboxItem.held_at, literal(now, OutboxItem.held_at.type)))
     )
 
-
-async def chat_language(session: AsyncSession, channel: str, chat_id: str) -> str | None:
-    stmt = select(Conversation.language).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-    return (await session.execute(stmt)).scalar_one_or_none()

@@ -91,3 +91,12 @@ async def test_hundred_updates_of_twenty_chats_keep_per_chat_order(db_url: str) 
                 "Bạn chưa gửi hồ sơ nào.", menu,
                 "Chọn ngôn ngữ / Choose a language:",
             ]
+
+
+async def test_serve_mode_points_telegram_at_the_webhook(db_url: str) -> None:
+    async with fake_telegram() as tg, running_bot(db_url, tg, polling=False, webhook_secret=SECRET,
+                                                  webhook_url="https://tiepdan.example.vn/") as bot:
+        await bot.point_webhooks()
+    assert tg.webhook["url"] == "https://tiepdan.example.vn/telegram/webhook"
+    assert tg.webhook["secret_token"] == SECRET
+    assert "callback_query" in str(tg.webhook["allowed_updates"])

@@ -223,3 +223,15 @@ async def test_serve_mode_points_zalo_at_the_webhook(db_url: str) -> None:
                                                    webhook_url="https://tiepdan.example.vn/", **zb.settings()) as bot:
         await bot.point_webhooks()
     assert zb.webhook == {"url": "https://tiepdan.example.vn/zalo/webhook", "secret_token": SECRET}
+
+
+async def test_a_get_me_result_that_is_no_object_does_not_stop_the_channel_starting() -> None:
+    async with fake_zalo_bot() as zb:
+        zb.me = True  # an envelope that says ok, with no account in it
+        channel = ZaloBotChannel(zb.token, zb.base_url)
+        try:
+            await channel.start()
+            assert await channel.api.get_me() == {}
+        finally:
+            await channel.stop()
+    assert [m for m, _ in zb.calls] == ["getMe", "getMe"]

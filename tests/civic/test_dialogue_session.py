@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.channels.model import MediaRef
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from bot.services.dialogues import near_duplicate, remind_dialogues
 from bot.web.dialogue import DialogueRoutes
 from storage.models import Attachment, Case, ChannelIdentity, DialogueQuestion, OutboxItem

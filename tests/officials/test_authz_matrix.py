@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.action_keys import Verb
+from bot.domain.authz import Refused
 from bot.services import Services
-from bot.services.action_keys import Verb
-from bot.services.authz import Refused
 from storage.models import Case, CaseEvent, OutboxItem
 from tests.officials.world import Account, World
 

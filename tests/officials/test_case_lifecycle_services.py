@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pytest
 
+from bot.domain.authz import Refused
 from bot.domain.cases import CaseKind
-from bot.services.authz import Refused
 from bot.services.verdicts import expire_ratings
 from tests.officials.world import VN, World
 

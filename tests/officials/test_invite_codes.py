@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from bot.cli_officials import invite_command, list_command, revoke_command
 from bot.clock import FakeClock
+from bot.domain.authz import Refused
 from bot.services import Services
-from bot.services.authz import Refused
 from bot.services.officials import code_hash, looks_like_code, normalise_code, normalise_phone
 from storage.models import ChannelIdentity, OfficialInvite, OutboxItem
 from tests.channels.test_same_journeys import ON

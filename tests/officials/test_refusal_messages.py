@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [ROOT / "bot" / "services" / name
-           for name in ("authz.py", "case_work.py", "case_views.py", "case_actions.py", "verdicts.py", "officials.py")]
+SOURCES = [ROOT / "bot" / "domain" / "authz.py"] + [
+    ROOT / "bot" / "services" / name
+    for name in ("case_work.py", "case_views.py", "case_actions.py", "verdicts.py", "officials.py")]
 
 
 def raised() -> list[tuple[str, str, frozenset[str]]]:

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from bot.cli_officials import audit_command
 from bot.clock import FakeClock
+from bot.domain.authz import Refused
 from bot.domain.cases import CaseKind
-from bot.services.authz import Refused
 from bot.services.intake import Draft
 from bot.services.reveal_audit import verify
 from storage.models import Attachment, Case, OutboxItem, RevealAudit

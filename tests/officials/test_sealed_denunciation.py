@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.cli_officials import approve_command, reveal_command
 from bot.clock import FakeClock
+from bot.domain.authz import Refused
 from bot.domain.cases import CaseKind
-from bot.services.authz import Refused
 from bot.services.intake import Draft
 from storage.models import CaseEvent, Citizen, OutboxItem
 from tests.officials.drivers import TelegramDriver

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from bot import cli_officials
 from bot.__main__ import _parser
 from bot.config import load_settings
-from bot.services.authz import Refused
+from bot.domain.authz import Refused
 from storage.models import Official, OfficialInvite
 from tests.flows.chat_driver import CHANNEL, make_bot
 from tests.officials.world import MONDAY_9, World

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from bot.channels.model import Choice, Rendered, SendOutcome, SendResult
 from bot.channels.telegram import TelegramChannel
 from bot.clock import FakeClock
+from bot.domain.action_keys import Verb, key
 from bot.domain.cases import CaseKind
-from bot.services.action_keys import Verb, key
 from bot.services.intake import Draft
 from bot.services.media import new_attachment
 from storage.models import OutboxItem

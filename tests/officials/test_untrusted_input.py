@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
+from bot.domain.action_keys import Verb, key, parse
 from bot.domain.cases import CaseKind
-from bot.services.action_keys import Verb, key, parse
 from storage.models import Case, CaseEvent
 from tests.officials.drivers import TelegramDriver
 from tests.officials.world import MONDAY_9, World

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.deadlines import Step, TimeUnit, pick_policy
 from bot.domain.routing import inspection_unit_above, route
+from bot.services.drafts import index_for
 from bot.services.org import (
     OrgFileError,
     load_file,
@@ -24,6 +25,7 @@ from bot.services.org import (
     read_rules,
     read_unit_tree,
 )
+from bot.services.org_view import OrgCache
 from storage.db import create_engine
 from storage.models import (
     Area,
@@ -268,3 +270,20 @@ async def test_a_file_with_problems_loads_nothing(engine: AsyncEngine, tmp_path:
     assert [str(p) for p in caught.value.problems] == [f"{bad}:6: area 'X' unit names unknown unit 'P_Y'"]
     assert await _count(engine, Unit) == 0
     assert await _count(engine, CalendarDay) == 0
+
+
+async def test_a_district_above_the_wards_leaves_intake_its_places(engine: AsyncEngine, tmp_path: Path) -> None:
+    """The file may group wards under a district (or a province); intake matches wards, communes and
+    residential areas only, and a district among the areas must not stop it from indexing them."""
+    grouped = tmp_path / "district.yaml"
+    grouped.write_text(SMALL.replace(
+        '  - {code: X, kind: ward, name: "Phường X", unit: P_X}',
+        '  - code: Q_Y\n    kind: district\n    name: "Quận Y"\n    unit: VP\n    children:\n'
+        '      - {code: X, kind: ward, name: "Phường X", unit: P_X}'), encoding="utf-8")
+    await load_file(engine, grouped, years=YEARS, today=TODAY)
+    async with AsyncSession(engine) as session:
+        org = await OrgCache().get(session, TODAY)
+
+    places = index_for(org).places.places
+
+    assert [(p.code, p.kind, p.parent) for p in places] == [("X", "ward", "Q_Y")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ class FakeZaloBot:
     webhook: dict[str, Any] = field(default_factory=dict)
     deliveries: list[int] = field(default_factory=list)  # HTTP status of each webhook POST
     files: dict[str, bytes] = field(default_factory=dict)  # served at /files/<name>, like Zalo's CDN
+    me: Any = field(default_factory=lambda: {"id": "bot-1", "account_name": "tiepdan.test", "account_type": "BASIC",
+                                             "can_join_groups": False})  # getMe's result
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -100,7 +103,7 @@ class FakeZaloBot:
         if fault is not None:
             fault.remaining -= 1
             return _error(fault.error_code, "Scripted fault", http_status=fault.http_status)
-        handler = getattr(self, f"_m_{method}", None)
+        handler: Callable[[dict[str, Any]], Awaitable[web.Response]] | None = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Method not found")
         return await handler(params)
@@ -108,7 +111,7 @@ class FakeZaloBot:
     # --- methods -----------------------------------------------------------------------------------------
 
     async def _m_getMe(self, _params: dict[str, Any]) -> web.Response:
-        return _ok({"id": "bot-1", "account_name": "tiepdan.test", "account_type": "BASIC", "can_join_groups": False})
+        return _ok(self.me)
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> web.Response:
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)

@@ -58,7 +58,7 @@ async def test_rated_on_track_then_tapped_in_the_chat_and_unsatisfied_with_a_rea
             await visitor.press("agree")
             seen, _ = await message_with(visitor, "", 2)
             world = World(container.db, container.clock)  # type: ignore[arg-type]
-            citizen = await world.account(container.webchat.open_chats()[0], "web")
+            citizen = await world.account(container.web_chat.channel.open_chats()[0], "web")
 
             # 1. Answered; rated on /track; the chat's old buttons tapped afterwards.
             first = await answered_case(container, citizen, "Đã nạo vét cống.")

@@ -16,7 +16,6 @@ from bot.domain.cases import CaseKind
 from bot.services import Services
 from bot.services.intake import Draft, Receipt
 from storage.models import Case, CaseEvent, Official, PinAttempt
-from storage.repositories import cases as case_rows
 from tests.support.harness import settings_for
 from tests.support.web_client import serving
 
@@ -51,8 +50,8 @@ async def answer(container: Container, receipt: Receipt) -> None:
         officer = (await uow.session.execute(select(Official.id).where(Official.seat == "SAODO_OFF1"))).scalar_one()
         actions = Services(uow, container.app, org).case_actions
         await actions.accept(officer, receipt.case_id)
-        case = await case_rows.by_code(uow.session, receipt.code)
-        await case_rows.add_event(uow.session, case, at=FRIDAY, action="note", actor_kind="official",
+        case = await uow.cases.by_code(receipt.code)
+        await uow.cases.add_event(case, at=FRIDAY, action="note", actor_kind="official",
                                   actor_id=officer, note=INTERNAL, public=False)
         await actions.answer(officer, receipt.case_id, ANSWER)
         await uow.commit()

@@ -88,12 +88,12 @@ async def test_an_answer_with_the_page_closed_is_one_push_and_a_gone_browser_is_
             assert [(s.endpoint, s.p256dh, s.auth) for s in stored] == [(endpoint, b64(public), b64(auth))]
             chat = stored[0].chat_id
 
-            await container.webchat.send(chat, Rendered(texts=["Câu hỏi từ cán bộ?"], call_back=True))
+            await container.web_chat.channel.send(chat, Rendered(texts=["Câu hỏi từ cán bộ?"], call_back=True))
             assert fake.received == []  # the page is open: it shows the message, no push
             await visitor.disconnect()
 
             answer = "Trả lời hồ sơ PA-2026-000001 của UBND phường Sao Đỏ:\nĐã nạo vét 50 mét cống."
-            await container.webchat.send(chat, Rendered(texts=[answer], buttons=[Choice("satisfied", "Hài lòng")],
+            await container.web_chat.channel.send(chat, Rendered(texts=[answer], buttons=[Choice("satisfied", "Hài lòng")],
                                                         call_back=True))
             await asyncio.wait_for(fake.arrived.wait(), 30)
             assert len(fake.received) == 1
@@ -105,7 +105,7 @@ async def test_an_answer_with_the_page_closed_is_one_push_and_a_gone_browser_is_
             assert json.loads(clear) == {"title": "Tiếp Dân", "body": answer, "url": "/chat"}
 
             fake.status = 410  # the browser unsubscribed: the push service forgot it
-            await container.webchat.send(chat, Rendered(texts=["Nhắc lại"], call_back=True))
+            await container.web_chat.channel.send(chat, Rendered(texts=["Nhắc lại"], call_back=True))
             assert len(fake.received) == 2
             assert await subscriptions(container) == []
         finally:

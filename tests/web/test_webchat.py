@@ -248,10 +248,10 @@ async def test_a_photo_is_checked_stripped_and_only_its_chat_sees_it(db_url: str
             assert (await visitor.wait_frame("ack", sent))["duplicate"] is False
             async with container.db.unit_of_work(readonly=True) as uow:
                 row = (await uow.session.execute(select(InboxItem).order_by(InboxItem.id.desc()))).scalars().first()
-            inbound = container.webchat.to_inbound(row.payload)
+            inbound = container.web_chat.channel.to_inbound(row.payload)
             assert (inbound.kind, inbound.media[0].ref, inbound.media[0].mime) == (
                 "photo", str(attachment_id), "image/jpeg")
-            assert await container.webchat.fetch_media(inbound.media[0].ref) == stored.content
+            assert await container.web_chat.channel.fetch_media(inbound.media[0].ref) == stored.content
         finally:
             await visitor.close()
             await stranger.close()
@@ -264,9 +264,9 @@ async def test_a_message_written_by_another_process_reaches_the_open_page(db_url
         try:
             await visitor.start()
             await visitor.wait_for(2)
-            chat = next(iter(here.webchat.open_chats()))
+            chat = next(iter(here.web_chat.channel.open_chats()))
             # Another process's dispatcher sends to this chat: it writes the transcript; this page is told.
-            result = await elsewhere.webchat.send(chat, Rendered(texts=["Cán bộ đã nhận hồ sơ của bạn."]))
+            result = await elsewhere.web_chat.channel.send(chat, Rendered(texts=["Cán bộ đã nhận hồ sơ của bạn."]))
             assert result.outcome == "sent"
             texts = await visitor.wait_for(3)
             assert texts[2] == "Cán bộ đã nhận hồ sơ của bạn."
@@ -347,7 +347,7 @@ async def test_a_location_from_the_browser_reaches_the_bot_as_a_location(db_url:
             async with container.db.unit_of_work(readonly=True) as uow:
                 row = (await uow.session.execute(select(InboxItem))).scalar_one()
                 line = (await uow.session.execute(select(WebMessage))).scalar_one()
-            inbound = container.webchat.to_inbound(row.payload)
+            inbound = container.web_chat.channel.to_inbound(row.payload)
             assert (inbound.kind, inbound.lat, inbound.lon, inbound.chat_id) == (
                 "location", 21.1325, 106.3967, line.chat_id)
             assert line.payload == {"client_id": sent, "location": [21.1325, 106.3967]}

@@ -43,7 +43,7 @@ async def test_a_recorded_voice_message_reaches_the_bot_as_a_voice_note(db_url: 
             assert stored is not None and (stored.kind, stored.content) == ("voice", WEBM)
             voice = [p for p in payloads if p.get("kind") == "voice"]
             assert len(voice) == 1 and voice[0]["attachment"] == body["attachment"]
-            inbound = container.webchat.to_inbound(voice[0])
+            inbound = container.web_chat.channel.to_inbound(voice[0])
             assert inbound is not None and inbound.kind.value == "voice" and inbound.media[0].kind == "voice"
             assert visitor.session is not None
             async with visitor.session.get(f"{base}/chat/media/{body['attachment']}") as media:

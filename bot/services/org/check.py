@@ -347,8 +347,8 @@ def _routing_problems(spec: OrgSpec, known: dict[str, set[str]]) -> list[tuple[i
             )
         if rule.unit == AREA_UNIT:
             continue
-        for cat in rule.category or [None]:
-            for area in rule.area or [None]:
+        for cat in rule.category or (None,):
+            for area in rule.area or (None,):
                 key3 = (cat, area, rule.valid_from)
                 if key3 in seen:
                     what = f"category {cat or '(any)'} x area {area or '(any)'}"
@@ -411,10 +411,10 @@ def _policy_problems(spec: OrgSpec, known: dict[str, set[str]]) -> list[tuple[in
                 first[key] = policy.line()
     covered = known["policy_kind"]
     line = spec.section_lines.get("deadlines", 1)
-    for kind in CASE_KINDS:
-        if kind not in covered and "deadlines" in spec.section_lines:
+    for case_kind in CASE_KINDS:
+        if case_kind not in covered and "deadlines" in spec.section_lines:
             found.append(
-                (line, f"no deadline policy for case kind '{kind}': every kind needs a resolve step")
+                (line, f"no deadline policy for case kind '{case_kind}': every kind needs a resolve step")
             )
     return found
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.domain.calendar import DEFAULT_TZ, OfficeHours, WorkingCalendar
-from bot.domain.deadlines import DeadlinePolicy, Step
+from bot.domain.deadlines import DeadlinePolicy, Step, TimeUnit
 from bot.domain.routing import Rule
 from bot.services.org.check import parse_file
 from bot.services.org.schema import AreaSpec, OrgSpec, OverrideSpec, Problem, parse_period
@@ -94,7 +94,7 @@ def calendar_years(years: range | None, spec: OrgSpec, today: dt.date) -> range:
 def _holiday_table(years: range) -> dict[dt.date, tuple[bool, str | None, str | None]]:
     """is_working, name, legal basis for the days the holidays package has an opinion about."""
     table = holidays.country_holidays("VN", years=list(years), language="vi")
-    basis = HOLIDAYS_BASIS.format(version=holidays.__version__)
+    basis = HOLIDAYS_BASIS.format(version=holidays.version.__version__)
     result: dict[dt.date, tuple[bool, str | None, str | None]] = {}
     for day, name in table.items():
         result[day] = (False, name, basis)
@@ -190,6 +190,12 @@ async def _upsert(
         await conn.execute(insert(model), new)
 
 
+async def _upsert_by_code(conn: AsyncConnection, model: Any, values: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """`_upsert` keyed on the model's code; every code's id afterwards (the file's and the stale ones)."""
+    await _upsert(conn, model, "code", await _ids(conn, model.code, model.id), values)
+    return await _ids(conn, model.code, model.id)
+
+
 async def _retire(conn: AsyncConnection, model: Any, kept: set[int]) -> set[int]:
     """Rows the file dropped that cases still use stay, marked inactive so no menu offers them."""
     if kept:
@@ -219,19 +225,11 @@ async def _try_delete(conn: AsyncConnection, model: Any, ids: Iterable[int]) -> 
 
 
 async def _write_units(conn: AsyncConnection, spec: OrgSpec) -> tuple[dict[str, int], dict[str, int]]:
-    existing = await _ids(conn, Unit.code, Unit.id)
-    await _upsert(
-        conn,
-        Unit,
-        "code",
-        existing,
-        {
-            u.code: {"name_vi": u.name.vi, "name_en": u.name.en, "kind": u.kind, "reception": u.reception,
-                     "active": True}
-            for u in spec.units
-        },
-    )
-    ids = await _ids(conn, Unit.code, Unit.id)
+    ids = await _upsert_by_code(conn, Unit, {
+        u.code: {"name_vi": u.name.vi, "name_en": u.name.en, "kind": u.kind, "reception": u.reception,
+                 "active": True}
+        for u in spec.units
+    })
     for u in spec.units:
         await conn.execute(
             update(Unit)
@@ -271,10 +269,8 @@ def _area_values(area: AreaSpec, units: dict[str, int]) -> dict[str, Any]:
 async def _write_areas(
     conn: AsyncConnection, spec: OrgSpec, units: dict[str, int]
 ) -> tuple[dict[str, int], list[str]]:
-    existing = await _ids(conn, Area.code, Area.id)
     tree = spec.all_areas()
-    await _upsert(conn, Area, "code", existing, {a.code: _area_values(a, units) for a, _ in tree})
-    ids = await _ids(conn, Area.code, Area.id)
+    ids = await _upsert_by_code(conn, Area, {a.code: _area_values(a, units) for a, _ in tree})
     for area, parent in tree:
         parent_id = ids[parent.code] if parent else None
         await conn.execute(update(Area).where(Area.id == ids[area.code]).values(parent_id=parent_id))
@@ -286,19 +282,11 @@ async def _write_areas(
 
 
 async def _write_categories(conn: AsyncConnection, spec: OrgSpec) -> tuple[dict[str, int], list[str]]:
-    existing = await _ids(conn, Category.code, Category.id)
-    await _upsert(
-        conn,
-        Category,
-        "code",
-        existing,
-        {
-            c.code: {"name_vi": c.name.vi, "name_en": c.name.en, "keywords": list(c.keywords), "position": i,
-                     "active": True, "public": c.public}
-            for i, c in enumerate(spec.categories)
-        },
-    )
-    ids = await _ids(conn, Category.code, Category.id)
+    ids = await _upsert_by_code(conn, Category, {
+        c.code: {"name_vi": c.name.vi, "name_en": c.name.en, "keywords": list(c.keywords), "position": i,
+                 "active": True, "public": c.public}
+        for i, c in enumerate(spec.categories)
+    })
     wanted = {c.code for c in spec.categories}
     stale = {code: id_ for code, id_ in ids.items() if code not in wanted}
     await conn.execute(delete(PolicyRow))  # policies point at categories; rewritten below
@@ -355,6 +343,7 @@ async def _write_officials(conn: AsyncConnection, spec: OrgSpec, units: dict[str
         for seat, id_ in (
             await conn.execute(select(Official.seat, Official.id).where(Official.seat.is_not(None)))
         ).all()
+        if seat is not None
     }
     await _upsert(
         conn,
@@ -459,7 +448,7 @@ async def read_policies(db: Db) -> list[DeadlinePolicy]:
         entry = steps.setdefault(
             (kind, categories.get(category_id) if category_id else None), {"legal_basis": legal_basis}
         )
-        entry[step] = Step(amount, unit)
+        entry[step] = Step(amount, TimeUnit(unit))
     return [
         DeadlinePolicy(kind, category, entry.get("accept"), entry["resolve"], entry["legal_basis"])
         for (kind, category), entry in steps.items()

@@ -483,8 +483,8 @@ class OrgSpec:
             (cat, area)
             for spec in self.routing
             if spec.unit != AREA_UNIT
-            for cat in spec.category or [None]
-            for area in spec.area or [None]
+            for cat in spec.category or (None,)
+            for area in spec.area or (None,)
         }
         rules: list[Rule] = []
         for spec in self.routing:

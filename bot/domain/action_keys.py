@@ -1,7 +1,7 @@
 """The short keys that choices about a case carry: `acc:123` = accept case 123.
 
 They travel as button data (64 bytes on Telegram), so they are short and ASCII. They come back as untrusted
-input: `parse` accepts only the exact grammar, and whoever acts on one re-checks the case (bot.services.authz).
+input: `parse` accepts only the exact grammar, and whoever acts on one re-checks the case (bot.domain.authz).
 """
 
 from __future__ import annotations
