@@ -3,6 +3,9 @@
 A no-op unless the variable names the point. `TIEPDAN_CRASH_SKIP=N` lets the first N passes through, so a
 test can crash in the middle of a conversation; `TIEPDAN_CRASH_MARKER=FILE` records the crash so that the
 restarted process runs through. The kill is SIGKILL: nothing gets to clean up.
+
+`TIEPDAN_DRILL_TIME_SCALE=K` runs the platforms' sending clocks K times faster (the bad-day drills' fake Bot
+API enforces Telegram's limits times K), so a drill of thousands of conversations takes minutes, not hours.
 """
 
 from __future__ import annotations
@@ -29,3 +32,12 @@ def crash_point(name: str) -> None:
         with open(marker, "w") as fh:
             fh.write(name)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def drill_time_scale() -> float:
+    """How many times faster than real the platforms' sending limits run (1.0 outside drills)."""
+    try:
+        scale = float(os.environ.get("TIEPDAN_DRILL_TIME_SCALE", "1"))
+    except ValueError:
+        return 1.0
+    return scale if scale > 0 else 1.0

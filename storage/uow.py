@@ -8,6 +8,7 @@ without polling, and `before_commit` (PostgreSQL's NOTIFY) tells the other proce
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from functools import cached_property
 from types import TracebackType
@@ -100,6 +101,9 @@ class UnitOfWork:
             if self._readonly:
                 await self.session.connection(execution_options={"readonly": True})
         except BaseException:
+            # The connection may be checked out already: give it back, or the pool loses it to the collector.
+            with contextlib.suppress(Exception):
+                await self.session.close()
             if writer is not None:
                 writer.release()
             raise

@@ -11,12 +11,14 @@ import asyncio
 import os
 import shutil
 import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.org.load import load_file
 from storage.db import create_engine
@@ -30,6 +32,18 @@ ORG_TABLES = {
     "units", "areas", "categories", "routing_rules", "deadline_policies", "calendar_days", "org_settings",
     "officials", "alembic_version",
 }
+
+
+# Functional tests run the platforms' sending clock this many times faster (bot/faults.py): a journey of thirty
+# messages to one chat would otherwise wait on Telegram's one a second. Tests of the pace itself are marked
+# `real_pace`; the bad-day drills set their own clock (tests/support/soak.py).
+PLATFORM_CLOCK = "20"
+
+
+@pytest.fixture(autouse=True)
+def platform_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_pace") is None:
+        monkeypatch.setenv("TIEPDAN_DRILL_TIME_SCALE", PLATFORM_CLOCK)
 
 
 def per_test_tables() -> list[str]:
@@ -81,16 +95,54 @@ def postgres_schema() -> Iterator[str]:
     _admin(f"DROP SCHEMA {schema} CASCADE")
 
 
-def _admin(sql: str) -> None:
-    async def go() -> None:
-        engine = create_engine(POSTGRES_URL)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(text(sql))
-        finally:
-            await engine.dispose()
+class _Admin:
+    """One engine per database URL for the whole session, on an event loop of its own in a thread: each test
+    has its own loop, and an asyncpg connection belongs to the loop that opened it."""
 
-    asyncio.run(go())
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="test-admin", daemon=True)
+        self._thread.start()
+        self._engines: dict[str, AsyncEngine] = {}
+
+    def run(self, url: str, *statements: str) -> None:
+        async def go() -> None:
+            engine = self._engines.get(url)
+            if engine is None:
+                engine = self._engines[url] = create_engine(url, pool_size=1)
+            async with engine.begin() as conn:
+                for sql in statements:
+                    await conn.execute(text(sql))
+
+        asyncio.run_coroutine_threadsafe(go(), self._loop).result()
+
+    def close(self) -> None:
+        async def dispose() -> None:
+            for engine in self._engines.values():
+                await engine.dispose()
+
+        asyncio.run_coroutine_threadsafe(dispose(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+
+
+_ADMIN: _Admin | None = None
+
+
+def _admin_in(url: str, *statements: str) -> None:
+    global _ADMIN
+    if _ADMIN is None:
+        _ADMIN = _Admin()
+    _ADMIN.run(url, *statements)
+
+
+def _admin(sql: str) -> None:
+    _admin_in(POSTGRES_URL, sql)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _ADMIN is not None:
+        _ADMIN.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -102,21 +154,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(template, path)
         return f"sqlite+aiosqlite:///{path}"
     url = request.getfixturevalue("postgres_schema")
-    _admin_in(url, f"TRUNCATE {', '.join(per_test_tables())} RESTART IDENTITY CASCADE")
-    _admin_in(url, "DELETE FROM officials WHERE seat IS NULL")
+    _admin_in(url, f"TRUNCATE {', '.join(per_test_tables())} RESTART IDENTITY CASCADE",
+              "DELETE FROM officials WHERE seat IS NULL")
     return url
-
-
-def _admin_in(url: str, sql: str) -> None:
-    async def go() -> None:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(text(sql))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(go())
 
 
 @pytest.fixture

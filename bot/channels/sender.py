@@ -35,7 +35,7 @@ from bot.channels.registry import ChannelRegistry, UnknownChannel
 from bot.channels.render import merge_plain, render
 from bot.channels.windows import Delivery, Grant, SendingWindows
 from bot.clock import Clock
-from bot.faults import crash_point
+from bot.faults import crash_point, drill_time_scale
 from bot.i18n import translator
 from bot.logs import hashed_id
 from bot.workers.pool import Chat, ChatPool, PoolWorker, Scan
@@ -241,8 +241,9 @@ class Sender(PoolWorker):
     async def _pace(self, name: str, chat_id: str, rules: SendingRules) -> None:
         pacer = self._pacers.get(name)
         if pacer is None:
-            pacer = self._pacers[name] = Pacer(rules.overall_per_second, rules.overall_burst,
-                                               rules.chat_per_second, rules.chat_burst)
+            scale = drill_time_scale()
+            pacer = self._pacers[name] = Pacer(rules.overall_per_second * scale, rules.overall_burst,
+                                               rules.chat_per_second * scale, rules.chat_burst)
         await pacer.turn(chat_id)
 
     async def _note_part(self, row: OutboxItem, sent_parts: int) -> None:

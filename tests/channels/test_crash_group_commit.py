@@ -19,6 +19,7 @@ from storage.models import Case, InboxItem, OutboxItem
 from storage.uow import Database
 from tests.channels.test_crash_safety import EXPECTED, JOURNEY, _env, _start
 from tests.support.harness import fake_telegram
+from tests.support.settling import settled
 
 pytestmark = pytest.mark.slow
 CHATS = [778001, 778002, 778003, 778004]
@@ -57,7 +58,7 @@ async def test_sigkill_in_a_group_commit_of_several_chats_loses_and_repeats_noth
                         restarted = True
                     assert loop.time() < deadline, f"step {step} ({text!r}) never settled"
                     await asyncio.sleep(0.1)
-            await asyncio.sleep(1.0)  # time for any wrongly repeated message to show up
+            await settled(db)  # a wrongly repeated message would be in the outbox or sent by now
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

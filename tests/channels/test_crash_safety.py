@@ -16,6 +16,7 @@ from storage.models import Case, Conversation, InboxItem, OutboxItem
 from storage.uow import Database
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import fake_telegram
+from tests.support.settling import settled
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ async def test_crash_and_restart_loses_nothing(db_url: str, tmp_path: Path, poin
                         restarted = True
                     assert loop.time() < deadline, f"step {step} ({text!r}) never settled"
                     await asyncio.sleep(0.1)
-            await asyncio.sleep(1.0)  # time for any wrongly repeated message to show up
+            await settled(db)  # a wrongly repeated message would be in the outbox or sent by now
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

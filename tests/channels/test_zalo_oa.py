@@ -283,10 +283,10 @@ async def test_an_answer_after_three_days_is_held_then_delivered_when_the_citize
         held = await _row(bot, row_id, until="held")
         assert (held.attempts, held.last_error, held.held_at) == (
             1, "reply window closed; no proactive quota", clock.now())
-        # Held is final for the attempt: more dispatcher passes and a second of waiting send nothing.
+        # Held is final for the attempt: more sender passes, and the application at rest, send nothing.
         for _ in range(3):
             await bot.sender.poll_once()
-        await asyncio.sleep(1.5)
+        await settled(bot.db)
         assert len(oa.send_attempts) == before
         assert (await _row(bot, row_id, until="held")).attempts == 1
         # Meanwhile the case and its answer are in the database for the tracking page (/track, built with the

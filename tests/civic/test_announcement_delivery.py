@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
+from bot.faults import drill_time_scale
 from bot.services.announcements import settle_announcements
 from bot.services.following import ANNOUNCEMENTS
 from storage.models import (
@@ -163,12 +164,14 @@ async def _announce_to(db_url: str, total: int, failures: int) -> None:
             summary = await tg.wait_for(SENDER_CHAT, 1, within=30)
             assert summary[-1] == (f"Thông báo số {sent.announcement_id} đã gửi xong: đã gửi {vi}, "
                                    f"giữ lại {len(crowd.zalo_closed)} trên Zalo, lỗi {failures}.")
-            peak = _max_in_a_second(tg.send_times)
+            # In the platform's seconds: the suite may run its clock faster (tests/conftest.py PLATFORM_CLOCK).
+            times = [stamp * drill_time_scale() for stamp in tg.send_times]
+            peak = _max_in_a_second(times)
             # After the first burst of 30, the pace is the refill: at most 30 a second.
-            rate = (len(tg.send_times) - 30) / max(tg.send_times[-1] - tg.send_times[0], 1e-9)
+            rate = (len(times) - 30) / max(times[-1] - times[0], 1e-9)
             print(f"\nannouncement to {total} followers ({expected} addressed): {delivered} delivered, "
                   f"{len(crowd.zalo_closed)} held on Zalo, {failures} failed in {elapsed:.1f} s; Telegram "
-                  f"{rate:.1f} msg/s after the first burst against the limit of 30/s, at most {peak} in any one second")
+                  f"{rate:.1f} msg/s (platform clock x{drill_time_scale():g}) after the first burst against the limit of 30/s, at most {peak} in any one second")
             assert peak <= 60  # the burst of 30 plus a second's refill: never a 429 from pacing
             assert rate <= 31.0
 
@@ -181,6 +184,7 @@ async def _announce_to(db_url: str, total: int, failures: int) -> None:
         await zalo.stop()
 
 
+@pytest.mark.real_pace
 async def test_an_announcement_to_150_followers(db_url: str) -> None:
     await _announce_to(db_url, 150, failures=2)
 

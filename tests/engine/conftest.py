@@ -38,5 +38,6 @@ def private_db(cluster: pg.PrivatePostgres) -> Callable[[str], str]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     table = soak.table()
     if table:
-        terminalreporter.write_sep("=", f"bad-day figures (TIEPDAN_SOAK_SCALE={soak.SCALE})")
+        terminalreporter.write_sep("=", f"bad-day figures (sizes x{soak.SCALE} of the issue's, "
+                                        f"platform clock x{soak.TIME_SCALE})")
         terminalreporter.write_line(table)

@@ -81,7 +81,8 @@ async def _drill(backend: str, db_url: str, tmp_path: Path, env: dict[str, str],
     print(f"outages at {[(round(d, 1), round(u, 1)) for d, _, u in windows]}")
     assert result.duplicates == 0, result.repeated  # the sender keeps a send's outcome until it can write it down
     for samples in during:
-        assert samples and all(status == 503 for status in samples), samples
+        # Never "ready": 503, or no answer within the probe's 5 s on a loaded machine (a balancer's failure too).
+        assert 503 in samples and all(status in (503, None) for status in samples), samples
     assert all(r is not None and r <= READY_WITHIN for r in recoveries), recoveries
     assert app.errors() == []  # every task rode the outage out: no task died, nothing logged as a bug
 

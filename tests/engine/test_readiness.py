@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 
 from bot.clock import FakeClock
 from bot.container import Container
+from bot.workers import health
+from storage.uow import Database
 from tests.support.harness import fake_telegram, settings_for
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -52,4 +57,33 @@ async def test_readiness_follows_the_workers_and_the_queues(db_url: str) -> None
             assert any(p.startswith("oldest new inbox: 61 s") for p in body["problems"]), body["problems"]
         finally:
             await client.close()
+            await container.stop()
+
+
+async def test_a_slow_database_check_is_left_to_finish_not_cancelled(db_url: str, backend: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check past its time answers 503 at once; its query finishes on its own and gives its connection back
+    (a query cancelled halfway strands the connection, which SQLAlchemy then reports from the collector)."""
+    if backend != "postgres":
+        pytest.skip("a reader waits on another session's lock only on PostgreSQL")
+    monkeypatch.setattr(health, "DB_CHECK_SECONDS", 0.3)
+    async with fake_telegram() as tg:
+        container = Container(settings_for(db_url, tg), clock=FakeClock(START))
+        blocker = Database(db_url)
+        client = TestClient(TestServer(container.web_app()))
+        await client.start_server()
+        try:
+            async with blocker.unit_of_work() as uow:
+                await uow.session.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+                slow = await client.get("/readyz")
+                assert slow.status == 503
+                assert "database: TimeoutError" in (await slow.json())["problems"]
+                check = container.health._check
+                assert check is not None and not check.done()
+            await asyncio.wait_for(asyncio.shield(check), 10)  # the lock is gone: the same query completes
+            assert not check.cancelled() and check.result()["migration"]
+            assert container.db.engine.pool.checkedout() == 0
+        finally:
+            await client.close()
+            await blocker.dispose()
             await container.stop()

@@ -21,6 +21,7 @@ from storage.models import Attachment, Case, ChannelIdentity, Citizen, Official,
 from storage.uow import Database
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import fake_telegram, running_bot
+from tests.support.settling import settled
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CITIZEN = 880011
@@ -210,7 +211,7 @@ async def test_a_denunciation_keeps_the_sender_secret(db_url: str, caplog: pytes
             assert texts[seen + 6] == "Bạn muốn làm gì? Chọn một mục:"
             for chat in inspectors.values():
                 await tg.wait_for(chat, 1)
-            await asyncio.sleep(0.5)  # time for anything wrongly sent to the ward to show up
+            await settled(bot.db)  # anything wrongly sent to the ward is out of the outbox by now
             async with bot.db.unit_of_work(readonly=True) as uow:
                 case = (await uow.session.execute(select(Case))).scalar_one()
                 unit = await uow.session.get(Unit, case.unit_id)

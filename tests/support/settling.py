@@ -19,6 +19,14 @@ async def _busy(db: Database) -> int:
     return int(new) + int(pending)
 
 
+async def idle(db: Database) -> bool:
+    """No work now, and still none a moment later (a worker may be between two transactions)."""
+    if await _busy(db):
+        return False
+    await asyncio.sleep(0.02)
+    return await _busy(db) == 0
+
+
 async def settled(db: Database, within: float = 60.0) -> None:
     """Until the database shows no work twice in a row (a worker may be between two transactions)."""
     quiet = 0

@@ -42,6 +42,9 @@ WEBHOOK_SECRET = "soak-webhook-secret-1"
 WEB_SECRET = "soak-web-secret-0123456789-abcdefghijklmnop"
 # How much of the issue's sizes a run uses (1.0 = the issue's 500 / 2,000 / 1,000 conversations).
 SCALE = float(os.environ.get("TIEPDAN_SOAK_SCALE", "0.015"))
+# How many times faster than real the platform's clock runs: the fake enforces Telegram's limits times this,
+# the bot paces itself the same (TIEPDAN_DRILL_TIME_SCALE, bot/faults.py), citizens think this much faster.
+TIME_SCALE = float(os.environ.get("TIEPDAN_DRILL_TIME_SCALE", "1"))
 
 
 def scaled(full: int, least: int = 4) -> int:
@@ -56,7 +59,7 @@ class StrictTelegram(FakeTelegram):
     """Telegram's limits enforced (30/s overall, 1/s per chat after a burst of 3) and random faults."""
 
     overall_per_second: float | None = None
-    chat_per_second: float = 1.0
+    chat_per_second: float = 1.0 * TIME_SCALE
     chat_burst: float = 3.0
     fault_ratio: float = 0.0
     seed: int = 9
@@ -207,7 +210,7 @@ def bot_env(db_url: str, tg: FakeTelegram, **extra: str) -> dict[str, str]:
     return env | {
         "DATABASE_URL": db_url, "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
         "WEB_SECRET": WEB_SECRET, "WEBHOOK_SECRET": WEBHOOK_SECRET, "LOG_LEVEL": "WARNING",
-        "HOST": "127.0.0.1", "LEASE_SECONDS": "5",
+        "HOST": "127.0.0.1", "LEASE_SECONDS": "5", "TIEPDAN_DRILL_TIME_SCALE": str(TIME_SCALE),
     } | extra
 
 
