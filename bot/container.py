@@ -71,12 +71,12 @@ class Container:
         # (one key for the cookies, the /track links and the media links).
         self.web_secret = (settings.web_secret.get_secret_value() if settings.web_secret
                            else secrets.token_hex(32)).encode()
-        self.track_links = TrackLinks(self.web_secret, settings.public_base_url, self.clock)
+        self.signer = Signer(self.web_secret, self.clock)  # cookies, tokens and links, timed by the clock
+        self.track_links = TrackLinks(self.signer, settings.public_base_url)
         self.app.track_links = self.track_links
         self.media = MediaStore(self.db)
-        self.signer = Signer(self.web_secret)  # cookies and media links
         # Zalo takes a photo by URL: a signed link to /media that expires (bot.web.media).
-        self.media_links = MediaLinks(self.signer, settings.public_base_url, self.clock)
+        self.media_links = MediaLinks(self.signer, settings.public_base_url)
         # Every messenger comes from the channel table (bot.channel_table): built when configured, then looped over.
         self.channels = ChannelRegistry()
         self.app.channels = self.channels

@@ -2,9 +2,10 @@
 GET /chat/media/{id} (a photo of this chat).
 
 Who is writing: a random visitor id in a signed, HttpOnly, SameSite=Lax cookie; a forged or missing cookie
-gets a fresh visitor (page) or 403 (socket, upload, media). Every frame is untrusted: its size, kind and
-fields are checked, and what the bot receives is an update our server writes, never the frame itself. In demo
-mode (never in production) `?as=SEAT` makes the visitor's socket one of the demo officials' accounts.
+gets a fresh visitor (page) or 403 (socket, upload, media). Every frame is untrusted: its size is capped by the
+socket, its kind and fields are validated by bot.web.frames, and what the bot receives is an update our server
+writes, never the frame itself. In demo mode (never in production) `?as=SEAT` makes the visitor's socket one of
+the demo officials' accounts.
 """
 
 from __future__ import annotations
@@ -12,24 +13,37 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import re
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import BodyPartReader, WSCloseCode, WSMsgType, web
 
 from bot.channels.webchat import frame_of
-from bot.domain.cases import MAX_DESCRIPTION
 from bot.domain.media import MAX_PHOTO_BYTES, PHOTO_TYPES, MediaRejected
 from bot.i18n import LANGUAGES, translator
 from bot.services.webchat import DemoSeat, WebChat
 from bot.services.webpush import WebPush
 from bot.web import proof
 from bot.web.addresses import ClientAddress
+from bot.web.frames import (
+    MAX_TEXT,
+    ChoiceFrame,
+    Frame,
+    LanguageFrame,
+    LocationFrame,
+    ProofFrame,
+    Refused,
+    StartFrame,
+    TextFrame,
+    VoiceFrame,
+    read_frame,
+    read_subscription,
+)
 from bot.web.limits import EdgeLimits
-from bot.web.pages import STATIC, esc, html_response, language_links, page_language, render, text
+from bot.web.pages import STATIC, html_response, language_links, page_language, render, text
 from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
 
 log = logging.getLogger(__name__)
@@ -38,14 +52,11 @@ COOKIE = "tiepdan_web"
 COOKIE_PURPOSE = "web-visitor"
 COOKIE_MAX_AGE = 180 * 24 * 3600
 MAX_FRAME_BYTES = 64 * 1024  # larger frames close the socket (1009); texts are checked well below this
-MAX_TEXT = MAX_DESCRIPTION  # a whole description fits in one message
-MAX_LABEL = 200
 MAX_UPLOAD_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # the photo plus the multipart envelope
 # A voice message from the page: Opus in WebM, at most 2 minutes (the page stops there; ~32 kbit/s fits 1 MB).
 MAX_WEB_VOICE_BYTES, MAX_VOICE_SECONDS = 1024 * 1024, 120
 WEBM_MAGIC = b"\x1aE\xdf\xa3"  # EBML: the start of every WebM file
 MAX_UNPROVEN = 10  # frames a socket may send before solving its challenge, then it is closed
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SEAT = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 # Page texts the script needs, sent with the page from the catalogs.
 SCRIPT_TEXTS = (
@@ -55,7 +66,7 @@ SCRIPT_TEXTS = (
     "web.js.photo_alt", "web.js.notify", "web.js.notify_on", "web.js.notify_off", "web.js.voice", "web.js.voice_stop",
     "web.js.voice_alt", "web.upload.too_large", "web.upload.wrong_type", "web.error.too_long",
 )
-STATIC_FILES = {  # the templates are not served raw
+STATIC_FILES = {  # only these; the pages are rendered from bot/web/templates
     "site.css": "text/css", "chat.js": "text/javascript", "manifest.webmanifest": "application/manifest+json",
     "icon-192.png": "image/png", "icon-512.png": "image/png",
 }
@@ -114,18 +125,12 @@ class WebChatRoutes:
 
     def visitor_of(self, request: web.Request) -> str | None:
         """The visitor of a cookie we signed within COOKIE_MAX_AGE: the browser's expiry is not trusted, the
-        issue time inside the signed value is (an old, copied cookie is refused)."""
-        value = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE))
-        if value is None or value.count("~") != 1:
-            return None
-        visitor, issued = value.split("~")
-        if not VISITOR_ID.match(visitor) or not issued.isdigit():
-            return None
-        age = self.chat.clock.now().timestamp() - int(issued)
-        return visitor if -300 <= age <= COOKIE_MAX_AGE else None
+        signing time inside the cookie is (an old, copied cookie is refused)."""
+        visitor = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE), timedelta(seconds=COOKIE_MAX_AGE))
+        return visitor if visitor is not None and VISITOR_ID.match(visitor) else None
 
     def cookie_for(self, visitor: str) -> str:
-        return self.signer.sign(COOKIE_PURPOSE, f"{visitor}~{int(self.chat.clock.now().timestamp())}")
+        return self.signer.sign(COOKIE_PURPOSE, visitor)
 
     async def visit_of(self, request: web.Request) -> Visit | None:
         visitor = self.visitor_of(request)
@@ -171,12 +176,9 @@ class WebChatRoutes:
             "maxVoiceSeconds": MAX_VOICE_SECONDS, "pushKey": self.push.public_key if self.push else None,
             "texts": {k: text(translator(language), k) for k in SCRIPT_TEXTS},
         }
-        body = render("chat.html", language, {
-            "lang": language,
-            "languages": language_links("/chat", language, {"as": seat} if seat else None),
-            "demo": _demo_switch(seats, seat, language) if self.demo else "",
-            "config": json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
-        })
+        body = render("chat.html", language, config=config,
+                      languages=language_links("/chat", language, {"as": seat} if seat else None),
+                      demo=_demo_switch(seats, seat, language) if self.demo else None)
         response = html_response(body, request, language)
         if fresh:
             response.set_cookie(
@@ -242,8 +244,9 @@ class WebChatRoutes:
             await connection.push({"type": "error", "client_id": None, "text": t("web.error.malformed")})
             return
         client_id = data.get("id") if isinstance(data.get("id"), str) else None
+        frame = read_frame(data)
         if not connection.proven:
-            if data.get("type") == "proof" and proof.valid(connection.challenge, data.get("nonce"), self.proof_bits):
+            if isinstance(frame, ProofFrame) and proof.valid(connection.challenge, frame.nonce, self.proof_bits):
                 connection.proven = True
                 await connection.push({"type": "proven"})
                 return
@@ -253,77 +256,48 @@ class WebChatRoutes:
                 return
             await connection.push({"type": "error", "client_id": client_id, "text": t("web.error.checking")})
             return
-        if data.get("type") == "proof":
+        if isinstance(frame, ProofFrame):
             return
         if not self.limits.frame(visit.visitor, address):  # per visitor and per address, across sockets
             await connection.push({"type": "error", "client_id": client_id, "text": t("web.error.too_fast")})
             return
-        built = await self._update_of(data, visit, language)
-        if isinstance(built, str):
-            await connection.push({"type": "error", "client_id": client_id, "text": built})
+        built = frame if isinstance(frame, Refused) else await self._update_of(frame, visit, language)
+        if isinstance(built, Refused):
+            await connection.push({"type": "error", "client_id": client_id, "text": t(built.key, **built.params)})
             return
         update, shown = built
         update["origin"] = origin  # the address as a keyed hash: cases a day are counted per address too
         new = await self.chat.receive(update, shown)
         await connection.push({"type": "ack", "client_id": update["id"], "duplicate": not new})
 
-    async def _update_of(self, data: dict[str, Any], visit: Visit,
-                         language: str) -> tuple[dict[str, Any], dict[str, Any] | None] | str:
-        """The inbox update and the transcript line for a frame, or the clear answer why it is refused."""
-        t = translator(language)
-        kind = data.get("type")
-        base = {"v": 1, "chat": visit.account, "user": visit.account, "language": language}
-        if kind == "start":  # the first visit: greet once per chat, however often the page asks
+    async def _update_of(self, frame: Frame, visit: Visit,
+                         language: str) -> tuple[dict[str, Any], dict[str, Any] | None] | Refused:
+        """The inbox update and the transcript line for a valid frame (bot.web.frames), or why it is refused."""
+        base: dict[str, Any] = {"v": 1, "chat": visit.account, "user": visit.account, "language": language}
+        if isinstance(frame, StartFrame):
             return {**base, "id": "start", "kind": "start"}, None
-        if kind == "language":  # the visitor switched the page's language: the bot's replies follow
-            wanted, client_id = data.get("lang"), data.get("id")
-            if wanted not in LANGUAGES or not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
-                return t("web.error.malformed")
-            return {**base, "id": client_id, "kind": "language", "lang": wanted}, None
-        client_id = data.get("id")
-        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
-            return t("web.error.malformed")
-        base["id"] = client_id
-        shown: dict[str, Any] = {"client_id": client_id}
-        if kind == "text":
-            body = data.get("text")
-            if not isinstance(body, str) or not body.strip():
-                return t("web.error.empty")
-            body = body.strip()
-            if len(body) > MAX_TEXT:
-                return t("web.error.too_long", length=len(body), limit=MAX_TEXT)
-            return {**base, "kind": "text", "text": body}, {**shown, "text": body}
-        if kind == "choice":
-            key, label = data.get("key"), data.get("label")
-            if not isinstance(key, str) or not 0 < len(key) <= 64:
-                return t("web.error.malformed")
-            label = label.strip()[:MAX_LABEL] if isinstance(label, str) and label.strip() else key
-            return {**base, "kind": "choice", "key": key}, {**shown, "text": label, "choice": key}
-        if kind == "location":
-            lat, lon = data.get("lat"), data.get("lon")
-            if not _coordinate(lat, 90) or not _coordinate(lon, 180):
-                return t("web.error.malformed")
-            return ({**base, "kind": "location", "lat": float(lat), "lon": float(lon)},
-                    {**shown, "location": [round(float(lat), 6), round(float(lon), 6)]})
-        if kind == "voice":
-            attachment = _upload_id(data.get("attachment"))
-            row = await self.chat.own_upload(visit.account, attachment) if attachment is not None else None
-            if row is None or row.kind != "voice":
-                return t("web.error.photo_missing")
+        if isinstance(frame, LanguageFrame):
+            return {**base, "id": frame.id, "kind": "language", "lang": frame.lang}, None
+        if isinstance(frame, ProofFrame):
+            return Refused("web.error.unsupported")
+        base["id"] = frame.id
+        shown: dict[str, Any] = {"client_id": frame.id}
+        if isinstance(frame, TextFrame):
+            return {**base, "kind": "text", "text": frame.text}, {**shown, "text": frame.text}
+        if isinstance(frame, ChoiceFrame):
+            return {**base, "kind": "choice", "key": frame.key}, {**shown, "text": frame.shown, "choice": frame.key}
+        if isinstance(frame, LocationFrame):
+            return ({**base, "kind": "location", "lat": frame.lat, "lon": frame.lon},
+                    {**shown, "location": [round(frame.lat, 6), round(frame.lon, 6)]})
+        row = await self.chat.own_upload(visit.account, frame.attachment)
+        if row is None or (isinstance(frame, VoiceFrame) and row.kind != "voice"):
+            return Refused("web.error.photo_missing")
+        if isinstance(frame, VoiceFrame):
             return ({**base, "kind": "voice", "attachment": row.id, "mime": row.mime, "size": row.size},
                     {**shown, "attachments": [row.id], "voice": True})
-        if kind == "photo":
-            attachment = _upload_id(data.get("attachment"))
-            caption = found if isinstance(found := data.get("text"), str) else ""
-            if len(caption) > MAX_TEXT:
-                return t("web.error.too_long", length=len(caption), limit=MAX_TEXT)
-            row = await self.chat.own_upload(visit.account, attachment) if attachment is not None else None
-            if row is None:
-                return t("web.error.photo_missing")
-            return ({**base, "kind": "photo", "attachment": row.id, "mime": row.mime, "size": row.size,
-                     "text": caption.strip()},
-                    {**shown, "attachments": [row.id], "text": caption.strip()})
-        return t("web.error.unsupported")
+        return ({**base, "kind": "photo", "attachment": row.id, "mime": row.mime, "size": row.size,
+                 "text": frame.text},
+                {**shown, "attachments": [row.id], "text": frame.text})
 
     # --- Web Push: the browser asks to be called back ------------------------------------------------------
 
@@ -339,10 +313,10 @@ class WebChatRoutes:
             subscription = await request.json()
         except ValueError:
             subscription = None
-        accepted = self.push.acceptable(subscription)
-        if accepted is None:
+        browser = read_subscription(subscription)
+        if browser is None or not self.push.takes(browser.endpoint):
             return web.json_response({"error": "malformed"}, status=400)
-        await self.push.subscribe(visit.account, *accepted)
+        await self.push.subscribe(visit.account, browser.endpoint, browser.keys.p256dh, browser.keys.auth)
         return web.json_response({"ok": True}, status=201)
 
     # --- photos ------------------------------------------------------------------------------------------
@@ -413,16 +387,6 @@ async def service_worker(_request: web.Request) -> web.Response:
                                  "Service-Worker-Allowed": "/chat"})
 
 
-def _upload_id(value: object) -> int | None:
-    """An upload's id as a frame carries it: an integer (JSON true is not 1)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _coordinate(value: object, limit: float) -> TypeGuard[float]:
-    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            and -limit <= value <= limit)
-
-
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -432,29 +396,29 @@ def _secure(request: web.Request) -> bool:
     return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
 
 
-def _demo_switch(seats: list[DemoSeat], current: str | None, language: str) -> str:
+@dataclass(frozen=True, slots=True)
+class SeatOption:
+    seat: str
+    label: str  # "name (role)" in the page's language
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSwitch:
     """The demo's "act as" switch: the visitor as a citizen, or as one of the demo officials, by unit."""
+    units: list[tuple[str, list[SeatOption]]]
+    current: str | None  # the seat taken, None for the citizen
+    acting: str  # who the visitor is acting as, in words
+
+
+def _demo_switch(seats: list[DemoSeat], current: str | None, language: str) -> DemoSwitch:
     t = translator(language)
-    groups: dict[str, list[str]] = {}
+
+    def label(seat: DemoSeat) -> str:
+        return text(t, "web.demo.seat", name=seat.name, role=text(t, f"web.role.{seat.role}"))
+
+    units: dict[str, list[SeatOption]] = {}
     for seat in seats:
         unit = seat.unit_en if language == "en" else seat.unit_vi
-        label = text(t, "web.demo.seat", name=seat.name, role=text(t, f"web.role.{seat.role}"))
-        selected = " selected" if seat.seat == current else ""
-        groups.setdefault(unit, []).append(f'<option value="{esc(seat.seat)}"{selected}>{esc(label)}</option>')
-    options = "".join(
-        f'<optgroup label="{esc(unit)}">{"".join(items)}</optgroup>' for unit, items in groups.items()
-    )
-    citizen_selected = "" if current else " selected"
+        units.setdefault(unit, []).append(SeatOption(seat.seat, label(seat)))
     acting = next((s for s in seats if s.seat == current), None)
-    role = (text(t, "web.demo.seat", name=acting.name, role=text(t, f"web.role.{acting.role}")) if acting
-            else text(t, "web.demo.citizen"))
-    # Folded by default: on a 360 px phone the conversation keeps the screen.
-    return (
-        f'<details class="demo"><summary>{esc(text(t, "web.demo.summary", role=role))}</summary>'
-        '<form method="get" action="/chat" id="demo-form">'
-        f'<label for="demo-seat">{esc(text(t, "web.demo.label"))}</label>'
-        f'<select id="demo-seat" name="as" aria-describedby="demo-hint">'
-        f'<option value=""{citizen_selected}>{esc(text(t, "web.demo.citizen"))}</option>{options}</select>'
-        f'<button type="submit" class="secondary" id="demo-go">{esc(text(t, "web.demo.switch"))}</button>'
-        f'<p class="hint" id="demo-hint">{esc(text(t, "web.demo.hint"))}</p></form></details>'
-    )
+    return DemoSwitch(list(units.items()), current, label(acting) if acting else text(t, "web.demo.citizen"))

@@ -9,14 +9,12 @@ from bot.services.scope; a case outside it is a 404, like a case that does not e
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.domain.digest import OVERDUE_BANDS, Period, PeriodKind, last_days, parse_period
 from bot.i18n import translator
@@ -36,7 +34,7 @@ from bot.services.exports import (
 )
 from bot.services.org_view import OrgSnapshot
 from bot.services.scope import KINDS, STATUSES, CaseFilter, Scope, Viewer, parse_filter, viewer_for
-from bot.web.pages import SECURITY_HEADERS
+from bot.web.pages import SECURITY_HEADERS, templates
 from bot.web.signing import Signer
 from storage.uow import Database
 
@@ -56,8 +54,7 @@ class DashboardRoutes:
         self.map_tiles, self.map_attribution = map_tiles, map_attribution
         self.session_seconds = session_hours * 3600
         self.columns = load_columns(columns_file) if columns_file else default_columns()
-        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
-                                     autoescape=select_autoescape(default=True, default_for_string=True))
+        self.templates = templates()
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/dashboard/login", self.login_page)
@@ -88,7 +85,7 @@ class DashboardRoutes:
         if official_id is None:
             return self._page(request, "login.html", status=403, refused=True, token="")
         nonce = secrets.token_urlsafe(12)
-        value = self.signer.sign(SESSION, f"{official_id}|{int(time.time()) + self.session_seconds}|{nonce}")
+        value = self.signer.sign(SESSION, f"{official_id}|{nonce}")
         response = web.HTTPSeeOther("/dashboard")
         response.set_cookie(COOKIE, value, max_age=self.session_seconds, path="/dashboard", httponly=True,
                             samesite="Strict", secure=request.secure)
@@ -100,13 +97,11 @@ class DashboardRoutes:
         raise response
 
     def _session(self, request: web.Request) -> tuple[int, str] | None:
-        value = self.signer.unsign(SESSION, request.cookies.get(COOKIE))
-        if value is None or value.count("|") != 2:
+        value = self.signer.unsign(SESSION, request.cookies.get(COOKIE), timedelta(seconds=self.session_seconds))
+        if value is None or value.count("|") != 1:
             return None
-        official, expires, nonce = value.split("|")
-        if not official.isdigit() or not expires.isdigit() or int(expires) < time.time():
-            return None
-        return int(official), nonce
+        official, nonce = value.split("|")
+        return (int(official), nonce) if official.isdigit() else None
 
     def _signed(self, handler: Callable[[web.Request, Scope, str], Awaitable[web.StreamResponse]]) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -120,7 +115,7 @@ class DashboardRoutes:
                 if viewer is None:
                     return self._page(request, "login.html", status=401, token="", signed_out=True)
                 scope = Scope(uow.session, org, viewer, self.app.clock.now())
-                response = await handler(request, scope, self.signer.sign(CSRF, nonce))
+                response = await handler(request, scope, self.signer.digest(CSRF, nonce))
                 if request.method == "POST":
                     await uow.commit()
                 return response

@@ -1,26 +1,28 @@
-"""Server-rendered pages from plain HTML templates in bot/web/static/, every sentence from the catalogs.
+"""Server-rendered pages: Jinja2 templates in bot/web/templates/, autoescaped, every sentence from the catalogs.
 
-A template says `{{ web.chat.send }}` for a catalog text (HTML-escaped here) and `[[ name ]]` for a fragment
-the route builds (already escaped). A key missing from the catalog raises, so a test rendering each page in
-each language finds it. The page language comes from `?lang=`, then a cookie, then the default.
+The public pages (chat, track, dialogue) extend `site.html`, the dashboard's extend `base.html`. A public
+template says `{{ t("web.chat.send") }}`; a key missing from the catalog raises, so a test rendering each page
+in each language finds it. Every value is escaped by Jinja2; no route builds markup. The page language comes
+from `?lang=`, then a cookie, then the default.
 """
 
 from __future__ import annotations
 
-import html
-import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from jinja2 import Environment, FileSystemLoader
 
 from bot.i18n import LANGUAGES, Translator, translator
 
-STATIC = Path(__file__).resolve().parent / "static"
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
 LANG_COOKIE = "tiepdan_lang"
-TEXT = re.compile(r"\{\{\s*([a-z0-9_.]+)\s*\}\}")
-FRAGMENT = re.compile(r"\[\[\s*([a-z0-9_]+)\s*\]\]")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
@@ -37,8 +39,12 @@ class MissingText(KeyError):
 
 
 @cache
-def template(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
+def templates() -> Environment:
+    """The one template environment of the web app: every template and every value autoescaped."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True)
+    # `tojson` in a <script> block: <, >, & and ' are \u-escaped by Jinja2; other letters stay readable.
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
+    return env
 
 
 def text(t: Translator, key: str, **params: object) -> str:
@@ -49,14 +55,29 @@ def text(t: Translator, key: str, **params: object) -> str:
     return value
 
 
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    code: str
+    name: str  # the language named in itself
+    href: str
+    current: bool
 
 
-def render(name: str, language: str, fragments: dict[str, str]) -> str:
+def language_links(path: str, current: str, keep: dict[str, str] | None = None) -> list[LanguageLink]:
+    """The VI | EN switch; `keep` holds query parameters the switch must not lose (the demo seat)."""
+    return [LanguageLink(code, text(translator(code), "web.lang.self"),
+                         f"{path}?{urlencode({**(keep or {}), 'lang': code})}", code == current)
+            for code in LANGUAGES]
+
+
+def render(name: str, language: str, **values: Any) -> str:
+    """A public page in `language`: `t` in the template is the strict catalog lookup."""
     t = translator(language)
-    page = TEXT.sub(lambda m: esc(text(t, m.group(1))), template(name))
-    return FRAGMENT.sub(lambda m: fragments[m.group(1)], page)
+
+    def lookup(key: str, **params: object) -> str:
+        return text(t, key, **params)
+
+    return templates().get_template(name).render(t=lookup, lang=language, **values)
 
 
 def page_language(request: web.Request, default: str) -> str:
@@ -65,20 +86,6 @@ def page_language(request: web.Request, default: str) -> str:
         return asked
     saved = request.cookies.get(LANG_COOKIE)
     return saved if saved in LANGUAGES else default
-
-
-def language_links(path: str, current: str, keep: dict[str, str] | None = None) -> str:
-    """The VI | EN switch: each language named in itself, the current one marked for screen readers;
-    `keep` holds query parameters the switch must not lose (the demo seat)."""
-    links = []
-    for code in LANGUAGES:
-        name = esc(text(translator(code), "web.lang.self"))
-        href = esc(f"{path}?{urlencode({**(keep or {}), 'lang': code})}")
-        if code == current:
-            links.append(f'<a href="{href}" lang="{code}" aria-current="true">{name}</a>')
-        else:
-            links.append(f'<a href="{href}" lang="{code}" hreflang="{code}">{name}</a>')
-    return " ".join(links)
 
 
 def html_response(body: str, request: web.Request, language: str, *, status: int = 200) -> web.Response:

@@ -7,8 +7,8 @@ link of the receipt (`/track?t=...`) opens the case without the PIN and is never
 
 from __future__ import annotations
 
-import time
-from datetime import date, tzinfo
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from aiohttp import web
 
@@ -26,12 +26,12 @@ from bot.services.tracking import (
     normal_code,
 )
 from bot.web.addresses import ClientAddress
-from bot.web.pages import esc, html_response, language_links, page_language, render, text
+from bot.web.pages import html_response, language_links, page_language, render, text
 from bot.web.signing import Signer
 from storage.uow import Database
 
 RATE_PURPOSE = "track-rate"
-TOKEN_SECONDS = 30 * 60
+TOKEN_LIFETIME = timedelta(minutes=30)
 MAX_FORM_BYTES = 8 * 1024
 
 
@@ -108,19 +108,15 @@ class TrackingRoutes:
     # --- rendering ---------------------------------------------------------------------------------------
 
     def _page(self, request: web.Request, language: str, *, code: str = "", case: TrackedCase | None = None,
-              notice: str = "", status: int = 200) -> web.Response:
+              notice: Notice | None = None, status: int = 200) -> web.Response:
         t = translator(language)
-        body = render("track.html", language, {
-            "lang": language,
-            "languages": language_links("/track", language),
-            "notice": notice,
-            "result": self._case(case, t) if case is not None else "",
-            "code": esc(code),
-            "max_code": str(MAX_CODE),
-        })
+        body = render("track.html", language, languages=language_links("/track", language), notice=notice,
+                      code=code, max_code=MAX_CODE, max_comment=MAX_COMMENT,
+                      **(self._case(case, t) if case is not None else {}))
         return html_response(body, request, language, status=status)
 
-    def _case(self, case: TrackedCase, t: Translator) -> str:
+    def _case(self, case: TrackedCase, t: Translator) -> dict[str, object]:
+        """What templates/track.html shows of a case: its facts, its public history, the rating form."""
         tz = self.app.tz
         facts = [
             ("web.track.kind", t(f"kind.{case.kind}")),
@@ -130,53 +126,15 @@ class TrackingRoutes:
             ("web.track.received", t.moment(case.created_at, tz)),
             ("web.track.due", t.due(case.due_at, tz) if case.due_at else t("common.none")),
         ]
-        rows = "".join(f"<dt>{esc(text(t, label))}</dt><dd>{esc(value)}</dd>" for label, value in facts)
-        history = "".join(
-            f'<li><time datetime="{esc(e.at.isoformat())}">{esc(t.moment(e.at, tz))}</time> '
-            f"{esc(_event(t, e.action))}{_note_of(e.note)}</li>"
-            for e in case.history
-        )
-        answer = ""
-        if case.answer:
-            answered = t.moment(case.answered_at, tz) if case.answered_at else ""
-            answer = (f'<h3>{esc(text(t, "web.track.answer"))}</h3>'
-                      f'<p class="answer">{esc(case.answer)}</p><p class="hint">{esc(answered)}</p>')
-        rating = self._rating(case, t, tz)
-        return (
-            f'<section class="card result" aria-labelledby="case-title">'
-            f'<h2 id="case-title">{esc(text(t, "web.track.case", code=case.code))}</h2>'
-            f'<dl class="facts">{rows}</dl>'
-            f'<h3>{esc(text(t, "web.track.content"))}</h3><p class="case-text">{esc(case.text)}</p>'
-            f"{answer}"
-            f'<h3>{esc(text(t, "web.track.history"))}</h3><ol class="history">{history}</ol>'
-            f"{rating}</section>"
-        )
-
-    def _rating(self, case: TrackedCase, t: Translator, tz: tzinfo) -> str:
-        if case.rating is not None:
-            return f'<p class="rated">{esc(text(t, f"web.track.rating.{case.rating}"))}</p>'
-        if not case.can_rate:
-            return ""
-        token = self.signer.sign(RATE_PURPOSE, f"{case.code}|{int(time.time()) + TOKEN_SECONDS}")
-        return (
-            '<form method="post" action="/track/rate" class="rating">'
-            f'<fieldset><legend>{esc(text(t, "web.track.rate_question"))}</legend>'
-            '<label class="option"><input type="radio" name="verdict" value="satisfied" required> '
-            f'{esc(text(t, "web.track.satisfied"))}</label>'
-            '<label class="option"><input type="radio" name="verdict" value="unsatisfied"> '
-            f'{esc(text(t, "web.track.unsatisfied"))}</label></fieldset>'
-            f'<label for="comment">{esc(text(t, "web.track.comment"))}</label>'
-            f'<textarea id="comment" name="comment" rows="3" maxlength="{MAX_COMMENT}"></textarea>'
-            f'<input type="hidden" name="token" value="{esc(token)}">'
-            f'<button type="submit">{esc(text(t, "web.track.rate_submit"))}</button></form>'
-        )
+        history = [HistoryLine(e.at, t.moment(e.at, tz), _event(t, e.action), e.note) for e in case.history]
+        return {
+            "case": case, "facts": facts, "history": history,
+            "answered": t.moment(case.answered_at, tz) if case.answered_at else "",
+            "rate_token": self.signer.sign(RATE_PURPOSE, case.code) if case.can_rate else None,
+        }
 
     def _token_code(self, token: str) -> str | None:
-        value = self.signer.unsign(RATE_PURPOSE, token)
-        if value is None or "|" not in value:
-            return None
-        code, expires = value.rsplit("|", 1)
-        return code if expires.isdigit() and int(expires) >= time.time() else None
+        return self.signer.unsign(RATE_PURPOSE, token, TOKEN_LIFETIME)
 
     def _today(self) -> date:
         return self.app.clock.now().astimezone(self.app.tz).date()
@@ -194,13 +152,23 @@ def _event(t: Translator, action: str) -> str:
     return label if label != f"event.{action}" else text(t, "web.track.event_other")
 
 
-def _note_of(note: str | None) -> str:
-    return f' <span class="note">({esc(note)})</span>' if note else ""
+@dataclass(frozen=True, slots=True)
+class Notice:
+    text: str
+    ok: bool = False  # a confirmation (role=status); otherwise an error (role=alert)
 
 
-def _alert(message: str) -> str:
-    return f'<p class="notice error" role="alert">{esc(message)}</p>'
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    at: datetime
+    when: str
+    label: str
+    note: str | None
 
 
-def _note(message: str) -> str:
-    return f'<p class="notice ok" role="status">{esc(message)}</p>'
+def _alert(message: str) -> Notice:
+    return Notice(message)
+
+
+def _note(message: str) -> Notice:
+    return Notice(message, ok=True)

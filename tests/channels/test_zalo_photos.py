@@ -33,7 +33,7 @@ async def _photo(db: Database) -> int:
 async def test_a_signed_link_serves_the_photo_until_it_expires(database: Database) -> None:
     photo = await _photo(database)
     clock = FakeClock(START)
-    links = MediaLinks(Signer(b"k" * 32), "https://tiepdan.example", clock)
+    links = MediaLinks(Signer(b"k" * 32, clock), "https://tiepdan.example")
     app = web.Application()
     links.install(app, MediaStore(database))
     url = links.url(photo)
@@ -51,7 +51,7 @@ async def test_a_signed_link_serves_the_photo_until_it_expires(database: Databas
 
 async def test_the_official_account_sends_the_photo_by_its_link(database: Database) -> None:
     photo = await _photo(database)
-    links = MediaLinks(Signer(b"k" * 32), "https://tiepdan.example", FakeClock(START))
+    links = MediaLinks(Signer(b"k" * 32, FakeClock(START)), "https://tiepdan.example")
     async with fake_oa() as oa:
         settings = oa.settings()
         channel = ZaloOAChannel(database, FakeClock(START), app_id=oa.app_id, app_secret=oa.app_secret,

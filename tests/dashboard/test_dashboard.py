@@ -228,7 +228,9 @@ async def test_the_map_shows_open_reports_in_scope(db_url: str) -> None:
             async with officer.get(f"{c.base}/dashboard/map") as page:
                 assert page.status == 200
                 assert "img-src 'self' https://tiles.example.vn " in page.headers["Content-Security-Policy"]
-                assert 'src="/dashboard/static/leaflet/leaflet.js"' in await page.text()
+                html = await page.text()
+                assert 'src="/dashboard/static/leaflet/leaflet.js"' in html
+                assert 'href="/dashboard/static/leaflet/leaflet.min.css"' in html
             async with officer.get(f"{c.base}/dashboard/map.json") as response:
                 points = await response.json()
             # The 22 open reports of Sao Đỏ, at the ward's centre; not the answered one, not the complaint.
@@ -239,6 +241,8 @@ async def test_the_map_shows_open_reports_in_scope(db_url: str) -> None:
                 assert status == 404
             async with officer.get(f"{c.base}/dashboard/static/leaflet/leaflet.js") as script:
                 assert script.status == 200 and "Leaflet" in (await script.text())[:400]
+            async with officer.get(f"{c.base}/dashboard/static/leaflet/leaflet.min.css") as style:
+                assert style.content_type == "text/css" and ".leaflet-container{" in await style.text()
         finally:
             await officer.close()
             await overseer.close()

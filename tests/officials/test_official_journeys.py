@@ -361,7 +361,7 @@ async def complaint_journey(scene: Scene) -> None:
     assert receipt[2].startswith("Mã PIN tra cứu: ") and len(receipt[2]) == len("Mã PIN tra cứu: 123456")
     # 40 working days (10 to accept, 30 to resolve) from Monday 02/03, over the Hùng Kings day off (27/04).
     assert receipt[3:5] == ["Cơ quan giải quyết: UBND thành phố Chí Linh", "Hạn trả lời: trước 17:00 thứ Ba, 28/04/2026"]
-    assert receipt[5].startswith("Hoặc mở nhanh, không cần PIN: http://127.0.0.1:8080/track?t=KN-2026-000002~")
+    assert receipt[5].startswith("Hoặc mở nhanh, không cần PIN: http://127.0.0.1:8080/track?t=KN-2026-000002.")
     assert (await d.one("thanh")).startswith(
         "Khiếu nại lần hai đối với kết quả giải quyết hồ sơ KN-2026-000001 của UBND phường Sao Đỏ.\n\n"
         "Hồ sơ KN-2026-000002 (Khiếu nại)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -27,11 +28,8 @@ WRONG = "Mã theo dõi hoặc mã PIN không đúng. Xin kiểm tra lại."
 
 
 def visible_text(page: str) -> str:
-    """The page as read: tags dropped, entities of the few characters we escape turned back."""
-    text = re.sub(r"<[^>]+>", " ", page)
-    for entity, char in (("&quot;", '"'), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
-        text = text.replace(entity, char)
-    return re.sub(r"\s+", " ", text)
+    """The page as read: tags dropped, character references turned back (as a browser shows them)."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 async def submit(container: Container) -> Receipt:
@@ -59,11 +57,32 @@ async def answer(container: Container, receipt: Receipt) -> None:
         await uow.commit()
 
 
+async def answered_case(db_url: str) -> tuple[Container, Receipt]:
+    """A bot on FRIDAY holding one report, answered by the ward."""
+    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
+    receipt = await submit(container)
+    await answer(container, receipt)
+    return container, receipt
+
+
 async def look_up(session: aiohttp.ClientSession, base: str, code: str, pin: str,
                   lang: str | None = None) -> tuple[int, str]:
     query = f"?lang={lang}" if lang else ""
     async with session.post(f"{base}/track{query}", data={"code": code, "pin": pin}) as response:
         return response.status, await response.text()
+
+
+async def rating_token(session: aiohttp.ClientSession, base: str, receipt: Receipt) -> str:
+    """The rating form's token, from a look-up with the right PIN."""
+    _, page = await look_up(session, base, receipt.code, receipt.pin)
+    found = re.search(r'name="token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+async def rate(session: aiohttp.ClientSession, base: str, token: str, verdict: str) -> tuple[int, str]:
+    async with session.post(f"{base}/track/rate", data={"token": token, "verdict": verdict}) as response:
+        return response.status, visible_text(await response.text())
 
 
 async def test_the_right_pin_shows_the_case_and_a_wrong_one_does_not(db_url: str) -> None:
@@ -127,9 +146,7 @@ async def test_wrong_pins_make_the_code_wait_a_little_then_the_right_pin_gets_in
 
 
 async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: str) -> None:
-    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
-    receipt = await submit(container)
-    await answer(container, receipt)
+    container, receipt = await answered_case(db_url)
     async with serving(container) as base, aiohttp.ClientSession() as session:
         status, page = await look_up(session, base, receipt.code, receipt.pin)
         shown = visible_text(page)
@@ -166,6 +183,20 @@ async def test_an_answered_case_shows_the_answer_and_can_be_rated_once(db_url: s
     assert [e[0] for e in events].count("rated_satisfied") == 1
 
 
+async def test_the_rating_form_expires_half_an_hour_after_the_look_up_by_the_clock(db_url: str) -> None:
+    """The token's age is judged by the application's clock, however long the browser keeps the form."""
+    container, receipt = await answered_case(db_url)
+    async with serving(container) as base, aiohttp.ClientSession() as session:
+        token = await rating_token(session, base, receipt)
+        container.clock.advance(minutes=30, seconds=1)
+        status, shown = await rate(session, base, token, "satisfied")
+        assert (status, "Phiên tra cứu đã hết hạn." in shown) == (403, True)
+        container.clock.advance(minutes=-1)  # a form filled within the half hour still counts
+        assert (await rate(session, base, token, "satisfied"))[0] == 200
+    async with container.db.unit_of_work(readonly=True) as uow:
+        assert (await uow.session.execute(select(Case.rating))).scalar_one() == "satisfied"
+
+
 async def test_the_page_speaks_english_when_asked(db_url: str) -> None:
     container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
     receipt = await submit(container)
@@ -183,14 +214,10 @@ async def test_the_page_speaks_english_when_asked(db_url: str) -> None:
 
 
 async def test_not_satisfied_reopens_the_case_through_the_same_action_as_the_chat(db_url: str) -> None:
-    container = Container(settings_for(db_url), clock=FakeClock(FRIDAY))
-    receipt = await submit(container)
-    await answer(container, receipt)
+    container, receipt = await answered_case(db_url)
     async with serving(container) as base, aiohttp.ClientSession() as session:
-        _, page = await look_up(session, base, receipt.code, receipt.pin)
-        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
-        async with session.post(f"{base}/track/rate", data={"token": token, "verdict": "unsatisfied"}) as response:
-            shown = visible_text(await response.text())
+        token = await rating_token(session, base, receipt)
+        _, shown = await rate(session, base, token, "unsatisfied")
         assert "Cảm ơn bạn. Hồ sơ được mở lại để xử lý tiếp; hạn trả lời mới: trước " in shown
         assert "Tình trạng Đã mở lại" in shown
         assert "Bạn có hài lòng với câu trả lời không?" not in shown
