@@ -4,8 +4,11 @@ from issue, judged by the injected clock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hmac
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from bot.clock import Clock
 
 PURPOSE = "track-link"
 LINK_DAYS = 730
@@ -17,6 +20,11 @@ class Signer(Protocol):
     def sign(self, purpose: str, value: str) -> str: ...
 
     def unsign(self, purpose: str, signed: str | None, max_age: timedelta) -> str | None: ...
+
+    def first_format(self, purpose: str, value: str) -> str: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 class TrackLinks:
@@ -31,7 +39,21 @@ class TrackLinks:
 
     def code_of(self, token: str | None) -> str | None:
         """The case code a token opens, or None (forged, altered, expired)."""
+        if token and token.count("~") == 2:
+            return self._first_format_code(token)
         return self.signer.unsign(PURPOSE, token, self.valid)
+
+    def _first_format_code(self, token: str) -> str | None:
+        """A link from a receipt sent before the links were signed with itsdangerous (`CODE~ISSUED~SIGNATURE`):
+        still good for its two years, so no citizen's receipt stops opening their case."""
+        code, issued, signature = token.split("~")
+        if len(token) > 128 or not issued.isdigit():
+            return None
+        if not hmac.compare_digest(signature.encode(), self.signer.first_format(PURPOSE, f"{code}~{issued}").encode()):
+            return None
+        if datetime.fromtimestamp(int(issued), UTC) + self.valid < self.signer.clock.now():
+            return None
+        return code
 
 
 def receipt_link(links: TrackLinks | None, base_url: str, code: str) -> str:

@@ -8,7 +8,9 @@ signature and the age it is judged by come from the injected clock, so tests mov
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -49,6 +51,12 @@ class Signer:
         """A keyed hash of `value` (e.g. an address kept only as such); no time in it."""
         hashed = KeyedHash(self._secret, salt=purpose, key_derivation="hmac", digest_method=hashlib.sha256)
         return hashed.get_signature(value).decode("ascii")[:22]
+
+    def first_format(self, purpose: str, value: str) -> str:
+        """The signature the first releases wrote by hand (HMAC-SHA256 of "purpose\\nvalue", 32 URL-safe base64
+        characters): only read now, for links already in citizens' hands (bot.services.track_links)."""
+        digest = hmac.new(self._secret, f"{purpose}\n{value}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii")[:32]
 
     def sign(self, purpose: str, value: str) -> str:
         """`value.time.signature`, URL- and cookie-safe when `value` is."""

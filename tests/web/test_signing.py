@@ -3,6 +3,9 @@ clock, so expiry is tested by moving the clock, never by waiting."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,3 +100,21 @@ def test_a_photo_link_names_only_its_photo_for_a_day(clock: FakeClock) -> None:
     assert links.attachment_of(Signer(SECRET, clock).sign("track-link", "7")) is None  # another purpose
     clock.advance(hours=24, seconds=1)
     assert links.attachment_of(token) is None
+
+
+def _first_format_link(secret: bytes, code: str, issued: datetime) -> str:
+    """A receipt link as the first releases wrote it: CODE~UNIX-TIME~HMAC-SHA256("track-link\\nCODE~TIME")."""
+    value = f"{code}~{int(issued.timestamp())}"
+    digest = hmac.new(secret, f"track-link\n{value}".encode(), hashlib.sha256).digest()
+    return f"{value}~{base64.urlsafe_b64encode(digest).decode('ascii')[:32]}"
+
+
+def test_receipt_links_already_sent_keep_opening_their_case_for_two_years(clock: FakeClock) -> None:
+    links = TrackLinks(Signer(SECRET, clock), "https://tiepdan.example")
+    old = _first_format_link(SECRET, "PA-2026-000042", START - timedelta(days=300))
+    assert links.code_of(old) == "PA-2026-000042"
+    assert links.code_of(old.replace("000042", "000043")) is None  # another case: the signature does not fit
+    assert links.code_of(_first_format_link(b"x" * 32, "PA-2026-000042", START)) is None  # not our key
+    clock.advance(days=731 - 300)
+    assert links.code_of(old) is None  # two years after it was issued
+    assert links.code_of(links.token("PA-2026-000042")) == "PA-2026-000042"  # new receipts: the new format
