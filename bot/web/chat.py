@@ -11,6 +11,7 @@ the demo officials' accounts.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import re
@@ -44,7 +45,7 @@ from bot.web.frames import (
 )
 from bot.web.limits import EdgeLimits
 from bot.web.pages import STATIC, html_response, language_links, page_language, render, text
-from bot.web.signing import VISITOR_ID, Signer, new_visitor_id
+from bot.web.signing import CLOCK_SKEW, VISITOR_ID, Signer, new_visitor_id
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +127,25 @@ class WebChatRoutes:
     def visitor_of(self, request: web.Request) -> str | None:
         """The visitor of a cookie we signed within COOKIE_MAX_AGE: the browser's expiry is not trusted, the
         signing time inside the cookie is (an old, copied cookie is refused)."""
-        visitor = self.signer.unsign(COOKIE_PURPOSE, request.cookies.get(COOKIE), timedelta(seconds=COOKIE_MAX_AGE))
+        cookie = request.cookies.get(COOKIE)
+        visitor = self.signer.unsign(COOKIE_PURPOSE, cookie, timedelta(seconds=COOKIE_MAX_AGE))
+        if visitor is None and cookie is not None:
+            visitor = self._first_format_visitor(cookie)
         return visitor if visitor is not None and VISITOR_ID.match(visitor) else None
+
+    def _first_format_visitor(self, cookie: str) -> str | None:
+        """A cookie from before the move to itsdangerous (`VISITOR~ISSUED.SIGNATURE`): read until it ages out,
+        so a citizen in the middle of a conversation keeps it and their transcript."""
+        value, _, signature = cookie.rpartition(".")
+        if len(cookie) > 512 or value.count("~") != 1:
+            return None
+        if not hmac.compare_digest(signature.encode(), self.signer.first_format(COOKIE_PURPOSE, value).encode()):
+            return None
+        visitor, issued = value.split("~")
+        if not issued.isdigit():
+            return None
+        age = self.chat.clock.now().timestamp() - int(issued)
+        return visitor if -CLOCK_SKEW.total_seconds() <= age <= COOKIE_MAX_AGE else None
 
     def cookie_for(self, visitor: str) -> str:
         return self.signer.sign(COOKIE_PURPOSE, visitor)

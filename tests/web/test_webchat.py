@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
+from yarl import URL
 
 from bot.channels.model import Rendered
 from bot.clock import FakeClock
@@ -351,5 +352,36 @@ async def test_a_location_from_the_browser_reaches_the_bot_as_a_location(db_url:
             assert (inbound.kind, inbound.lat, inbound.lon, inbound.chat_id) == (
                 "location", 21.1325, 106.3967, line.chat_id)
             assert line.payload == {"client_id": sent, "location": [21.1325, 106.3967]}
+        finally:
+            await visitor.close()
+
+
+async def test_a_cookie_from_before_the_signing_change_keeps_its_conversation(db_url: str) -> None:
+    """A visitor whose cookie was signed the first way (`VISITOR~ISSUED.HMAC`) keeps their conversation."""
+    container = web_container(db_url)
+    async with serving(container) as base:
+        visitor = await WebVisitor(base).open()
+        try:
+            await visitor.start()
+            await visitor.wait_for(2)
+            await visitor.press("agree")
+            await visitor.wait_for(4)
+            before = sorted(visitor.messages)
+            assert visitor.session is not None
+            cookie = next(c for c in visitor.session.cookie_jar if c.key == "tiepdan_web")
+            visitor_id = cookie.value.split(".")[0]
+            value = f"{visitor_id}~{int(container.clock.now().timestamp()) - 86400}"
+            first_format = f"{value}.{container.signer.first_format('web-visitor', value)}"
+            await visitor.disconnect()
+            visitor.session.cookie_jar.clear()
+            visitor.session.cookie_jar.update_cookies({"tiepdan_web": first_format}, URL(base))
+            await visitor.connect()
+            assert sorted(m["id"] for m in visitor.history) == before
+            forged = first_format[:-3] + ("AAA" if not first_format.endswith("AAA") else "BBB")
+            await visitor.disconnect()
+            visitor.session.cookie_jar.clear()
+            visitor.session.cookie_jar.update_cookies({"tiepdan_web": forged}, URL(base))
+            with pytest.raises(aiohttp.WSServerHandshakeError):
+                await visitor.connect()
         finally:
             await visitor.close()
