@@ -46,14 +46,22 @@ class Base(DeclarativeBase):
 # --- the organisation -------------------------------------------------------------------------------------
 
 
-class Unit(Base):
+class CodedEntry:
+    """An entry of the organisation file: known there by its code, named in Vietnamese and in English.
+
+    sort_order: a mixin's columns would come after the model's own; these stay first, as the tables have them.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    code: Mapped[str] = mapped_column(String(64), unique=True, sort_order=-1)
+    name_vi: Mapped[str] = mapped_column(String(255), sort_order=-1)
+    name_en: Mapped[str] = mapped_column(String(255), sort_order=-1)
+
+
+class Unit(CodedEntry, Base):
     """A body in the tree: leadership, department, ward/commune, inspection, any depth."""
 
     __tablename__ = "units"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name_vi: Mapped[str] = mapped_column(String(255))
-    name_en: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     inspection_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
@@ -78,12 +86,8 @@ class Area(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Category(Base):
+class Category(CodedEntry, Base):
     __tablename__ = "categories"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name_vi: Mapped[str] = mapped_column(String(255))
-    name_en: Mapped[str] = mapped_column(String(255))
     keywords: Mapped[list[str]] = mapped_column(default=list)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -193,6 +197,16 @@ class Citizen(Base):
     deleted_at: Mapped[datetime | None]
 
 
+class Consent(Base):
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # processing | optional_data
+    notice_version: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
 class ChannelIdentity(Base):
     """An account on one messenger: who (citizen or official) and which chat to answer in."""
 
@@ -210,16 +224,6 @@ class ChannelIdentity(Base):
     last_inbound_at: Mapped[datetime | None]
     replies_since_inbound: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
-
-
-class Consent(Base):
-    __tablename__ = "consents"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(32))  # processing | optional_data
-    notice_version: Mapped[str] = mapped_column(String(16))
-    granted_at: Mapped[datetime]
-    withdrawn_at: Mapped[datetime | None]
 
 
 # --- cases --------------------------------------------------------------------------------------------------

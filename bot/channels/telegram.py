@@ -36,16 +36,9 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.channels import model
 from bot.channels.base import UpdateRejected
-from bot.channels.model import (
-    Capabilities,
-    Inbound,
-    InboundKind,
-    MediaRef,
-    Rendered,
-    SendingRules,
-    SendResult,
-)
+from bot.channels.model import Inbound, InboundKind, MediaRef, Rendered, SendResult
 from bot.workers.supervise import Outage, is_transient
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, without a warning
@@ -61,14 +54,14 @@ NUMBER_ROW = 6  # number-only buttons per keyboard row
 
 class TelegramChannel:
     name = "telegram"
-    capabilities = Capabilities(
+    capabilities = model.Capabilities(
         buttons=True, edits=True, photos=True, location_request=True, contact_request=True,
         max_text=4096, max_buttons=10,
     )
     # Telegram counts about 30 a second: 29 with no burst keeps every one-second window at 30 or under even
     # when sends in flight arrive a little bunched (a full-second burst made 429s against a strict counter).
-    rules = SendingRules(overall_per_second=29.0, overall_burst=1, chat_burst=3, chat_per_second=1.0,
-                         max_attempts=8)
+    rules = model.SendingRules(overall_per_second=29.0, overall_burst=1, chat_burst=3, chat_per_second=1.0,
+                               max_attempts=8)
 
     def __init__(self, token: str, base_url: str, load_attachment: LoadAttachment | None = None,
                  *, poll_timeout: int = 25) -> None:

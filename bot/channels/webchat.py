@@ -22,16 +22,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.channels import model
 from bot.channels.base import UpdateRejected
-from bot.channels.model import (
-    Capabilities,
-    Inbound,
-    InboundKind,
-    MediaRef,
-    Rendered,
-    SendingRules,
-    SendResult,
-)
+from bot.channels.model import Inbound, InboundKind, MediaRef, Rendered, SendResult
 from bot.clock import Clock
 from bot.workers.supervise import Outage
 from storage.models import Attachment, WebMessage
@@ -66,12 +59,12 @@ def _iso(moment: datetime) -> str:
 
 class WebChatChannel:
     name = CHANNEL
-    capabilities = Capabilities(
+    capabilities = model.Capabilities(
         buttons=True, edits=False, photos=True, location_request=True, contact_request=False,
         max_text=4096, max_buttons=12,
     )
     # Our own server on the other end: no platform limit, only a guard against flooding one page.
-    rules = SendingRules(overall_per_second=500.0, chat_burst=30, chat_per_second=20.0, max_attempts=8)
+    rules = model.SendingRules(overall_per_second=500.0, chat_burst=30, chat_per_second=20.0, max_attempts=8)
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock

@@ -24,14 +24,16 @@ from bot.domain.text import edit_distance
 __all__ = ["Evidence", "Scored", "TopicModel", "TrainingText"]
 
 ALPHA = 0.3  # additive smoothing
+# An unknown word of TYPO_MIN_LETTERS or more, one edit away from a single known word of TYPO_MIN_TARGET or
+# more, is read as that word; recognised only through a typo, it counts less.
 TYPO_MIN_LETTERS = 5
-TYPO_WEIGHT = 0.7  # a word recognised only through a typo counts less
+TYPO_MIN_TARGET = 4
+TYPO_WEIGHT = 0.7
 # A word that says nothing for a category costs it at most this much: a message about two problems, or with
 # a few words of another topic, still points to each of its topics.
 NEG_CAP = 0.35
 PART_WEIGHT = 0.3
 LATER_PART_WEIGHT = 0.5  # "ngập nước, rác thì trôi": the part said first is the case
-TYPO_MIN_TARGET = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +55,6 @@ class Scored:
     category: int
     score: float  # log-likelihood ratio against the average category (each word's loss capped at NEG_CAP)
     evidence: tuple[Evidence, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Feature:
-    key: str
-    said: str
-    weight: float
 
 
 def training_features(words: Sequence[Word], is_function: Callable[[Word], bool], *,
@@ -86,6 +81,15 @@ def training_features(words: Sequence[Word], is_function: Callable[[Word], bool]
             if word.marked and nxt.marked:
                 out.append((f"m:{word.marked} {nxt.marked}", 1.0))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Feature:
+    """A feature of a message being read, with the words that made it (what the evidence shows)."""
+
+    key: str
+    said: str
+    weight: float
 
 
 class TopicModel:

@@ -26,13 +26,6 @@ class Missing(StrEnum):
     MILESTONES = "milestones"  # no dated milestone
 
 
-class Standing(StrEnum):
-    ON_TRACK = "on_track"
-    LATE = "late"
-    DONE = "done"
-    NOT_DONE = "not_done"
-
-
 @dataclass(frozen=True, slots=True)
 class MilestoneLine:
     due: date
@@ -82,6 +75,15 @@ def programme_code(year: int, number: int) -> str:
 
 def recommendation_code(year: int, number: int) -> str:
     return f"KN-{year}-{number:04d}"
+
+
+class Standing(StrEnum):
+    """Where a task stands: closed (done, or "not done" as the committee accepted), else late or on track."""
+
+    ON_TRACK = "on_track"
+    LATE = "late"
+    DONE = "done"
+    NOT_DONE = "not_done"
 
 
 def overdue(due: date, done: bool, today: date) -> bool:

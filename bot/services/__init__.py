@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,24 @@ from bot.services.privacy import Privacy
 from bot.services.work import Work
 from storage.uow import UnitOfWork
 
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """A service built on first use, then kept on the instance (as functools.cached_property does); the builder
+    takes the Services, so mypy checks each constructor call against what it is given."""
+
+    def __init__(self, build: Callable[[Services], T]) -> None:
+        self.build = build
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, services: Services, owner: type | None = None) -> T:
+        value: T = self.build(services)
+        services.__dict__[self.name] = value
+        return value
+
 
 class Services:
     def __init__(self, uow: UnitOfWork, app: AppContext, org: OrgSnapshot) -> None:
@@ -40,70 +59,21 @@ class Services:
     def translator(self, language: str) -> Translator:
         return translator(language)
 
-    @cached_property
-    def identities(self) -> Identities:
-        return Identities(self.session)
-
-    @cached_property
-    def notifier(self) -> Notifier:
-        return Notifier(self.session, self.app, self.org)
-
-    @cached_property
-    def intake(self) -> Intake:
-        return Intake(self.session, self.app, self.org, self.notifier)
-
-    @cached_property
-    def cases(self) -> CaseQueries:
-        return CaseQueries(self.session, self.app, self.org)
-
-    @cached_property
-    def evidence(self) -> Evidence:
-        return Evidence(self.session)
-
-    @cached_property
-    def drafts(self) -> Drafts:
-        return Drafts(self.session, self.app, self.org, self.intake, self.evidence)
-
-    @cached_property
-    def privacy(self) -> Privacy:
-        return Privacy(self.session, self.app, self.org)
-
-    @cached_property
-    def officials(self) -> Officials:
-        return Officials(self.session, self.app, self.org)
-
-    @cached_property
-    def case_actions(self) -> CaseActions:
-        return CaseActions(self.session, self.app, self.org, self.notifier, self.officials, self.intake)
-
-    @cached_property
-    def escalations(self) -> Escalations:
-        return Escalations(self.session, self.app)
-
-    @cached_property
-    def digests(self) -> Digests:
-        return Digests(self.session, self.org)
-
-    @cached_property
-    def dashboard(self) -> DashboardLinks:
-        return DashboardLinks(self.session, self.app)
-
-    @cached_property
-    def work(self) -> Work:
-        return Work(self.session, self.app, self.org, self.notifier)
-
-    @cached_property
-    def oversight(self) -> Oversight:
-        return Oversight(self.session, self.app, self.org, self.notifier, self.work)
-
-    @cached_property
-    def following(self) -> Following:
-        return Following(self.session, self.app, self.org)
-
-    @cached_property
-    def announcements(self) -> Announcements:
-        return Announcements(self.session, self.app, self.org, self.intake)
-
-    @cached_property
-    def dialogues(self) -> Dialogues:
-        return Dialogues(self.session, self.app, self.org, self.intake)
+    # Each service over this unit of work: its session, the app, the org snapshot and the services it needs.
+    identities = Lazy(lambda s: Identities(s.session))
+    notifier = Lazy(lambda s: Notifier(s.session, s.app, s.org))
+    intake = Lazy(lambda s: Intake(s.session, s.app, s.org, s.notifier))
+    cases = Lazy(lambda s: CaseQueries(s.session, s.app, s.org))
+    evidence = Lazy(lambda s: Evidence(s.session))
+    drafts = Lazy(lambda s: Drafts(s.session, s.app, s.org, s.intake, s.evidence))
+    privacy = Lazy(lambda s: Privacy(s.session, s.app, s.org))
+    officials = Lazy(lambda s: Officials(s.session, s.app, s.org))
+    case_actions = Lazy(lambda s: CaseActions(s.session, s.app, s.org, s.notifier, s.officials, s.intake))
+    escalations = Lazy(lambda s: Escalations(s.session, s.app))
+    digests = Lazy(lambda s: Digests(s.session, s.org))
+    dashboard = Lazy(lambda s: DashboardLinks(s.session, s.app))
+    work = Lazy(lambda s: Work(s.session, s.app, s.org, s.notifier))
+    oversight = Lazy(lambda s: Oversight(s.session, s.app, s.org, s.notifier, s.work))
+    following = Lazy(lambda s: Following(s.session, s.app, s.org))
+    announcements = Lazy(lambda s: Announcements(s.session, s.app, s.org, s.intake))
+    dialogues = Lazy(lambda s: Dialogues(s.session, s.app, s.org, s.intake))

@@ -47,16 +47,16 @@ class MappingError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    field: str
-    header: str
-
-
-@dataclass(frozen=True, slots=True)
 class Table:
     title: str
     columns: list[Column]
     rows: list[list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    field: str
+    header: str
 
 
 def default_columns(t: Translator | None = None) -> list[Column]:

@@ -44,6 +44,17 @@ class Open311Error(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Query:
+    ids: tuple[str, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    page: int = 1
+    page_size: int = MAX_RESULTS
+
+
+@dataclass(frozen=True, slots=True)
 class PublicRequest:
     service_request_id: str
     status: str  # open | closed
@@ -65,17 +76,6 @@ class PublicRequest:
 class Filed:
     receipt: Receipt
     token: str
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    ids: tuple[str, ...] = ()
-    service_codes: tuple[str, ...] = ()
-    start: datetime | None = None
-    end: datetime | None = None
-    statuses: tuple[str, ...] = ()
-    page: int = 1
-    page_size: int = MAX_RESULTS
 
 
 def key_hash(raw: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.webchat import CHANNEL as WEB_CHANNEL
 from bot.clock import Clock
 from bot.domain.owners import Holder, owner
 from bot.services.context import AppContext
@@ -49,7 +50,6 @@ PROCESSING = "processing"
 ERASED_CHAT = "erased"  # what an erased chat's raw updates are filed under; their platform ids stay, so a
 # repeated delivery is still recognised and dropped
 WAIT_FOR_LAST_REPLY = timedelta(days=1)  # after this long an undelivered reply no longer delays the wipe
-WEB_CHANNEL = "web"
 
 
 @dataclass(frozen=True, slots=True)

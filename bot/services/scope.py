@@ -24,12 +24,12 @@ from bot.services.sweep import subtree
 from storage.models import Case, Official
 from storage.repositories.cases import CaseRepository
 
-VIEWER_ROLES = ("officer", "head", "leader", "overseer")
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 STATUSES = tuple(s.value for s in CaseStatus)
 KINDS = tuple(k.value for k in CaseKind)
 PAGE_SIZE = 20
 MAX_EXPORT_ROWS = 20_000
+VIEWER_ROLES = ("officer", "head", "leader", "overseer")  # the roles that may be a Viewer
 
 
 @dataclass(frozen=True, slots=True)
