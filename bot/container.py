@@ -113,7 +113,7 @@ class Container:
         # Periodic catch-up jobs (deadline sweep, weekly digest, rating expiry, idle drafts); started by the
         # long-running modes only, so tests drive those jobs with their own clock.
         self.ticker = Ticker(application_ticks(self.db, self.clock, self.org, settings.tz, self.sender.wake,
-                                               retention_days=settings.retention_days))
+                                               retention_days=settings.retention_days, owner=self.presence.owner))
         self.health = Health(self)
 
     async def start_channels(self) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from bot.services.retention import RETENTION_DAYS, run_retention
 from bot.services.sweep import run_sweep
 from bot.services.work import run_work_jobs
 from bot.workers.supervise import Outage, is_transient
+from storage.repositories import leases
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,38 @@ class Tick:
     every: float  # seconds between runs
 
 
+JOB_HOLD = timedelta(minutes=10)  # a crashed holder's claim on a job lapses after this, at the latest
+
+
+def alone(db: Database, clock: Clock, owner: str, tick: Tick) -> Tick:
+    """The tick, run by one process at a time across the deployment: it takes the lease `job:<name>` for the
+    run (another process that holds it runs it now; this one skips the tick). Jobs are catch-ups, so a skipped
+    tick loses nothing; running them one at a time spares duplicate work, the races of two runs writing the
+    same rows (one reception day planned twice) and the deadlocks of two bulk updates crossing."""
+    name = f"job:{tick.name}"
+
+    async def run() -> object:
+        async with db.unit_of_work() as uow:
+            taken = await leases.acquire(uow.session, name, owner, clock.now(), JOB_HOLD)
+            await uow.commit()
+        if not taken:
+            return None
+        try:
+            return await tick.run()
+        finally:
+            async with db.unit_of_work() as uow:
+                await leases.release(uow.session, name, owner)
+                await uow.commit()
+
+    return Tick(tick.name, run, tick.every)
+
+
 def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
-                      wake: Callable[[], None] | None = None, *, retention_days: int = RETENTION_DAYS) -> list[Tick]:
-    """The application's periodic jobs, each bound to its database and clock."""
-    return [
+                      wake: Callable[[], None] | None = None, *, retention_days: int = RETENTION_DAYS,
+                      owner: str | None = None) -> list[Tick]:
+    """The application's periodic jobs, each bound to its database and clock; with `owner` (this process's
+    id), each runs in one process at a time."""
+    ticks = [
         Tick("deadline-sweep", metrics.timed_job("sweep", partial(run_sweep, db, clock, org=org, wake=wake)),
              SWEEP_EVERY),
         Tick("weekly-digest", metrics.timed_job("digest", partial(send_due_digests, db, clock, org=org, wake=wake)),
@@ -73,6 +102,7 @@ def application_ticks(db: Database, clock: Clock, org: OrgCache, tz: ZoneInfo,
         Tick("dialogue-reminders", partial(remind_dialogues, db, clock, tz, org), DIALOGUES_EVERY),
         Tick("reception-schedule", partial(plan_receptions, db, clock, org, tz), RECEPTIONS_EVERY),
     ]
+    return ticks if owner is None else [alone(db, clock, owner, tick) for tick in ticks]
 
 
 class Ticker:

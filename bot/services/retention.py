@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.domain.owners import Holder, owner
 from storage.models import AbuseCounter, Attachment, InboxItem, OutboxItem, PinAttempt, PinGuard, WebMessage
 from storage.repositories import outbox
-from storage.repositories.dialect import rowcount
+from storage.repositories.dialect import is_postgres, rowcount
 from storage.uow import Database
 
 RETENTION_DAYS = 30
@@ -48,8 +48,12 @@ async def run_retention(db: Database, clock: Clock, *, days: int = RETENTION_DAY
     async with db.unit_of_work() as uow:
         s = uow.session
         masked = await outbox.redact_transcripts(s, now)
-        profiles = await _delete(s, update(InboxItem).where(InboxItem.status != "new", InboxItem.profile.is_not(None))
-                                 .values(profile=None))  # handled: the names and phones are not needed any more
+        # Handled: the names and phones are not needed any more. Rows a consumer holds right now (a group
+        # commit locks several) are skipped, not waited for: waiting on them while holding others is a deadlock.
+        handled = select(InboxItem.id).where(InboxItem.status != "new", InboxItem.profile.is_not(None))
+        if is_postgres(s):
+            handled = handled.with_for_update(skip_locked=True)
+        profiles = await _delete(s, update(InboxItem).where(InboxItem.id.in_(handled)).values(profile=None))
         inbox_n = await _delete(s, delete(InboxItem).where(InboxItem.status != "new", InboxItem.received_at < keep))
         outbox_n = await _delete(s, delete(OutboxItem).where(OutboxItem.status.in_(("sent", "failed")),
                                                              OutboxItem.created_at < keep))

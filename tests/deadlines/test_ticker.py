@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.clock import SystemClock
 from bot.container import Container
-from bot.jobs.scheduler import Tick, Ticker, application_ticks
+from bot.jobs.scheduler import Tick, Ticker, alone, application_ticks
 from bot.services.org_view import OrgCache
 from storage.models import OutboxItem
 from storage.uow import Database
@@ -71,3 +71,28 @@ async def test_the_running_application_ticks_the_weekly_digest(db_url: str) -> N
     finally:
         await container.stop()
     assert queued == ["8001"]
+
+
+async def test_a_job_runs_in_one_process_at_a_time(database: Database) -> None:
+    """Two processes tick the same job: while one runs it, the other's tick skips; then either may run it."""
+    clock = SystemClock()
+    started, finish = asyncio.Event(), asyncio.Event()
+    runs: list[str] = []
+
+    def job(who: str) -> Tick:
+        async def run() -> None:
+            runs.append(who)
+            started.set()
+            await finish.wait()
+
+        return alone(database, clock, who, Tick("retention", run, 60.0))
+
+    first, second = job("process-a"), job("process-b")
+    running = asyncio.create_task(first.run())
+    await started.wait()
+    assert await second.run() is None  # process-a holds the job: process-b skips this tick
+    assert runs == ["process-a"]
+    finish.set()
+    await running
+    await second.run()  # given back: process-b's next tick runs it
+    assert runs == ["process-a", "process-b"]
