@@ -14,6 +14,7 @@ from storage.repositories import inbox
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
+MAX_PLATFORM_ID, MAX_CHAT_KEY = 128, 160  # what the inbox's columns hold (storage.models.InboxItem)
 
 
 class Receiver:
@@ -23,6 +24,10 @@ class Receiver:
     async def store(self, channel: Channel, payloads: list[dict[str, Any]]) -> int:
         """Store a batch in one transaction; returns how many were new. Raises UpdateRejected first."""
         keyed = [(channel.identify(p), p) for p in payloads]
+        for (platform_id, chat_key), _ in keyed:
+            # What the inbox can hold: a forged id longer than that would fail the insert (a 500) on PostgreSQL.
+            if not 0 < len(platform_id) <= MAX_PLATFORM_ID or not 0 < len(chat_key) <= MAX_CHAT_KEY:
+                raise UpdateRejected("the update's or the chat's id is empty or too long")
         new = 0
         async with self.db.unit_of_work() as uow:
             for (platform_id, chat_key), payload in keyed:

@@ -8,8 +8,10 @@ import json
 from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
+from bot.channels.base import UpdateRejected
 from bot.channels.model import InboundKind, MediaRef, Outbound, SendOutcome
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotError, classify_error
 from storage.models import ChannelIdentity, Consent, InboxItem, OutboxItem
@@ -235,3 +237,17 @@ async def test_a_get_me_result_that_is_no_object_does_not_stop_the_channel_start
         finally:
             await channel.stop()
     assert [m for m, _ in zb.calls] == ["getMe", "getMe"]
+
+
+async def test_an_update_with_an_id_too_long_for_the_inbox_is_refused_and_stores_nothing(db_url: str) -> None:
+    """Found by the 10,000-payload fuzz on PostgreSQL: a forged 300-character chat id failed the insert (500)."""
+    async with fake_zalo_bot() as zb, running_bot(db_url, None, polling=False, zalo_webhook_secret=SECRET,
+                                                   **zb.settings()) as bot:
+        zalo = bot.zalo
+        assert zalo is not None
+        with pytest.raises(UpdateRejected):
+            await bot.receiver.store(zalo, [zb.message("x" * 300, text="Xin chào")])
+        assert await bot.receiver.store(zalo, [zb.message("x" * 160, text="Xin chào")]) == 1
+        async with bot.db.unit_of_work(readonly=True) as uow:
+            keys = list((await uow.session.execute(select(InboxItem.chat_key))).scalars())
+        assert keys == ["x" * 160]
