@@ -67,6 +67,12 @@ class Inbound:
     def __post_init__(self) -> None:
         _check(self, ("channel", "chat_id", "user_id", "text"),
                ("choice", "phone", "language", "display_name", "message_id"))
+        # A NUL character is nothing a person types, and PostgreSQL cannot store it in text: dropped here, once
+        # for every channel, so a forged one cannot fail the citizen's step again and again.
+        for name in ("text", "choice", "phone", "display_name"):
+            value = getattr(self, name)
+            if value is not None and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
         for name in ("lat", "lon"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
