@@ -14,21 +14,17 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.fake_server import FakeServer
+
 BOT = {"id": 7000001, "is_bot": True, "first_name": "Tiếp Dân", "username": "TiepDanBenchBot",
        "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 EMPTY_WAIT = 0.2  # seconds a getUpdates waits when the backlog is empty (the client asks again)
 
 
-class BacklogApi:
+class BacklogApi(FakeServer):
     def __init__(self, token: str) -> None:
         self.token = token
-        self.runner: web.AppRunner | None = None
-        self.port = 0
         self.load(0, 1, "")
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def load(self, updates: int, chats: int, text: str) -> None:
         """A fresh backlog: `updates` messages saying `text`, spread round-robin over `chats` chats."""
@@ -39,19 +35,8 @@ class BacklogApi:
         self._done = asyncio.Event()
         self._expected = updates
 
-    async def start(self) -> BacklogApi:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._api)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/bot{token}/{method}", self._api)
 
     async def sent_all(self, within: float) -> bool:
         """True once there is one send per update in the backlog."""

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from bot.services.org.load import load_file
 from storage.db import create_engine
 from storage.migrate import upgrade
+from tests.support.postgres_admin import admin
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG = ROOT / "org" / "demo.yaml"
@@ -87,15 +88,6 @@ def postgres_up(url: str = POSTGRES_URL) -> bool:
         return False
 
 
-async def _admin(sql: str, url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 async def _load_org(url: str) -> None:
     engine = create_engine(url)
     try:
@@ -129,7 +121,7 @@ class Databases:
             shutil.copyfile(self._template, path)
             return f"sqlite+aiosqlite:///{path}"
         schema = f"bench_{uuid.uuid4().hex[:10]}"
-        await _admin(f"CREATE SCHEMA {schema}", self.postgres_url)
+        await admin(self.postgres_url, f"CREATE SCHEMA {schema}")
         self.schemas.append(schema)
         url = f"{self.postgres_url}?schema={schema}"
         await asyncio.to_thread(upgrade, url)
@@ -139,7 +131,7 @@ class Databases:
     async def drop_all(self) -> None:
         for schema in self.schemas:
             with contextlib.suppress(Exception):
-                await _admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE", self.postgres_url)
+                await admin(self.postgres_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         self.schemas.clear()
 
 

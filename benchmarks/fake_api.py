@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from tests.support.fake_server import FakeServer
+
 BOT = {"id": 7000001, "is_bot": True, "first_name": "Tiếp Dân", "username": "TiepDanBenchBot",
        "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendMediaGroup",
@@ -44,13 +46,11 @@ class ChatLog:
     first_reply_at: float | None = None
 
 
-class FakeBotApi:
+class FakeBotApi(FakeServer):
     def __init__(self, token: str, *, limits: Limits | None = None, keep_texts: bool = False) -> None:
         self.token = token
         self.limits = limits
         self.keep_texts = keep_texts
-        self.runner: web.AppRunner | None = None
-        self.port = 0
         self.updates: deque[str] = deque()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -69,24 +69,11 @@ class FakeBotApi:
 
     # --- the server ------------------------------------------------------------------------------------
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    client_max_size = 50 * 1024 * 1024  # uploads: photos
 
-    async def start(self) -> FakeBotApi:
-        app = web.Application(client_max_size=50 * 1024 * 1024)
-        app.router.add_post("/bot{token}/{method}", self._api)
-        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/bot{token}/{method}", self._api)
+        router.add_get("/file/bot{token}/{path:.*}", self._file)
 
     # --- what citizens do ------------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -28,6 +27,7 @@ from sqlalchemy.engine import make_url
 from benchmarks.common import DEMO_ORG, Databases, _load_org
 from storage.db import create_engine
 from storage.migrate import head_revision, upgrade
+from tests.support.postgres_admin import admin
 
 PG_PREFIX = "tiepdan_bench_"
 PG_KEEP = 3  # template databases kept on the server, the newest
@@ -106,54 +106,43 @@ def _url_of(base: str, database: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-async def _admin(base: str, *statements: str) -> list[Any]:  # rows of a SELECT, else the statement's result
-    engine = create_engine(base)
-    try:
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            return [(await conn.execute(text(sql))).all() if sql.startswith("SELECT") else
-                    await conn.execute(text(sql)) for sql in statements]
-    finally:
-        await engine.dispose()
-
-
 @contextlib.asynccontextmanager
 async def _postgres(base: str, maker: str, cases: int, generate: Generate) -> AsyncIterator[History]:
     template = f"{PG_PREFIX}{maker}_{cases}"
-    (rows,) = await _admin(base, "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '0') "
-                                 f"FROM pg_database WHERE datname LIKE '{PG_PREFIX}%'")
+    (rows,) = await admin(base, "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '0') "
+                                f"FROM pg_database WHERE datname LIKE '{PG_PREFIX}%'")
     existing = {name: float(made) for name, made in rows if not name.endswith("_new")}
     generated_s: float | None = None
     if template not in existing:
         # The server is shared by every checkout: keep the newest others (another branch's migrations, say).
         stale = sorted(existing, key=existing.__getitem__, reverse=True)[PG_KEEP - 1:]
-        await _admin(base, *(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)' for old in stale))
+        await admin(base, *(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)' for old in stale))
         building = f"{template}_new"
-        await _admin(base, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)', f'CREATE DATABASE "{building}"')
+        await admin(base, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)', f'CREATE DATABASE "{building}"')
         started = time.perf_counter()
         try:
             url = _url_of(base, building)
             await asyncio.to_thread(upgrade, url)
             await _load_org(url)
             await generate(url)
-            await _admin(base, f'ALTER DATABASE "{building}" RENAME TO "{template}"',
-                         f"COMMENT ON DATABASE \"{template}\" IS '{time.time():.0f}'")
+            await admin(base, f'ALTER DATABASE "{building}" RENAME TO "{template}"',
+                        f"COMMENT ON DATABASE \"{template}\" IS '{time.time():.0f}'")
         except BaseException:
-            await _admin(base, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            await admin(base, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
             raise
         generated_s = time.perf_counter() - started
     run = f"tiepdanrun_{uuid.uuid4().hex[:12]}"
     started = time.perf_counter()
     try:
-        await _admin(base, f'CREATE DATABASE "{run}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        await admin(base, f'CREATE DATABASE "{run}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     except Exception:  # before PostgreSQL 15 there is one strategy
-        await _admin(base, f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
+        await admin(base, f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
     copied_s = time.perf_counter() - started
     url = _url_of(base, run)
     try:
         yield History(url, await _events(url), generated_s, copied_s)
     finally:
-        await _admin(base, f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
+        await admin(base, f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
 
 
 async def _events(url: str) -> int:

@@ -17,12 +17,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.services.org.load import load_file
 from storage.db import create_engine
 from storage.migrate import upgrade
+from tests.support.postgres_admin import run_admin
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG = ROOT / "org" / "demo.yaml"
@@ -106,15 +106,10 @@ class _Admin:
         self._engines: dict[str, AsyncEngine] = {}
 
     def run(self, url: str, *statements: str) -> None:
-        async def go() -> None:
-            engine = self._engines.get(url)
-            if engine is None:
-                engine = self._engines[url] = create_engine(url, pool_size=1)
-            async with engine.begin() as conn:
-                for sql in statements:
-                    await conn.execute(text(sql))
-
-        asyncio.run_coroutine_threadsafe(go(), self._loop).result()
+        engine = self._engines.get(url)
+        if engine is None:
+            engine = self._engines[url] = create_engine(url, pool_size=1)
+        asyncio.run_coroutine_threadsafe(run_admin(engine, *statements), self._loop).result()
 
     def close(self) -> None:
         async def dispose() -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -24,13 +22,8 @@ USER = "7f3a9c1e2b4d"
 SECRET = "zalo-Webhook_secret-42"
 
 
-@contextlib.asynccontextmanager
-async def fake_zalo_bot() -> AsyncIterator[FakeZaloBot]:
-    fake = await FakeZaloBot().start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
+def fake_zalo_bot() -> FakeZaloBot:
+    return FakeZaloBot()  # `async with` starts it and stops it
 
 
 async def _count(bot, model) -> int:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -33,13 +31,8 @@ NOTE = (
 )
 
 
-@contextlib.asynccontextmanager
-async def fake_oa(**options) -> AsyncIterator[FakeZaloOA]:
-    fake = await FakeZaloOA(**options).start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
+def fake_oa(**options) -> FakeZaloOA:
+    return FakeZaloOA(**options)  # `async with` starts it and stops it
 
 
 async def _count(bot, model) -> int:

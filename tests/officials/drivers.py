@@ -48,14 +48,14 @@ class Driver(Protocol):
         ...
 
 
-class TelegramDriver:
-    channel = "telegram"
-    sends_photos = True
+class ReadsInOrder:
+    """How every driver reads: the messages to a user not read yet, in order, waiting for them."""
 
-    def __init__(self, fake: FakeTelegram, users: dict[str, int]) -> None:
-        self.fake, self.users = fake, users
+    def __init__(self) -> None:
         self._read: dict[str, int] = {}
-        self._edits_read: dict[str, int] = {}
+
+    async def wait_for(self, user: str, count: int) -> list[str]:
+        raise NotImplementedError
 
     async def next(self, user: str, count: int = 1) -> list[str]:
         start = self._read.get(user, 0)
@@ -65,6 +65,20 @@ class TelegramDriver:
 
     async def one(self, user: str) -> str:
         return (await self.next(user))[0]
+
+    async def told_taken(self, user: str) -> str:
+        """A channel that does not edit a sent message: a one-line notice."""
+        return await self.one(user)
+
+
+class TelegramDriver(ReadsInOrder):
+    channel = "telegram"
+    sends_photos = True
+
+    def __init__(self, fake: FakeTelegram, users: dict[str, int]) -> None:
+        super().__init__()
+        self.fake, self.users = fake, users
+        self._edits_read: dict[str, int] = {}
 
     async def told_taken(self, user: str) -> str:
         """The card edited in place: its first line says who took the case, its buttons are gone."""
@@ -129,16 +143,16 @@ class TelegramDriver:
         return [button["text"] for row in rows for button in row]
 
 
-class ZaloDriver:
+class ZaloDriver(ReadsInOrder):
     """Zalo Bot API: no buttons - every choice is a numbered line, answered by typing its number."""
 
     channel = "zalo"
     sends_photos = True  # by URL: a signed, expiring link to the media route (bot.web.media)
 
     def __init__(self, fake: FakeZaloBot, users: dict[str, int]) -> None:
+        super().__init__()
         self.fake = fake
         self.users = {name: f"zu{number}" for name, number in users.items()}
-        self._read: dict[str, int] = {}
 
     def chat(self, user: str) -> str:
         return self.users[user]
@@ -161,19 +175,6 @@ class ZaloDriver:
     async def wait_for(self, user: str, count: int) -> list[str]:
         await self.fake.wait_for(self.users[user], count, within=60.0)
         return self.texts_to(user)
-
-    async def next(self, user: str, count: int = 1) -> list[str]:
-        start = self._read.get(user, 0)
-        texts = await self.wait_for(user, start + count)
-        self._read[user] = start + count
-        return texts[start:start + count]
-
-    async def one(self, user: str) -> str:
-        return (await self.next(user))[0]
-
-    async def told_taken(self, user: str) -> str:
-        """No edits on Zalo: a one-line notice."""
-        return await self.one(user)
 
     def choices(self, user: str) -> list[str]:
         texts = self.fake.texts_to(self.users[user])

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.deadlines import Step, TimeUnit, pick_policy
@@ -39,6 +39,7 @@ from storage.models import (
     RoutingRule,
     Unit,
 )
+from tests.support.postgres_admin import admin
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DEMO = Path(__file__).resolve().parents[2] / "org" / "demo.yaml"
@@ -73,7 +74,7 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         schema = None
     else:
         schema = f"org_{uuid.uuid4().hex[:12]}"
-        await _admin(f"CREATE SCHEMA {schema}")
+        await admin(POSTGRES_URL, f"CREATE SCHEMA {schema}")
         eng = create_engine(f"{POSTGRES_URL}?schema={schema}")
     async with eng.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
@@ -82,16 +83,7 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     finally:
         await eng.dispose()
         if schema:
-            await _admin(f"DROP SCHEMA {schema} CASCADE")
-
-
-async def _admin(sql: str) -> None:
-    admin = create_engine(POSTGRES_URL)
-    try:
-        async with admin.begin() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await admin.dispose()
+            await admin(POSTGRES_URL, f"DROP SCHEMA {schema} CASCADE")
 
 
 async def _count(engine: AsyncEngine, model: Any) -> int:

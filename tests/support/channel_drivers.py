@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from tests.officials.drivers import ZaloDriver
+from tests.officials.drivers import ReadsInOrder, ZaloDriver
 from tests.support.fake_zalo_oa import FakeZaloOA
 from tests.support.web_client import WebVisitor
 
@@ -34,16 +34,16 @@ class ZaloOADriver(ZaloDriver):
         return []
 
 
-class WebDriver:
+class WebDriver(ReadsInOrder):
     """Web chat visitors, one per user name, each with their own cookie and WebSocket."""
 
     channel = "web"
     sends_photos = True
 
     def __init__(self, base_url: str) -> None:
+        super().__init__()
         self.base_url = base_url
         self.visitors: dict[str, WebVisitor] = {}
-        self._read: dict[str, int] = {}
         self._actions: asyncio.Queue[Callable[[], Awaitable[object]]] = asyncio.Queue()
         self._sender: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
@@ -119,19 +119,6 @@ class WebDriver:
     async def wait_for(self, user: str, count: int) -> list[str]:
         await self.sent()
         return await self.visitors[user].wait_for(count, within=60.0)
-
-    async def next(self, user: str, count: int = 1) -> list[str]:
-        start = self._read.get(user, 0)
-        texts = await self.wait_for(user, start + count)
-        self._read[user] = start + count
-        return texts[start:start + count]
-
-    async def one(self, user: str) -> str:
-        return (await self.next(user))[0]
-
-    async def told_taken(self, user: str) -> str:
-        """The web chat does not edit a sent message: a one-line notice."""
-        return await self.one(user)
 
     def choices(self, user: str) -> list[str]:
         return [label for _, label in self.visitors[user].last_buttons()]

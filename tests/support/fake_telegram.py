@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.fake_server import FakeServer, wait_until
+
 BOT_ID = 7000001
 BOT_USERNAME = "TiepDanTestBot"
 
@@ -30,7 +32,7 @@ class Fault:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     token: str = "123456:TEST-token-abcdefghij"
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
@@ -48,32 +50,17 @@ class FakeTelegram:
         self._new_update = asyncio.Event()
         self._new_sent = asyncio.Event()
         self.confirmed_offset = 0
-        self.runner: web.AppRunner | None = None
-        self.port = 0
         self.fail_every: tuple[int, int] | None = None  # (n, status): every n-th send fails
         self._send_count = 0
         self.send_times: list[float] = []  # when each message was taken (monotonic): the achieved rate
 
     # --- the server --------------------------------------------------------------------------------------
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    client_max_size = 50 * 1024 * 1024  # uploads: photos, voice, documents
 
-    async def start(self) -> FakeTelegram:
-        app = web.Application(client_max_size=50 * 1024 * 1024)
-        app.router.add_post("/bot{token}/{method}", self._api)
-        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
-        self.runner = web.AppRunner(app, access_log=None)  # the platform's log is not the app's
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/bot{token}/{method}", self._api)
+        router.add_get("/file/bot{token}/{path:.*}", self._file)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "multipart/form-data":
@@ -321,33 +308,17 @@ class FakeTelegram:
 
     async def wait_for(self, chat_id: int, count: int, within: float = 15.0) -> list[str]:
         """Wait until the chat has received at least `count` texts in total."""
-        deadline = time.monotonic() + within
-        while len(self.texts_to(chat_id)) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"chat {chat_id}: expected {count} messages, got {self.texts_to(chat_id)!r}"
-                )
-            self._new_sent.clear()
-            try:
-                await asyncio.wait_for(self._new_sent.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
+        await wait_until(self._new_sent, lambda: len(self.texts_to(chat_id)) >= count, within,
+                         lambda: f"chat {chat_id}: expected {count} messages, got {self.texts_to(chat_id)!r}")
         return self.texts_to(chat_id)
 
     async def wait_for_edits(self, chat_id: int, count: int, within: float = 15.0) -> list[dict[str, Any]]:
         """Wait until the chat's messages have been edited at least `count` times in total."""
-        deadline = time.monotonic() + within
-        while len(found := [e for e in self.edits if e["chat_id"] == chat_id]) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"chat {chat_id}: expected {count} edits, got {found!r}")
-            self._new_sent.clear()
-            try:
-                await asyncio.wait_for(self._new_sent.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
-        return found
+        def found() -> list[dict[str, Any]]:
+            return [e for e in self.edits if e["chat_id"] == chat_id]
+        await wait_until(self._new_sent, lambda: len(found()) >= count, within,
+                         lambda: f"chat {chat_id}: expected {count} edits, got {found()!r}")
+        return found()
 
     def by_chat(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = defaultdict(list)

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.web.app import SafeAccessLog
+from tests.support.fake_server import FakeServer, WebhookPusher, wait_until
 
 MAX_TEXT = 2000
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
@@ -34,7 +34,7 @@ class Fault:
 
 
 @dataclass
-class FakeZaloBot:
+class FakeZaloBot(FakeServer):
     token: str = "1234567890:zalo-TEST-token-abcdef"
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
@@ -50,41 +50,23 @@ class FakeZaloBot:
         self._ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._new_sent = asyncio.Event()
-        self._outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.runner: web.AppRunner | None = None
-        self.port = 0
-        self._target: tuple[str, str, bool] | None = None  # url, secret, wrapped
-        self._bot_runner: web.AppRunner | None = None
-        self._deliverer: asyncio.Task[None] | None = None
+        self._webhook = WebhookPusher(self._post, self.deliveries)
+        self._secret = ""
+        self._wrapped = False
 
     # --- the server --------------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def settings(self) -> dict[str, Any]:
         """Settings that point the application at this server."""
         return {"zalo_bot_token": self.token, "zalo_api_base_url": self.base_url}
 
-    async def start(self) -> FakeZaloBot:
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._api)
-        app.router.add_get("/files/{name}", self._file)
-        self.runner = web.AppRunner(app, access_log=None)  # the platform's log is not the app's
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/bot{token}/{method}", self._api)
+        router.add_get("/files/{name}", self._file)
 
     async def stop(self) -> None:
-        if self._deliverer is not None:
-            self._deliverer.cancel()
-            await asyncio.gather(self._deliverer, return_exceptions=True)
-        for runner in (self._bot_runner, self.runner):
-            if runner is not None:
-                await runner.cleanup()
+        await self._webhook.stop()
+        await super().stop()
 
     async def _file(self, request: web.Request) -> web.Response:
         content = self.files.get(request.match_info["name"])
@@ -181,8 +163,8 @@ class FakeZaloBot:
 
     def delivers(self, update: dict[str, Any]) -> dict[str, Any]:
         """Hand an update over: to the webhook once `connect`ed, else to the next getUpdates."""
-        if self._target is not None:
-            self._outgoing.put_nowait(update)
+        if self._webhook.url is not None:
+            self._webhook.push(update)
         else:
             self.updates.append(update)
             self._new_update.set()
@@ -190,32 +172,17 @@ class FakeZaloBot:
 
     async def connect(self, bot_app: web.Application, secret: str, *, wrapped: bool = False) -> str:
         """Serve the bot's web app locally and deliver users' updates to its /zalo/webhook from now on."""
-        self._bot_runner = web.AppRunner(bot_app, access_log_class=SafeAccessLog)  # as `serve` does
-        await self._bot_runner.setup()
-        site = web.TCPSite(self._bot_runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        url = f"http://127.0.0.1:{port}/zalo/webhook"
-        self._target = (url, secret, wrapped)
-        self._deliverer = asyncio.create_task(self._deliver())
-        return url
+        self._secret, self._wrapped = secret, wrapped
+        return await self._webhook.connect(bot_app, "/zalo/webhook")
 
-    async def _deliver(self) -> None:
-        assert self._target is not None
-        url, secret, wrapped = self._target
-        async with aiohttp.ClientSession() as http:
-            while True:
-                update = await self._outgoing.get()
-                body = {"ok": True, "result": update} if wrapped else update
-                try:
-                    async with http.post(url, json=body, headers={SECRET_HEADER: secret}) as response:
-                        self.deliveries.append(response.status)
-                finally:
-                    self._outgoing.task_done()
+    async def _post(self, http: aiohttp.ClientSession, url: str, update: dict[str, Any]) -> int:
+        body = {"ok": True, "result": update} if self._wrapped else update
+        async with http.post(url, json=body, headers={SECRET_HEADER: self._secret}) as response:
+            return response.status
 
     async def all_delivered(self) -> None:
         """Until every update handed over so far was POSTed to the webhook or fetched by getUpdates."""
-        await asyncio.wait_for(self._outgoing.join(), 30)
+        await self._webhook.all_delivered()
         for _ in range(300):
             if not self.updates:
                 return
@@ -233,16 +200,8 @@ class FakeZaloBot:
 
     async def wait_for(self, user: str, count: int, within: float = 20.0) -> list[str]:
         """Wait until the user has received at least `count` texts in total."""
-        deadline = time.monotonic() + within
-        while len(self.texts_to(user)) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"{user}: expected {count} messages, got {self.texts_to(user)!r}")
-            self._new_sent.clear()
-            try:
-                await asyncio.wait_for(self._new_sent.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
+        await wait_until(self._new_sent, lambda: len(self.texts_to(user)) >= count, within,
+                         lambda: f"{user}: expected {count} messages, got {self.texts_to(user)!r}")
         return self.texts_to(user)
 
 

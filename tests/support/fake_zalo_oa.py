@@ -22,14 +22,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.web.app import SafeAccessLog
+from tests.support.fake_server import FakeServer, WebhookPusher, wait_until
 
 EXPIRED = -216
 MAX_TEXT = 2000
 
 
 @dataclass
-class FakeZaloOA:
+class FakeZaloOA(FakeServer):
     app_id: str = "3608465249409039"
     app_secret: str = "app-secret-0123456789"
     secret_key: str = "oa-secret-key-ABCDEFGH"
@@ -51,19 +51,10 @@ class FakeZaloOA:
         self._valid_access = {self.access_token}
         self._spent_refresh: set[str] = set()
         self._new_sent = asyncio.Event()
-        self._outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.runner: web.AppRunner | None = None
-        self.port = 0
-        self._target: str | None = None
-        self._bot_runner: web.AppRunner | None = None
-        self._deliverer: asyncio.Task[None] | None = None
+        self._webhook = WebhookPusher(self._post, self.deliveries)
         self._clock_ms = 0  # events are stamped with the time they happen (see event)
 
     # --- the server --------------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def settings(self, **extra: Any) -> dict[str, Any]:
         """Settings that point the application at this platform, with its first pair of tokens."""
@@ -74,25 +65,14 @@ class FakeZaloOA:
             "zalo_oa_oauth_base_url": self.base_url, **extra,
         }
 
-    async def start(self) -> FakeZaloOA:
-        app = web.Application()
-        app.router.add_post("/v3.0/oa/message/cs", self._send)
-        app.router.add_post("/v4/oa/access_token", self._refresh)
-        app.router.add_get("/files/{name}", self._file)
-        self.runner = web.AppRunner(app, access_log=None)  # the platform's log is not the app's
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v3.0/oa/message/cs", self._send)
+        router.add_post("/v4/oa/access_token", self._refresh)
+        router.add_get("/files/{name}", self._file)
 
     async def stop(self) -> None:
-        if self._deliverer is not None:
-            self._deliverer.cancel()
-            await asyncio.gather(self._deliverer, return_exceptions=True)
-        for runner in (self._bot_runner, self.runner):
-            if runner is not None:
-                await runner.cleanup()
+        await self._webhook.stop()
+        await super().stop()
 
     def expire_access_token(self) -> None:
         """Zalo's access tokens last about a day: from now on the current one gets error -216."""
@@ -187,37 +167,23 @@ class FakeZaloOA:
         return self.delivers(self.event(user, "user_send_location", {"attachments": [attachment]}))
 
     def delivers(self, payload: dict[str, Any]) -> dict[str, Any]:
-        if self._target is None:
+        if self._webhook.url is None:
             raise RuntimeError("connect() the fake to the bot's web app first")
-        self._outgoing.put_nowait(payload)
+        self._webhook.push(payload)
         return payload
 
     async def connect(self, bot_app: web.Application) -> str:
         """Serve the bot's web app locally and POST users' events to its /zalo-oa/webhook from now on."""
-        self._bot_runner = web.AppRunner(bot_app, access_log_class=SafeAccessLog)  # as `serve` does
-        await self._bot_runner.setup()
-        site = web.TCPSite(self._bot_runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._target = f"http://127.0.0.1:{port}/zalo-oa/webhook"
-        self._deliverer = asyncio.create_task(self._deliver())
-        return self._target
+        return await self._webhook.connect(bot_app, "/zalo-oa/webhook")
 
-    async def _deliver(self) -> None:
-        assert self._target is not None
-        async with aiohttp.ClientSession() as http:
-            while True:
-                payload = await self._outgoing.get()
-                body, headers = self.signed(payload)
-                try:
-                    async with http.post(self._target, data=body, headers=headers) as response:
-                        self.deliveries.append(response.status)
-                finally:
-                    self._outgoing.task_done()
+    async def _post(self, http: aiohttp.ClientSession, url: str, payload: dict[str, Any]) -> int:
+        body, headers = self.signed(payload)
+        async with http.post(url, data=body, headers=headers) as response:
+            return response.status
 
     async def all_delivered(self) -> None:
         """Until every event handed over so far has been POSTed and answered."""
-        await asyncio.wait_for(self._outgoing.join(), 30)
+        await self._webhook.all_delivered()
 
     # --- reading what the bot sent -----------------------------------------------------------------------
 
@@ -226,16 +192,8 @@ class FakeZaloOA:
 
     async def wait_for(self, user: str, count: int, within: float = 20.0) -> list[str]:
         """Wait until the user has received at least `count` texts in total."""
-        deadline = time.monotonic() + within
-        while len(self.texts_to(user)) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"{user}: expected {count} messages, got {self.texts_to(user)!r}")
-            self._new_sent.clear()
-            try:
-                await asyncio.wait_for(self._new_sent.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
+        await wait_until(self._new_sent, lambda: len(self.texts_to(user)) >= count, within,
+                         lambda: f"{user}: expected {count} messages, got {self.texts_to(user)!r}")
         return self.texts_to(user)
 
 

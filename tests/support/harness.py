@@ -33,10 +33,6 @@ async def running_bot(db_url: str, fake: FakeTelegram, *, polling: bool = True, 
         await container.stop()
 
 
-@contextlib.asynccontextmanager
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = await FakeTelegram().start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
+def fake_telegram() -> FakeTelegram:
+    """`async with fake_telegram() as tg`: a Bot API server of the test's own, stopped at the end."""
+    return FakeTelegram()

@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
-
 from tests.support.live_app import free_port
+from tests.support.postgres_admin import admin
 
 OWNER = "postgres"
 
@@ -96,19 +95,7 @@ class PrivatePostgres:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", timeout=90)
 
     def create_database(self, name: str) -> str:
-        async def go() -> None:
-            from storage.db import create_engine
-
-            engine = create_engine(self.url())
-            try:
-                async with engine.connect() as conn:
-                    await conn.execution_options(isolation_level="AUTOCOMMIT")
-                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-                    await conn.execute(text(f'CREATE DATABASE "{name}"'))
-            finally:
-                await engine.dispose()
-
-        asyncio.run(go())
+        asyncio.run(admin(self.url(), f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
         return self.url(name)
 
 
