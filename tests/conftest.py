@@ -46,12 +46,6 @@ def platform_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv("TIEPDAN_DRILL_TIME_SCALE", PLATFORM_CLOCK)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Longest first: the `slow` end-to-end tests (browsers, child processes, drills) start at once and the quick
-    ones fill the gaps around them, so no worker is left running a long test after the others are done."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: otherwise as collected
-
-
 def per_test_tables() -> list[str]:
     from storage.models import Base
 
