@@ -248,6 +248,15 @@ def shots(driver: WebDriver, name: str) -> None:
     viewport(driver, 360)
 
 
+def end_the_flood_minute(database: Path) -> None:
+    """As if the chat's minute had passed (the test's clock moved, not waited out): the bot, now quiet, reads the
+    window's start from the conversation, so it is moved a window back."""
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE conversations SET data = json_set(data, '$._flood[0]', "
+                   "json_extract(data, '$._flood[0]') - ?) WHERE channel = 'web' "
+                   "AND json_extract(data, '$._flood') IS NOT NULL", (FLOOD_WINDOW,))
+
+
 def room_for_a_case(database: Path, messages: int = 14) -> bool:
     """The bot asks a chat sending over 20 messages a minute to pause (bot/conversation.py): a test filing
     several cases waits until the chat's minute has room for one more case."""
@@ -308,8 +317,9 @@ def test_a_citizen_reports_in_the_browser_and_tracks_the_case(app: LiveApp, brow
     shots(browser, "step3-receipt")
     codes = {code}
     for _ in range(2):  # three cases in one conversation: the page must not grow
-        WebDriverWait(browser, FLOOD_WINDOW + WAIT, poll_frequency=0.5).until(
-            lambda _d: room_for_a_case(tmp_path / "tiepdan.db"))
+        if not room_for_a_case(tmp_path / "tiepdan.db"):
+            end_the_flood_minute(tmp_path / "tiepdan.db")
+        assert room_for_a_case(tmp_path / "tiepdan.db")
         codes.add(click_through_a_report(browser, known=frozenset(codes))[0])
     assert len(codes) == 3
     phone = one_screen(browser)
