@@ -11,7 +11,6 @@ the demo officials' accounts.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import re
@@ -139,7 +138,7 @@ class WebChatRoutes:
         value, _, signature = cookie.rpartition(".")
         if len(cookie) > 512 or value.count("~") != 1:
             return None
-        if not hmac.compare_digest(signature.encode(), self.signer.first_format(COOKIE_PURPOSE, value).encode()):
+        if not self.signer.is_first_format(COOKIE_PURPOSE, value, signature):
             return None
         visitor, issued = value.split("~")
         if not issued.isdigit():

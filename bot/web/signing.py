@@ -58,6 +58,10 @@ class Signer:
         digest = hmac.new(self._secret, f"{purpose}\n{value}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode("ascii")[:32]
 
+    def is_first_format(self, purpose: str, value: str, signature: str) -> bool:
+        """Whether `signature` is the first format's for `value` (compared in constant time)."""
+        return hmac.compare_digest(signature.encode(), self.first_format(purpose, value).encode())
+
     def sign(self, purpose: str, value: str) -> str:
         """`value.time.signature`, URL- and cookie-safe when `value` is."""
         return self._signer(purpose).sign(value).decode("ascii")

@@ -150,6 +150,13 @@ class WebVisitor:
     async def start(self) -> None:
         await self.send({"type": "start"})
 
+    async def agree(self) -> list[str]:
+        """Open the conversation and give consent: the bot's four first messages."""
+        await self.start()
+        await self.wait_for(2)
+        await self.press("agree")
+        return await self.wait_for(4)
+
     async def say(self, text: str) -> str:
         return await self.send({"type": "text", "text": text})
 

@@ -94,10 +94,7 @@ async def test_a_reload_shows_the_conversation_and_greets_only_once(db_url: str)
     async with serving(container) as base:
         visitor = await WebVisitor(base).open()
         try:
-            await visitor.start()
-            await visitor.wait_for(2)
-            await visitor.press("agree")
-            texts = await visitor.wait_for(4)
+            texts = await visitor.agree()
             before = sorted(visitor.messages.items())
 
             await visitor.disconnect()  # the page reloads: same cookie, new socket
@@ -362,10 +359,7 @@ async def test_a_cookie_from_before_the_signing_change_keeps_its_conversation(db
     async with serving(container) as base:
         visitor = await WebVisitor(base).open()
         try:
-            await visitor.start()
-            await visitor.wait_for(2)
-            await visitor.press("agree")
-            await visitor.wait_for(4)
+            await visitor.agree()
             before = sorted(visitor.messages)
             assert visitor.session is not None
             cookie = next(c for c in visitor.session.cookie_jar if c.key == "tiepdan_web")
